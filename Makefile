@@ -1,0 +1,42 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint format chat clean
+
+## run: install, upgrade the SQLite database, serve on http://127.0.0.1:5000 with the phone simulator
+run: $(VENV)/.installed
+	RESPONDER_ENV=development $(BIN)/responder db upgrade
+	@echo "Phone simulator: http://$(HOST):$(PORT)/simulator/"
+	RESPONDER_ENV=development $(BIN)/responder run --host $(HOST) --port $(PORT)
+
+## test: install with the dev extra and run lint, the content check and the whole suite
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/responder content check
+	$(BIN)/pytest
+
+## chat: talk to the bot in the terminal
+chat: $(VENV)/.installed
+	RESPONDER_ENV=development $(BIN)/responder db upgrade
+	RESPONDER_ENV=development $(BIN)/responder chat
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,38 @@
+"""Alembic environment: the engine comes from the app, the schema from responder.models."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import responder.models  # noqa: F401  (registers every table on the metadata)
+from responder.db import Base
+
+
+def _engine():
+    engine = context.config.attributes.get("engine")
+    if engine is not None:
+        return engine
+    # Run through the plain `alembic` command: build the app the way it is deployed.
+    from responder import create_app
+    from responder.db import make_engine
+
+    return make_engine(create_app().config["DATABASE_URL"])
+
+
+def run_migrations_online() -> None:
+    engine = _engine()
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run `responder db upgrade`")
+run_migrations_online()

@@ -1,0 +1,37 @@
+"""Helpline Responder: an SMS and WhatsApp helpline for people targeted by sextortion."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config, then extensions, then blueprints, then commands."""
+    # INSTANCE_PATH lets tests and unusual deployments keep generated secrets elsewhere.
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+
+    from responder import config, db, logs, paths, web
+    from responder.addresses import Keys
+    from responder.content_check import content_of
+
+    config.load(app, test_config, os.environ)
+    logs.init_app(app)
+    db.init_app(app)
+    app.extensions["responder.content"] = content_of(paths.content_dir(app.config))
+    app.extensions["responder.keys"] = Keys.from_secret(app.config["RESPONDER_DATA_KEY"])
+    web.init_app(app)
+
+    from responder import health, webhooks
+
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(health.bp)
+    if app.config["RESPONDER_ENV"] == "development":
+        from responder import simulator
+
+        app.register_blueprint(simulator.bp)
+    return app

@@ -1,0 +1,81 @@
+"""Contact addresses: normalise, hash for lookup, encrypt for replies, mask for people."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+import phonenumbers
+from cryptography.fernet import Fernet, InvalidToken
+
+
+class AddressError(ValueError):
+    """The address is not a phone number we can answer."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Two keys derived from RESPONDER_DATA_KEY: one to hash, one to encrypt.
+
+    Deriving separate keys means a leaked hash key cannot decrypt, and the operator
+    still manages a single secret.
+    """
+
+    hash_key: bytes
+    fernet: Fernet
+
+    @classmethod
+    def from_secret(cls, secret: str) -> Keys:
+        root = secret.encode()
+        hash_key = hmac.new(root, b"responder address hash", hashlib.sha256).digest()
+        enc_key = hmac.new(root, b"responder address encryption", hashlib.sha256).digest()
+        return cls(hash_key, Fernet(base64.urlsafe_b64encode(enc_key)))
+
+    def hash(self, e164: str) -> str:
+        return hmac.new(self.hash_key, e164.encode(), hashlib.sha256).hexdigest()
+
+    def encrypt(self, e164: str) -> str:
+        return self.fernet.encrypt(e164.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self.fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise AddressError("the address cannot be decrypted with this key") from None
+
+
+def split_channel(address: str) -> tuple[str, str]:
+    """Split a Twilio address into its channel and the E.164 number."""
+    address = address.strip()
+    if address.lower().startswith("whatsapp:"):
+        return "whatsapp", normalise(address.split(":", 1)[1])
+    return "sms", normalise(address)
+
+
+def normalise(number: str) -> str:
+    """Return the number in E.164, or raise AddressError."""
+    number = number.strip()
+    if not number.startswith("+"):
+        raise AddressError("a phone number must start with +")
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        raise AddressError("not a phone number") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise AddressError("not a possible phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def country_of(e164: str) -> str | None:
+    """Return the ISO country code of a number, or None when it cannot be told."""
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    return region if region and region != "ZZ" else None
+
+
+def mask(e164: str) -> str:
+    """Show a number the way counsellors see it: country code and last three digits."""
+    parsed = phonenumbers.parse(e164, None)
+    national = str(parsed.national_number)
+    return f"+{parsed.country_code} •••• ••• {national[-3:]}"

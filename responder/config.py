@@ -1,0 +1,136 @@
+"""Settings: defaults, environment variables, and development secrets in the instance folder."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENVIRONMENTS = ("development", "production")
+
+# Secrets a production deployment must be given; development generates what it can.
+PRODUCTION_REQUIRED = (
+    "SECRET_KEY",
+    "RESPONDER_DATA_KEY",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "PUBLIC_URL",
+)
+
+# Generated once into the instance folder when development runs without them.
+DEVELOPMENT_SECRETS = ("SECRET_KEY", "RESPONDER_DATA_KEY", "TWILIO_AUTH_TOKEN")
+
+STRING_SETTINGS = (
+    "SECRET_KEY",
+    "RESPONDER_DATA_KEY",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_FROM_NUMBER",
+    "TWILIO_WHATSAPP_FROM",
+    "TWILIO_API_BASE_URL",
+    "PUBLIC_URL",
+    "LOG_LEVEL",
+    "RESPONDER_CONTENT_DIR",
+)
+
+INT_SETTINGS = (
+    "RESPONDER_TRUSTED_PROXIES",
+    "RESPONDER_MENU_TIMEOUT_MINUTES",
+    "RESPONDER_EPISODE_HOURS",
+)
+
+DEFAULTS: dict[str, Any] = {
+    "RESPONDER_ENV": "production",
+    "TWILIO_API_BASE_URL": "https://api.twilio.com",
+    "RESPONDER_TRUSTED_PROXIES": 0,
+    "LOG_LEVEL": "INFO",
+    "RESPONDER_MENU_TIMEOUT_MINUTES": 30,
+    "RESPONDER_EPISODE_HOURS": 24,
+}
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot run the helpline; the message says which and why."""
+
+
+def load(app: Flask, overrides: Mapping[str, Any] | None, environ: Mapping[str, str]) -> None:
+    """Fill app.config from defaults, the environment and explicit overrides, then check it."""
+    app.config.update(DEFAULTS)
+    app.config["RESPONDER_ENV"] = environ.get("RESPONDER_ENV", DEFAULTS["RESPONDER_ENV"]).strip()
+    for name in STRING_SETTINGS:
+        if environ.get(name, "").strip():
+            app.config[name] = environ[name].strip()
+    for name in INT_SETTINGS:
+        if name in environ:
+            app.config[name] = _integer(name, environ[name])
+    if environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = environ["DATABASE_URL"]
+    if overrides:
+        app.config.update(overrides)
+
+    env = app.config["RESPONDER_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"RESPONDER_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if env == "production":
+        missing = [name for name in PRODUCTION_REQUIRED if not app.config.get(name)]
+        if missing:
+            raise ConfigError("production needs these settings: " + ", ".join(missing))
+    else:
+        instance = Path(app.instance_path)
+        for name in DEVELOPMENT_SECRETS:
+            if not app.config.get(name):
+                app.config[name] = instance_secret(instance, name.lower())
+
+    app.config.setdefault(
+        "DATABASE_URL", "sqlite:///" + str(Path(app.instance_path) / "responder.sqlite3")
+    )
+    app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
+    if app.config.get("PUBLIC_URL"):
+        app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept Heroku-style postgres:// URLs and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_secret(instance: Path, name: str) -> str:
+    """Return the secret stored in the instance folder, creating it once.
+
+    Several workers may start together. Each writes a candidate to a temporary file
+    and links it into place; os.link fails when the name exists, so exactly one
+    candidate wins and every worker reads that one.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / name
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=instance, prefix=f".{name}.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32))
+            os.chmod(tmp, 0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
+def _integer(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value

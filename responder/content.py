@@ -1,0 +1,255 @@
+"""Load the helpline's words from content/ into frozen values, and lay pages out as messages.
+
+Content is edited by helpline workers, not programmers, so every problem is reported
+with the file and the entry it sits in.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+MAIN = "main"
+FILES = ("pages.toml", "messages.toml", "keywords.toml")
+MESSAGE_KEYS = (
+    "welcome",
+    "welcome_back",
+    "not_understood",
+    "out_of_range",
+    "back_at_start",
+    "help",
+    "opted_in",
+    "media",
+    "too_long",
+    "empty",
+    "fallback",
+)
+KEYWORD_KINDS = ("menu", "back", "help")
+PAGE_ID = re.compile(r"^[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content, located by file and entry."""
+
+    file: str
+    entry: str
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        kind = "warning" if self.warning else "error"
+        return f"{self.file}: {self.entry}: {kind}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content cannot be loaded; problems lists every reason found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    title: str
+    text: str
+    options: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Language:
+    """Everything the bot says in one language."""
+
+    code: str
+    folder: Path
+    pages: Mapping[str, Page]
+    messages: Mapping[str, str]
+    keywords: Mapping[str, frozenset[str]]
+    # Page keywords, normalised once for free-text matching: (page id, keyword tokens).
+    match_table: tuple[tuple[str, tuple[str, ...]], ...] = field(repr=False)
+
+    def render(self, page_id: str, channel: str, prefix: str | None = None) -> str:
+        """Lay a page out as one message: title, text, numbered options, the way home."""
+        page = self.pages[page_id]
+        title = f"*{page.title}*" if channel == "whatsapp" else page.title
+        lines = [title, page.text]
+        if page.options:
+            lines.append("")
+            lines.extend(
+                f"{n} {self.pages[target].title}" for n, target in enumerate(page.options, 1)
+            )
+        if page_id != MAIN:
+            if not page.options:
+                lines.append("")
+            lines.append(f"0 {self.pages[MAIN].title}")
+        body = "\n".join(lines)
+        return f"{prefix}\n\n{body}" if prefix else body
+
+
+@dataclass(frozen=True)
+class Content:
+    languages: Mapping[str, Language]
+    default_language: str = "en"
+
+    def language(self, code: str | None) -> Language:
+        """Return the language asked for, or the default one when it is not there."""
+        return self.languages.get(code or "", self.languages[self.default_language])
+
+
+def normalise_keyword(text: str) -> str:
+    """Reduce a whole message to the form reserved keywords are compared in."""
+    words = re.sub(r"[^\w\s]", " ", fold(text)).split()
+    return " ".join(words).upper()
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so that typed text compares loosely."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """Split folded text into words, squeezing long runs of one letter ("pleeease")."""
+    squeezed = re.sub(r"(.)\1{2,}", r"\1\1", fold(text))
+    return tuple(re.findall(r"[^\W_]+", squeezed))
+
+
+def load(folder: Path) -> Content:
+    """Load every language folder under content/; raise ContentError listing all problems."""
+    problems: list[Problem] = []
+    languages: dict[str, Language] = {}
+    if not folder.is_dir():
+        raise ContentError([Problem(str(folder), "-", "content folder not found")])
+    for lang_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        language = _load_language(lang_dir, problems)
+        if language is not None:
+            languages[language.code] = language
+    if "en" not in languages and not problems:
+        problems.append(Problem(str(folder), "en", "the default language folder en/ is missing"))
+    if problems:
+        raise ContentError(problems)
+    return Content(MappingProxyType(languages))
+
+
+def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
+    raw: dict[str, dict[str, Any]] = {}
+    before = len(problems)
+    for name in FILES:
+        path = folder / name
+        try:
+            with path.open("rb") as handle:
+                raw[name] = tomllib.load(handle)
+        except FileNotFoundError:
+            problems.append(Problem(str(path), "-", "file is missing"))
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(Problem(str(path), "-", f"not valid TOML: {exc}"))
+    if len(problems) > before:
+        return None
+
+    pages = _pages(folder / "pages.toml", raw["pages.toml"], problems)
+    messages = _messages(folder / "messages.toml", raw["messages.toml"], problems)
+    keywords = _keywords(folder / "keywords.toml", raw["keywords.toml"], problems)
+    if len(problems) > before:
+        return None
+    table = tuple(
+        (page.id, tokens(keyword))
+        for page in pages.values()
+        for keyword in page.keywords
+        if tokens(keyword)
+    )
+    return Language(
+        folder.name,
+        folder,
+        MappingProxyType(pages),
+        MappingProxyType(messages),
+        MappingProxyType(keywords),
+        table,
+    )
+
+
+def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[str, Page]:
+    file = str(path)
+    tables = data.get("pages")
+    if not isinstance(tables, dict) or not tables:
+        problems.append(Problem(file, "pages", "needs [pages.<id>] tables"))
+        return {}
+    pages: dict[str, Page] = {}
+    for page_id, table in tables.items():
+        entry = f"pages.{page_id}"
+        if not PAGE_ID.match(page_id):
+            problems.append(Problem(file, entry, "page ids use a-z, 0-9 and _ only"))
+            continue
+        if not isinstance(table, dict):
+            problems.append(Problem(file, entry, "must be a table"))
+            continue
+        title, text = table.get("title"), table.get("text")
+        options = table.get("options", [])
+        keywords = table.get("keywords", [])
+        unknown = set(table) - {"title", "text", "options", "keywords"}
+        if unknown:
+            problems.append(Problem(file, entry, f"unknown fields: {', '.join(sorted(unknown))}"))
+        if not isinstance(title, str) or not title.strip():
+            problems.append(Problem(file, entry, "needs a title"))
+            continue
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(file, entry, "needs a text"))
+            continue
+        if not _list_of_strings(options):
+            problems.append(Problem(file, entry, "options must be a list of page ids"))
+            continue
+        if not _list_of_strings(keywords):
+            problems.append(Problem(file, entry, "keywords must be a list of words"))
+            continue
+        pages[page_id] = Page(page_id, title.strip(), text.strip(), tuple(options), tuple(keywords))
+    if MAIN not in pages and not any(p.entry == f"pages.{MAIN}" for p in problems):
+        problems.append(Problem(file, f"pages.{MAIN}", "the main menu page is missing"))
+    return pages
+
+
+def _messages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[str, str]:
+    table = data.get("messages")
+    if not isinstance(table, dict):
+        problems.append(Problem(str(path), "messages", "needs a [messages] table"))
+        return {}
+    messages: dict[str, str] = {}
+    for key in MESSAGE_KEYS:
+        value = table.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(str(path), f"messages.{key}", "is missing or empty"))
+        else:
+            messages[key] = value.strip()
+    for key in sorted(set(table) - set(MESSAGE_KEYS)):
+        problems.append(Problem(str(path), f"messages.{key}", "is not a message the bot uses"))
+    if "{count}" not in messages.get("out_of_range", "{count}"):
+        problems.append(Problem(str(path), "messages.out_of_range", "must contain {count}"))
+    return messages
+
+
+def _keywords(
+    path: Path, data: dict[str, Any], problems: list[Problem]
+) -> dict[str, frozenset[str]]:
+    table = data.get("keywords")
+    if not isinstance(table, dict):
+        problems.append(Problem(str(path), "keywords", "needs a [keywords] table"))
+        return {}
+    keywords: dict[str, frozenset[str]] = {}
+    for kind in KEYWORD_KINDS:
+        words = table.get(kind)
+        if not _list_of_strings(words) or not words:
+            problems.append(Problem(str(path), f"keywords.{kind}", "needs a list of words"))
+        else:
+            keywords[kind] = frozenset(normalise_keyword(w) for w in words)
+    return keywords
+
+
+def _list_of_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)

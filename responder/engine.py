@@ -1,0 +1,142 @@
+"""The menu state machine: one inbound text in, the next state and the replies out.
+
+Pure on purpose: no Flask, SQL, Twilio or clock. The caller passes the time, so every
+path can be tested from a table and replayed exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from responder.content import MAIN, Content, Language, normalise_keyword, tokens
+
+HISTORY_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class MenuState:
+    """Where a texter is in the menu: the page last shown and the way back."""
+
+    page: str | None = None  # None: nothing shown yet in this conversation
+    history: tuple[str, ...] = ()
+    last_message_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    channel: str
+    language: str
+    now: datetime
+    menu_timeout: timedelta = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: MenuState
+    replies: tuple[str, ...]
+    page: str  # the page the reply shows
+
+
+def step(state: MenuState, text: str, content: Content, context: Context) -> Outcome:
+    """Answer one message sent while the bot is serving the menu."""
+    lang = content.language(context.language)
+    # A page id stored before the content was edited may no longer exist.
+    current = state.page if state.page in lang.pages else None
+
+    def show(page: str, history: tuple[str, ...], prefix: str | None = None) -> Outcome:
+        reply = lang.render(page, context.channel, prefix)
+        new_state = MenuState(page, history[-HISTORY_LIMIT:], context.now)
+        return Outcome(new_state, (reply,), page)
+
+    def go(page: str) -> Outcome:
+        history = (*state.history, current) if current and page != current else state.history
+        return show(page, history)
+
+    if current is None:
+        return show(MAIN, (), lang.messages["welcome"])
+    if state.last_message_at and context.now - state.last_message_at >= context.menu_timeout:
+        return show(MAIN, (), lang.messages["welcome_back"])
+
+    word = normalise_keyword(text)
+    if not word:
+        return show(current, state.history, lang.messages["empty"])
+    if word in lang.keywords["menu"]:
+        return show(MAIN, ())
+    if word in lang.keywords["back"]:
+        history = tuple(p for p in state.history if p in lang.pages)
+        if not history:
+            return show(current, (), lang.messages["back_at_start"])
+        return show(history[-1], history[:-1])
+    if word.isdigit():
+        options = lang.pages[current].options
+        choice = int(word)
+        if 1 <= choice <= len(options):
+            return go(options[choice - 1])
+        if not options:
+            return show(current, state.history, lang.messages["not_understood"])
+        prefix = lang.messages["out_of_range"].format(count=len(options))
+        return show(current, state.history, prefix)
+    matched = match_page(lang, text)
+    if matched is not None:
+        return go(matched)
+    return show(current, state.history, lang.messages["not_understood"])
+
+
+def match_page(lang: Language, text: str) -> str | None:
+    """Pick the page whose keywords best fit free text, forgiving small typos."""
+    words = tokens(text)
+    if not words:
+        return None
+    scores: dict[str, float] = {}
+    for page_id, keyword in lang.match_table:
+        score = _phrase_score(keyword, words)
+        if score:
+            scores[page_id] = scores.get(page_id, 0.0) + score
+    if not scores:
+        return None
+    order = list(lang.pages)
+    return max(scores, key=lambda page: (scores[page], -order.index(page)))
+
+
+def _phrase_score(keyword: tuple[str, ...], words: tuple[str, ...]) -> float:
+    """Score a keyword phrase: every word of it must appear, exactly or nearly."""
+    total = 0.0
+    for part in keyword:
+        best = max(_word_score(part, word) for word in words)
+        if not best:
+            return 0.0
+        total += best
+    return total
+
+
+def _word_score(keyword: str, word: str) -> float:
+    if keyword == word:
+        return 1.0
+    if len(keyword) < 4 or len(word) < 4:
+        return 0.0
+    # "blackmail" should catch "blackmailed" and "blackmailing".
+    if len(keyword) >= 5 and word.startswith(keyword):
+        return 0.9
+    allowed = 1 if len(keyword) < 8 else 2
+    return 0.8 if _distance(keyword, word, allowed) <= allowed else 0.0
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Edit distance with adjacent swaps (a typo's usual shapes), giving up past limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            value = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, previous2[j - 2] + 1)
+            row.append(value)
+        if min(row) > limit:
+            return limit + 1
+        previous2, previous = previous, row
+    return previous[-1]

@@ -1,0 +1,41 @@
+"""HTTP plumbing shared by every blueprint: proxies, request size, and error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+log = logging.getLogger(__name__)
+
+# Twilio's bodies are a few kilobytes; anything far larger is not from Twilio.
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def init_app(app: Flask) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or MAX_REQUEST_BYTES
+    proxies = app.config["RESPONDER_TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=proxies,
+            x_proto=proxies,
+            x_host=proxies,
+            x_port=proxies,
+            x_prefix=proxies,
+        )
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _http_error(error: HTTPException) -> tuple[Response, int]:
+    return jsonify(error=error.description or error.name), error.code or 500
+
+
+def _unexpected_error(error: Exception) -> tuple[Response, int]:
+    # The traceback goes to the log (which never holds message text); the caller
+    # only learns that something failed. Twilio then tries the fallback URL.
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return jsonify(error="internal error"), 500

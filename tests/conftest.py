@@ -1,0 +1,102 @@
+"""Fixtures: an app per database backend, signed Twilio requests, realistic form bodies."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from responder import create_app
+from responder.db import Base, make_engine
+from responder.migrate import upgrade
+from tests.twilio_requests import settings
+
+# Every setting the app reads from the environment; tests start from none of them.
+SETTINGS = (
+    "RESPONDER_ENV",
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "RESPONDER_DATA_KEY",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_FROM_NUMBER",
+    "TWILIO_WHATSAPP_FROM",
+    "TWILIO_API_BASE_URL",
+    "PUBLIC_URL",
+    "RESPONDER_TRUSTED_PROXIES",
+    "LOG_LEVEL",
+    "RESPONDER_CONTENT_DIR",
+    "RESPONDER_MENU_TIMEOUT_MINUTES",
+    "RESPONDER_EPISODE_HOURS",
+)
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """Reset the PostgreSQL test database once, then migrate it to head."""
+    url = os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the head revision, empty of rows: SQLite, and PostgreSQL when set up."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = make_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build apps on the test database with production settings; dispose their engines."""
+    built: list[Flask] = []
+
+    def build(**overrides: object) -> Flask:
+        app = create_app(settings(database_url, **overrides))
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        app.extensions["responder.db"].kw["bind"].dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
