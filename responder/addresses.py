@@ -70,8 +70,13 @@ def normalise(number: str) -> str:
 
 def country_of(e164: str) -> str | None:
     """Return the ISO country code of a number, or None when it cannot be told."""
-    region = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
-    return region if region and region != "ZZ" else None
+    parsed = phonenumbers.parse(e164, None)
+    # The exact region needs a number phonenumbers knows as valid; test and newly issued
+    # ranges are not, so fall back to the country calling code's main region.
+    region = phonenumbers.region_code_for_number(parsed) or (
+        phonenumbers.region_code_for_country_code(parsed.country_code)
+    )
+    return region if region and region not in ("ZZ", "001") else None
 
 
 def mask(e164: str) -> str:

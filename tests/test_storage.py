@@ -1,0 +1,162 @@
+"""What the database holds: no plaintext numbers or media, and a schema only migrations make."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+
+from responder import create_app
+from responder.addresses import Keys
+from responder.conversations import Inbound, Policy, receive
+from responder.db import Base, get_session, make_engine
+from responder.migrate import upgrade
+from responder.models import Contact, Conversation, Message
+from tests.twilio_requests import (
+    TEXTER,
+    WHATSAPP_IMAGE_BODY,
+    fixture_form,
+    post_signed,
+    settings,
+    sms,
+    table_names,
+    whatsapp,
+)
+
+
+def dump(app: Flask) -> str:
+    """Every value in every table, as one string to search."""
+    with app.app_context():
+        session = get_session()
+        rows = []
+        for table in Base.metadata.sorted_tables:
+            rows.extend(session.execute(select(table)).all())
+    return "\n".join(repr(tuple(row)) for row in rows)
+
+
+def test_database_holds_no_plaintext_number_or_media_url(app: Flask, client: FlaskClient) -> None:
+    post_signed(client, sms("hi"))
+    post_signed(client, sms("1"))
+    post_signed(client, whatsapp("MENU"))
+    post_signed(client, fixture_form(WHATSAPP_IMAGE_BODY))
+    everything = dump(app)
+    assert "inbound" not in everything  # sanity: the dump has rows, not log text
+    assert "Main menu" in everything
+    digits = TEXTER.lstrip("+")
+    for needle in (digits, digits[1:], digits[-7:], "Sam", "api.twilio.com", "ME62933a2951"):
+        assert needle not in everything
+
+
+def test_the_number_can_be_read_back_with_the_key_only(app: Flask, client: FlaskClient) -> None:
+    post_signed(client, sms("hi"))
+    with app.app_context():
+        contact = get_session().scalars(select(Contact)).one()
+    assert app.extensions["responder.keys"].decrypt(contact.address_encrypted) == TEXTER
+    other = Keys.from_secret("another deployment's key")
+    assert other.hash(TEXTER) != contact.address_hash
+    with pytest.raises(ValueError):
+        other.decrypt(contact.address_encrypted)
+
+
+@pytest.mark.parametrize(
+    ("number", "country"),
+    [
+        ("+14155550123", "US"),
+        ("+447700900123", "GB"),
+        ("+33612345678", "FR"),
+        ("+6281234567890", "ID"),
+        ("+80012345678", None),
+    ],
+)
+def test_country_and_language_are_stored(
+    app: Flask, client: FlaskClient, number: str, country: str | None
+) -> None:
+    assert post_signed(client, sms("hi", sender=number)).status_code == 200
+    with app.app_context():
+        contact = get_session().scalars(select(Contact)).one()
+        conversation = get_session().scalars(select(Conversation)).one()
+    assert contact.country == country
+    assert conversation.language == "en"
+
+
+def test_replies_are_kept_with_the_page_they_showed(app: Flask, client: FlaskClient) -> None:
+    post_signed(client, sms("hi"))
+    post_signed(client, sms("1"))
+    with app.app_context():
+        pages = (
+            get_session()
+            .scalars(select(Message.page).where(Message.direction == "out").order_by(Message.id))
+            .all()
+        )
+    lang = app.extensions["responder.content"].language("en")
+    assert pages == ["main", lang.pages["main"].options[0]]
+
+
+def test_quiet_conversation_ends_and_a_new_one_begins(app: Flask) -> None:
+    content = app.extensions["responder.content"]
+    policy = Policy(keys=app.extensions["responder.keys"])
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+    def send(body: str, sid: str, when: datetime) -> tuple[str, ...]:
+        inbound = Inbound("sms", TEXTER, "+14155550100", body, sid)
+        with app.app_context():
+            session = get_session()
+            result = receive(session, inbound, when, content, policy)
+            session.commit()
+        return result
+
+    send("hi", "SM" + "1" * 32, start)
+    messages = content.language("en").messages
+    (later,) = send("1", "SM" + "2" * 32, start + timedelta(hours=23))
+    assert later.startswith(messages["welcome_back"])
+    (next_day,) = send("1", "SM" + "3" * 32, start + timedelta(hours=47, minutes=1))
+    assert next_day.startswith(messages["welcome"])
+    with app.app_context():
+        conversations = get_session().scalars(select(Conversation).order_by(Conversation.id)).all()
+    assert [c.state for c in conversations] == ["closed", "menu"]
+    assert conversations[0].closed_at is not None
+    assert conversations[0].started_at.tzinfo is not None
+
+
+def test_timestamps_come_back_aware_in_utc(app: Flask, client: FlaskClient) -> None:
+    post_signed(client, sms("hi"))
+    with app.app_context():
+        message = get_session().scalars(select(Message)).first()
+    assert message.created_at.utcoffset() == timedelta(0)
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_empty_database_upgrades_to_head(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    engine.dispose()
+    assert version == "0001"
+    assert {"contacts", "conversations", "messages"} <= table_names(url)
+
+
+def test_the_app_never_creates_tables(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'untouched.sqlite3'}"
+    app = create_app(settings(url))
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    response = post_signed(client, sms("hi"))
+    assert response.status_code == 500
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert table_names(url) == set()
