@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -49,9 +50,8 @@ def content_check() -> None:
     problems = check(folder)
     for problem in problems:
         click.echo(str(problem), err=True)
-    errors = [p for p in problems if not p.warning]
-    if errors:
-        click.echo(f"{len(errors)} error(s) in {folder}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {folder}", err=True)
         sys.exit(1)
     click.echo(f"content in {folder} is fine")
 
@@ -68,7 +68,11 @@ def chat(number: str | None, whatsapp: bool) -> None:
         address = normalise(number or DEFAULT_NUMBER)
     except AddressError as exc:
         raise click.BadParameter(str(exc), param_hint="--from") from None
-    phone = Phone(current_app._get_current_object(), address, "whatsapp" if whatsapp else "sms")
+    app = current_app._get_current_object()
+    if "LOG_LEVEL" not in os.environ:
+        # Request logs would interleave with the conversation on the same terminal.
+        logging.getLogger("responder").setLevel(logging.WARNING)
+    phone = Phone(app, address, "whatsapp" if whatsapp else "sms")
     click.echo(f"Texting the helpline as {address} by {phone.channel}. Ctrl-D to leave.")
     while True:
         try:

@@ -41,11 +41,9 @@ class Problem:
     file: str
     entry: str
     message: str
-    warning: bool = False
 
     def __str__(self) -> str:
-        kind = "warning" if self.warning else "error"
-        return f"{self.file}: {self.entry}: {kind}: {self.message}"
+        return f"{self.file}: {self.entry}: {self.message}"
 
 
 class ContentError(Exception):
@@ -229,9 +227,21 @@ def _messages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict
             messages[key] = value.strip()
     for key in sorted(set(table) - set(MESSAGE_KEYS)):
         problems.append(Problem(str(path), f"messages.{key}", "is not a message the bot uses"))
-    if "{count}" not in messages.get("out_of_range", "{count}"):
-        problems.append(Problem(str(path), "messages.out_of_range", "must contain {count}"))
+    if "out_of_range" in messages:
+        problem = _count_placeholder_problem(messages["out_of_range"])
+        if problem:
+            problems.append(Problem(str(path), "messages.out_of_range", problem))
     return messages
+
+
+def _count_placeholder_problem(template: str) -> str | None:
+    try:
+        filled = template.format(count=1)
+    except KeyError as exc:
+        return f"uses {{{exc.args[0]}}}, but only {{count}} is filled in"
+    except (IndexError, ValueError):
+        return "has a stray { or }; the only placeholder is {count}"
+    return "must contain {count}" if filled == template else None
 
 
 def _keywords(

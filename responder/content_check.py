@@ -9,28 +9,33 @@ from responder.content import MAIN, Content, ContentError, Language, Problem, lo
 from responder.sms import encode
 
 SMS_MAX_SEGMENTS = 3
-WHATSAPP_MAX_CHARS = 1024
+WHATSAPP_MAX_CHARS = 1024  # the limit of a WhatsApp session message body
 MAX_OPTIONS = 9  # one digit each; 0 is always the main menu
 
-# Messages sent on their own, not in front of a page.
-STANDALONE = ("help", "opted_in", "media", "too_long", "empty", "fallback")
+# Messages the bot puts in front of a page, and those it sends on their own.
+PAGE_PREFIXES = ("not_understood", "back_at_start", "empty")
+MAIN_PREFIXES = ("welcome", "welcome_back")
+STANDALONE = ("help", "opted_in", "media", "too_long", "fallback")
 
 
 def check(folder: Path) -> list[Problem]:
-    """Return every problem in the content under folder, errors and warnings alike."""
+    """Return every problem in the content under folder."""
     try:
         content = load(folder)
     except ContentError as exc:
         return exc.problems
     problems: list[Problem] = []
     for language in content.languages.values():
-        problems.extend(_structure(language))
-        if not any(p.entry.startswith("pages.") and not p.warning for p in problems):
-            problems.extend(_budgets(language))
+        structure = _structure(language)
+        problems.extend(structure)
+        # Pages cannot be laid out while an option points nowhere.
+        if not structure:
+            problems.extend(_characters(language))
+            problems.extend(_lengths(language))
     return problems
 
 
-def sample_messages(language: Language) -> Iterator[tuple[str, str, str, str]]:
+def composed_messages(language: Language) -> Iterator[tuple[str, str, str, str]]:
     """Yield (file, entry, channel, text) for every message the bot can compose."""
     pages = str(language.folder / "pages.toml")
     messages = str(language.folder / "messages.toml")
@@ -38,25 +43,15 @@ def sample_messages(language: Language) -> Iterator[tuple[str, str, str, str]]:
         for page_id, page in language.pages.items():
             entry = f"pages.{page_id}"
             yield pages, entry, channel, language.render(page_id, channel)
-            prefixes = ["not_understood", "back_at_start"]
+            prefixes = {key: language.messages[key] for key in PAGE_PREFIXES}
             if page_id == MAIN:
-                prefixes += ["welcome", "welcome_back"]
-            for key in prefixes:
-                prefix = language.messages[key]
-                yield (
-                    pages,
-                    f"{entry} after messages.{key}",
-                    channel,
-                    language.render(page_id, channel, prefix),
-                )
+                prefixes.update((key, language.messages[key]) for key in MAIN_PREFIXES)
             if page.options:
-                prefix = language.messages["out_of_range"].format(count=len(page.options))
-                yield (
-                    pages,
-                    f"{entry} after messages.out_of_range",
-                    channel,
-                    language.render(page_id, channel, prefix),
-                )
+                count = len(page.options)
+                prefixes["out_of_range"] = language.messages["out_of_range"].format(count=count)
+            for key, prefix in prefixes.items():
+                text = language.render(page_id, channel, prefix)
+                yield pages, f"{entry} with messages.{key} in front", channel, text
         for key in STANDALONE:
             yield messages, f"messages.{key}", channel, language.messages[key]
 
@@ -90,38 +85,47 @@ def _structure(language: Language) -> list[Problem]:
     return problems
 
 
-def _budgets(language: Language) -> list[Problem]:
+def _characters(language: Language) -> list[Problem]:
+    """Check each text where it is written, so the problem names the file to open."""
+    sources = [
+        (str(language.folder / "pages.toml"), f"pages.{page_id}", language.render(page_id, "sms"))
+        for page_id in language.pages
+    ]
+    sources += [
+        (str(language.folder / "messages.toml"), f"messages.{key}", text)
+        for key, text in language.messages.items()
+    ]
+    problems = []
+    for file, entry, text in sources:
+        outside = encode(text).outside_gsm7
+        if outside:
+            shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in outside)
+            problems.append(Problem(file, entry, f"SMS text is not GSM-7: {shown}"))
+    return problems
+
+
+def _lengths(language: Language) -> list[Problem]:
     problems: list[Problem] = []
-    for file, entry, channel, text in sample_messages(language):
+    for file, entry, channel, text in composed_messages(language):
         if channel == "whatsapp":
             if len(text) > WHATSAPP_MAX_CHARS:
-                problems.append(
-                    Problem(
-                        file,
-                        entry,
-                        f"WhatsApp message is {len(text)} characters; at most {WHATSAPP_MAX_CHARS}",
-                    )
-                )
+                message = f"WhatsApp message is {len(text)} characters; at most 1024"
+                problems.append(Problem(file, entry, message))
             continue
         encoding = encode(text)
-        if encoding.name != "GSM-7":
-            shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in encoding.outside_gsm7)
-            problems.append(Problem(file, entry, f"SMS text is not GSM-7: {shown}"))
-        elif encoding.segments > SMS_MAX_SEGMENTS:
-            problems.append(
-                Problem(
-                    file,
-                    entry,
-                    f"SMS message is {encoding.segments} segments ({encoding.units} characters); "
-                    f"at most {SMS_MAX_SEGMENTS}",
-                )
+        # Text outside GSM-7 is reported once, by _characters, where it is written.
+        if encoding.name == "GSM-7" and encoding.segments > SMS_MAX_SEGMENTS:
+            message = (
+                f"SMS message is {encoding.segments} segments ({encoding.units} characters); "
+                f"at most {SMS_MAX_SEGMENTS}"
             )
+            problems.append(Problem(file, entry, message))
     return problems
 
 
 def content_of(folder: Path) -> Content:
     """Load content for the app, refusing to serve content that fails its checks."""
-    problems = [p for p in check(folder) if not p.warning]
+    problems = check(folder)
     if problems:
         raise ContentError(problems)
     return load(folder)

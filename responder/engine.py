@@ -68,7 +68,8 @@ def step(state: MenuState, text: str, content: Content, context: Context) -> Out
         if not history:
             return show(current, (), lang.messages["back_at_start"])
         return show(history[-1], history[:-1])
-    if word.isdigit():
+    # Only ASCII digits are menu numbers; other scripts' digits are read as words.
+    if word.isascii() and word.isdigit():
         options = lang.pages[current].options
         choice = int(word)
         if 1 <= choice <= len(options):
@@ -113,10 +114,11 @@ def _phrase_score(keyword: tuple[str, ...], words: tuple[str, ...]) -> float:
 def _word_score(keyword: str, word: str) -> float:
     if keyword == word:
         return 1.0
-    if len(keyword) < 4 or len(word) < 4:
+    # One letter changes a short word into another ("back" and "bank"): no guessing there.
+    if len(keyword) < 5 or len(word) < 5:
         return 0.0
     # "blackmail" should catch "blackmailed" and "blackmailing".
-    if len(keyword) >= 5 and word.startswith(keyword):
+    if word.startswith(keyword):
         return 0.9
     allowed = 1 if len(keyword) < 8 else 2
     return 0.8 if _distance(keyword, word, allowed) <= allowed else 0.0

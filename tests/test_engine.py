@@ -1,0 +1,260 @@
+"""The menu state machine, driven with the shipped content as a texter would drive it."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from responder.content import MAIN, load
+from responder.engine import HISTORY_LIMIT, Context, MenuState, Outcome, step
+from responder.sms import encode
+
+CONTENT = load(Path(__file__).parent.parent / "content")
+LANG = CONTENT.language("en")
+MSG = LANG.messages
+MAIN_OPTIONS = LANG.pages[MAIN].options
+RIGHT_NOW = "now_stop"  # first step of the "right now" path (content/en/pages.toml)
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+A_MINUTE = timedelta(minutes=1)
+
+
+def title(page_id: str) -> str:
+    """The title of a shipped page."""
+    return LANG.pages[page_id].title
+
+
+def send(
+    text: str,
+    page: str | None = MAIN,
+    history: tuple[str, ...] = (),
+    *,
+    channel: str = "sms",
+    idle: timedelta = A_MINUTE,
+    timeout: timedelta | None = None,
+) -> Outcome:
+    """Send one message from a texter on page, idle for a while since their last one."""
+    state = MenuState(page, history, None if page is None else NOW - idle)
+    context = Context(channel, "en", NOW)
+    if timeout is not None:
+        context = Context(channel, "en", NOW, menu_timeout=timeout)
+    return step(state, text, CONTENT, context)
+
+
+DEEP = ("main", "now_stop", "now_dont_pay")  # history of a texter on now_save
+STOP_OPTIONS = LANG.pages["now_stop"].options
+
+
+def case(
+    page: str | None,
+    history: tuple[str, ...],
+    text: str,
+    expected: str,
+    starts: str | None = None,
+    *,
+    label: str,
+) -> pytest.ParameterSet:
+    """A step row; the reply starts with starts, or else with the expected page's title."""
+    return pytest.param(page, history, text, expected, starts or title(expected), id=label)
+
+
+@pytest.mark.parametrize(
+    ("page", "history", "text", "expected", "starts"),
+    [
+        case(None, (), "hello", MAIN, MSG["welcome"], label="first-message"),
+        case(None, (), "3", MAIN, MSG["welcome"], label="first-message-number"),
+        case(None, (), "BACK", MAIN, MSG["welcome"], label="first-message-back"),
+        case(None, (), "", MAIN, MSG["welcome"], label="first-message-empty"),
+        case("retired", ("main",), "1", MAIN, MSG["welcome"], label="page-gone-from-content"),
+        case(MAIN, (), "1", MAIN_OPTIONS[0], title(RIGHT_NOW), label="1-is-right-now"),
+        case(MAIN, (), "3", MAIN_OPTIONS[2], label="3-from-main"),
+        case(MAIN, (), str(len(MAIN_OPTIONS)), MAIN_OPTIONS[-1], label="last-from-main"),
+        case("now_stop", ("main",), "2", STOP_OPTIONS[1], label="2-from-a-step"),
+        case(MAIN, (), "0", MAIN, label="0-on-main"),
+        case("now_save", DEEP, "BACK", "now_dont_pay", label="back"),
+        case("now_save", DEEP, "back.", "now_dont_pay", label="back-with-dot"),
+        case("now_stop", ("main", "retired"), "back", MAIN, label="back-skips-gone-page"),
+        case(MAIN, (), "BACK", MAIN, MSG["back_at_start"], label="back-on-main"),
+        case("now_stop", (), "back", "now_stop", MSG["back_at_start"], label="back-no-history"),
+        case(
+            MAIN,
+            (),
+            str(len(MAIN_OPTIONS) + 1),
+            MAIN,
+            MSG["out_of_range"].format(count=len(MAIN_OPTIONS)),
+            label="out-of-range-main",
+        ),
+        case(
+            "now_stop",
+            ("main",),
+            "7",
+            "now_stop",
+            MSG["out_of_range"].format(count=len(STOP_OPTIONS)),
+            label="out-of-range-step",
+        ),
+        case("passwords", ("main",), "1", "passwords", MSG["not_understood"], label="no-options"),
+        case("now_save", DEEP, "", "now_save", MSG["empty"], label="empty"),
+        case("now_save", DEEP, "  \n\t ", "now_save", MSG["empty"], label="whitespace"),
+        case(MAIN, (), "i'm being blackmailed", RIGHT_NOW, label="blackmailed"),
+        case(MAIN, (), "blakmail", RIGHT_NOW, label="typo-blakmail"),
+        case(MAIN, (), "they want money", "now_dont_pay", label="want-money"),
+        case("now_stop", ("main",), "i already paid them", "paid_already", label="paid"),
+        case(MAIN, (), "how do i report to police", "now_police", label="police"),
+        case(MAIN, (), "take down my photos", "takedown", label="takedown"),
+        case("now_block", DEEP, "zzzz qqq", "now_block", MSG["not_understood"], label="gibberish"),
+    ],
+)
+def test_step(
+    page: str | None, history: tuple[str, ...], text: str, expected: str, starts: str
+) -> None:
+    """One message moves the texter to the expected page, with the expected words first."""
+    outcome = send(text, page, history)
+    assert outcome.page == outcome.state.page == expected
+    assert len(outcome.replies) == 1
+    reply = outcome.replies[0]
+    assert reply.startswith(starts)
+    assert title(expected) in reply
+
+
+@pytest.mark.parametrize("word", ["0", "MENU", "menu", " Menu! ", "main menu"])
+def test_menu_goes_home_and_clears_history(word: str) -> None:
+    """MENU or 0 goes to the main menu from deep in, and then there is nothing to go back to."""
+    outcome = send(word, "now_save", DEEP)
+    assert outcome.page == MAIN
+    assert outcome.replies[0].startswith(title(MAIN))
+    assert outcome.state.history == ()
+    back = step(outcome.state, "BACK", CONTENT, Context("sms", "en", NOW))
+    assert back.replies[0].startswith(MSG["back_at_start"])
+
+
+@pytest.mark.parametrize(
+    "text", ["menu please", "the menu", "0 0", "go to menu", "go back", "back please", "BACK BACK"]
+)
+def test_keywords_are_whole_messages(text: str) -> None:
+    """A keyword inside a longer message is not the keyword: the texter stays put."""
+    outcome = send(text, "now_save", DEEP)
+    assert outcome.page == "now_save"
+    assert outcome.state.history == DEEP
+
+
+@pytest.mark.parametrize(
+    ("idle", "timeout", "reset"),
+    [
+        pytest.param(timedelta(minutes=31), None, True, id="31-min"),
+        pytest.param(timedelta(hours=5), None, True, id="5-hours"),
+        pytest.param(timedelta(minutes=29), None, False, id="29-min"),
+        pytest.param(timedelta(minutes=6), timedelta(minutes=5), True, id="custom-5-after-6"),
+        pytest.param(timedelta(minutes=4), timedelta(minutes=5), False, id="custom-5-after-4"),
+        pytest.param(timedelta(minutes=31), timedelta(hours=2), False, id="custom-2h-after-31"),
+    ],
+)
+def test_idle_texter_starts_again(idle: timedelta, timeout: timedelta | None, reset: bool) -> None:
+    """After the menu timeout any message brings welcome_back and the main menu."""
+    outcome = send("2", "now_stop", ("main",), idle=idle, timeout=timeout)
+    if reset:
+        assert outcome.page == MAIN
+        assert outcome.state.history == ()
+        assert outcome.replies[0].startswith(MSG["welcome_back"])
+    else:
+        assert outcome.page == LANG.pages["now_stop"].options[1]
+        assert MSG["welcome_back"] not in outcome.replies[0]
+
+
+@pytest.mark.parametrize("number", range(len(MAIN_OPTIONS) + 1))
+def test_whatsapp_bolds_titles_and_sms_does_not(number: int) -> None:
+    """WhatsApp shows the title in *bold*; SMS shows it plain, with no stray stars."""
+    whatsapp = send(str(number), channel="whatsapp")
+    sms = send(str(number))
+    page_title = title(sms.page)
+    assert whatsapp.replies[0].splitlines()[0] == f"*{page_title}*"
+    assert sms.replies[0].splitlines()[0] == page_title
+    assert "*" not in sms.replies[0]
+
+
+def test_every_page_is_reachable_by_numbers_and_fits_three_sms() -> None:
+    """Choosing every option on every page reaches all pages, each within 3 GSM-7 segments."""
+    first = send("hi", None).replies[0]
+    replies = {MAIN: first}
+    queue = deque([MAIN])
+    while queue:
+        page = queue.popleft()
+        for number in range(1, len(LANG.pages[page].options) + 1):
+            outcome = send(str(number), page)
+            reply = outcome.replies[0]
+            assert outcome.page != page, f"{page} option {number} leads nowhere"
+            assert reply.startswith(title(outcome.page)), f"{page} option {number}: {reply}"
+            if outcome.page not in replies:
+                replies[outcome.page] = reply
+                queue.append(outcome.page)
+    assert set(replies) == set(LANG.pages)
+    for page, reply in replies.items():
+        encoding = encode(reply)
+        assert encoding.name == "GSM-7", f"{page}: {encoding.outside_gsm7}"
+        assert encoding.segments <= 3, f"{page}: {encoding.units} characters"
+
+
+HOSTILE = [
+    pytest.param("please help me " * 106, id="1590-chars"),
+    pytest.param("9" * 1600, id="1600-digits"),
+    pytest.param("\x00", id="nul"),
+    pytest.param("\x00BACK\x00", id="nul-back"),
+    pytest.param("🙂🔥💀", id="emoji"),
+    pytest.param("👨‍👩‍👧 1", id="zwj-emoji-and-number"),
+    pytest.param("ساعدني من فضلك", id="rtl"),
+    pytest.param("\u202eUNEM", id="rtl-override"),
+    pytest.param("999999999999999999999", id="huge-number"),
+    pytest.param("-1", id="negative"),
+    pytest.param("1.5", id="decimal"),
+    pytest.param("½", id="vulgar-fraction"),
+    pytest.param("²", id="superscript"),
+    pytest.param("BACK BACK", id="back-back"),
+    pytest.param("?!", id="punctuation"),
+    pytest.param("help ПОМОГИТЕ 帮助 1", id="mixed-scripts"),
+    pytest.param("1\u0301", id="combining-on-digit"),
+    pytest.param("z\u0301\u0302\u0303\u0304\u0305" * 50, id="zalgo"),
+    pytest.param("\r\n\r\n", id="crlf"),
+    pytest.param("{count}", id="format-braces"),
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+@pytest.mark.parametrize(
+    ("page", "history"),
+    [(MAIN, ()), ("now_stop", ("main",)), ("passwords", ("main", "now_stop"))],
+)
+def test_no_input_crashes_or_traps(text: str, page: str, history: tuple[str, ...]) -> None:
+    """Whatever arrives, there is exactly one reply and "0" still leads home."""
+    outcome = send(text, page, history)
+    assert len(outcome.replies) == 1
+    assert outcome.replies[0].strip()
+    assert outcome.state.page == outcome.page
+    home = step(outcome.state, "0", CONTENT, Context("sms", "en", NOW))
+    assert home.page == MAIN
+
+
+def test_digits_python_cannot_read_do_not_crash() -> None:
+    """An Ethiopic digit ("፩") passes str.isdigit() but int() rejects it: still one reply."""
+    try:
+        outcome = send("፩", MAIN)
+    except ValueError as exc:
+        pytest.fail(f"engine.step raised on the Ethiopic digit one: {exc}")
+    assert len(outcome.replies) == 1
+
+
+def test_history_is_bounded_and_back_still_works() -> None:
+    """After many moves the history stays bounded and BACK leads to the start in time."""
+    state = MenuState(MAIN, (), NOW - A_MINUTE)
+    context = Context("sms", "en", NOW)
+    for text in ["i'm being blackmailed", "they want money"] * 30:
+        state = step(state, text, CONTENT, context).state
+    assert 0 < len(state.history) <= HISTORY_LIMIT
+    back = step(state, "BACK", CONTENT, context)
+    assert back.page == RIGHT_NOW
+    for _ in range(HISTORY_LIMIT + 1):
+        back = step(back.state, "BACK", CONTENT, context)
+        if back.replies[0].startswith(MSG["back_at_start"]):
+            break
+    else:
+        pytest.fail("BACK never reached the start of the menu")
