@@ -219,6 +219,13 @@ def test_whatsapp_button_payload_counts_as_the_choice(app: Flask, client: FlaskC
     assert page.startswith(f"*{lang.pages[third].title}*")
 
 
+def test_whatsapp_list_choice_counts_as_the_choice(app: Flask, client: FlaskClient) -> None:
+    lang = english(app)
+    post_signed(client, whatsapp("hi"))
+    (page,) = replies(post_signed(client, whatsapp("Questions about it", ListId="7")))
+    assert page.startswith(f"*{lang.pages[lang.pages['main'].options[6]].title}*")
+
+
 def test_one_contact_across_sms_and_whatsapp(app: Flask, client: FlaskClient) -> None:
     post_signed(client, sms("hi"))
     post_signed(client, whatsapp("1"))
