@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from responder.db import Base, UtcDateTime
@@ -12,6 +12,27 @@ from responder.db import Base, UtcDateTime
 CHANNELS = ("sms", "whatsapp")
 STATES = ("menu", "waiting", "counsellor", "closed")
 DIRECTIONS = ("in", "out")
+ROLES = ("counsellor", "supervisor", "admin")
+# Delivery of an outbound message that goes through the outbox rather than TwiML.
+# pending: waiting for the worker; sending: a worker is handing it to Twilio;
+# held: a WhatsApp text kept until the texter reopens the 24-hour window;
+# the rest are Twilio's own statuses, plus "simulated" for the development simulator.
+DELIVERY_STATUSES = (
+    "pending",
+    "sending",
+    "held",
+    "accepted",
+    "scheduled",
+    "queued",
+    "sent",
+    "delivered",
+    "read",
+    "undelivered",
+    "failed",
+    "canceled",
+    "partially_delivered",
+    "simulated",
+)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -57,10 +78,28 @@ class Conversation(Base):
     page: Mapped[str | None] = mapped_column(String(64))
     history: Mapped[list[str]] = mapped_column(JSON, default=list)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The texter's latest message; WhatsApp's 24-hour window is counted from it.
     last_message_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
+    # The queue: higher priority first, then the longest wait (queued_at).
+    priority: Mapped[int] = mapped_column(default=0)
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # "Still in the queue" messages sent during the current wait.
+    wait_notices: Mapped[int] = mapped_column(default=0)
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # How long the last wait lasted, kept after the claim to estimate the next waits.
+    last_wait_seconds: Mapped[int | None] = mapped_column()
+
+    # Filled in when a counsellor closes the conversation.
+    category: Mapped[str | None] = mapped_column(String(64))
+    secondary: Mapped[list[str]] = mapped_column(JSON, default=list)
+    survey_pending: Mapped[bool] = mapped_column(default=False)
+    survey_answer: Mapped[str | None] = mapped_column(Text)
+
     contact: Mapped[Contact] = relationship(back_populates="conversations")
+    counsellor: Mapped[Counsellor | None] = relationship()
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", foreign_keys="Message.conversation_id"
     )
@@ -70,12 +109,18 @@ class Message(Base):
     """One message in or out. Media is never stored: only how many items came."""
 
     __tablename__ = "messages"
-    __table_args__ = (CheckConstraint(_one_of("direction", DIRECTIONS), name="direction"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("direction", DIRECTIONS), name="direction"),
+        CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status"),
+        # The worker's query: the oldest pending messages first.
+        Index("ix_messages_outbox", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     direction: Mapped[str] = mapped_column(String(3))
-    # Twilio's MessageSid of an inbound message; unique so a redelivery is recognised.
+    # Twilio's MessageSid: of an inbound message, unique so a redelivery is recognised;
+    # of an outbound one, so status callbacks find it.
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     body: Mapped[str | None] = mapped_column(Text)
     media_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -84,7 +129,85 @@ class Message(Base):
     # For a bot reply: the content page it showed, counted for "pages read".
     page: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The counsellor who wrote it; None for the texter and the bot.
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"))
+
+    # Outbox. None for inbound messages and TwiML replies, which Twilio sends itself.
+    status: Mapped[str | None] = mapped_column(String(24))
+    # The helpline address to send from, fixed when the message is written.
+    sender: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when a worker hands the message to Twilio: a crash after this point means
+    # Twilio may have it, so the next worker looks it up before sending again.
+    send_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    error_code: Mapped[int | None] = mapped_column()
+    error_message: Mapped[str | None] = mapped_column(Text)
 
     conversation: Mapped[Conversation] = relationship(
         back_populates="messages", foreign_keys=[conversation_id]
     )
+
+
+class Counsellor(Base):
+    """A person who answers texters, or supervises those who do."""
+
+    __tablename__ = "counsellors"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="counsellor")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    available: Mapped[bool] = mapped_column(default=False)
+    max_open: Mapped[int] = mapped_column(default=3)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for the API. Only its SHA-256 is kept: a database copy cannot log in."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    counsellor: Mapped[Counsellor] = relationship()
+
+
+class Note(Base):
+    """A counsellor's private note on a conversation; never sent to the texter."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Event(Base):
+    """One change, for live pages to follow with GET /events?after=<id>. Holds no text."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    conversation: Mapped[Conversation | None] = relationship()
+
+
+class Heartbeat(Base):
+    """The last time each background process said it was alive."""
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(UtcDateTime)

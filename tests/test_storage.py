@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
@@ -15,7 +16,7 @@ from responder import create_app
 from responder.addresses import Keys
 from responder.conversations import Inbound, Policy, receive
 from responder.db import Base, get_session, make_engine
-from responder.migrate import upgrade
+from responder.migrate import alembic_config, upgrade
 from responder.models import Contact, Conversation, Message
 from tests.twilio_requests import (
     TEXTER,
@@ -147,7 +148,7 @@ def test_empty_database_upgrades_to_head(tmp_path) -> None:
     with engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
-    assert version == "0001"
+    assert version == ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     assert {"contacts", "conversations", "messages"} <= table_names(url)
 
 
@@ -160,3 +161,34 @@ def test_the_app_never_creates_tables(tmp_path) -> None:
     assert response.status_code == 500
     assert "Traceback" not in response.get_data(as_text=True)
     assert table_names(url) == set()
+
+
+def test_upgrade_keeps_conversations_of_the_first_release(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO contacts (id, address_hash, address_encrypted, opted_out, created_at)"
+                " VALUES (1, 'h', 'e', false, '2026-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO conversations (id, contact_id, channel, helpline_address, state,"
+                " language, history, started_at, last_message_at)"
+                " VALUES (1, 1, 'sms', '+14155550100', 'menu', 'en', '[]',"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+    upgrade(engine)
+    app = create_app(settings(url))
+    with app.app_context():
+        conversation = get_session().scalars(select(Conversation)).one()
+    engine.dispose()
+    assert (conversation.priority, conversation.secondary, conversation.survey_pending) == (
+        0,
+        [],
+        False,
+    )
