@@ -38,13 +38,19 @@ STRING_SETTINGS = (
     "PUBLIC_URL",
     "LOG_LEVEL",
     "RESPONDER_CONTENT_DIR",
+    "RESPONDER_HOURS_FILE",
+    "TWILIO_WHATSAPP_TEMPLATE_SID",
 )
 
 INT_SETTINGS = (
     "RESPONDER_TRUSTED_PROXIES",
     "RESPONDER_MENU_TIMEOUT_MINUTES",
     "RESPONDER_EPISODE_HOURS",
+    "RESPONDER_WAIT_NOTICE_MINUTES",
+    "RESPONDER_MAX_OPEN_CONVERSATIONS",
 )
+
+BOOL_SETTINGS = ("RESPONDER_QUEUE_WHEN_CLOSED",)
 
 DEFAULTS: dict[str, Any] = {
     "RESPONDER_ENV": "production",
@@ -53,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "RESPONDER_MENU_TIMEOUT_MINUTES": 30,
     "RESPONDER_EPISODE_HOURS": 24,
+    "RESPONDER_WAIT_NOTICE_MINUTES": 10,
+    "RESPONDER_MAX_OPEN_CONVERSATIONS": 3,
+    "RESPONDER_QUEUE_WHEN_CLOSED": True,
 }
 
 
@@ -70,6 +79,9 @@ def load(app: Flask, overrides: Mapping[str, Any] | None, environ: Mapping[str, 
     for name in INT_SETTINGS:
         if name in environ:
             app.config[name] = _integer(name, environ[name])
+    for name in BOOL_SETTINGS:
+        if name in environ:
+            app.config[name] = _boolean(name, environ[name])
     if environ.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = environ["DATABASE_URL"]
     if overrides:
@@ -124,6 +136,15 @@ def instance_secret(instance: Path, name: str) -> str:
         finally:
             os.unlink(tmp)
     return path.read_text().strip()
+
+
+def _boolean(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
 def _integer(name: str, raw: str) -> int:
