@@ -18,20 +18,25 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from responder import config, db, logs, paths, web
     from responder.addresses import Keys
     from responder.content_check import content_of
+    from responder.hours import hours_of
 
     config.load(app, test_config, os.environ)
     logs.init_app(app)
     db.init_app(app)
     app.extensions["responder.content"] = content_of(paths.content_dir(app.config))
     app.extensions["responder.keys"] = Keys.from_secret(app.config["RESPONDER_DATA_KEY"])
+    app.extensions["responder.hours"] = hours_of(app.config.get("RESPONDER_HOURS_FILE"))
     web.init_app(app)
 
-    from responder import health, webhooks
+    from responder import api, health, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
     if app.config["RESPONDER_ENV"] == "development":
-        from responder import simulator
+        from responder import simulator, worker
 
         app.register_blueprint(simulator.bp)
+        # Deliver counsellor messages as responses close, so `make run` needs no worker.
+        worker.deliver_after_responses(app)
     return app

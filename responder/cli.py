@@ -56,6 +56,62 @@ def content_check() -> None:
     click.echo(f"content in {folder} is fine")
 
 
+@cli.group()
+def counsellor() -> None:
+    """Manage counsellor accounts and their API tokens."""
+
+
+@counsellor.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(("counsellor", "supervisor", "admin")),
+    default="counsellor",
+    show_default=True,
+    help="Supervisors and admins may reassign, release and close any conversation.",
+)
+@with_appcontext
+def counsellor_add(name: str, role: str) -> None:
+    """Create the account NAME; the password is read from stdin when it is not a terminal."""
+    from datetime import UTC, datetime
+
+    from responder.auth import AccountError, add_counsellor
+    from responder.db import get_session
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    limit = current_app.config["RESPONDER_MAX_OPEN_CONVERSATIONS"]
+    session = get_session()
+    try:
+        add_counsellor(session, name, role, password, limit, datetime.now(UTC))
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"added {role} {name} (at most {limit} open conversations)")
+
+
+@counsellor.command("token")
+@click.argument("name")
+@with_appcontext
+def counsellor_token(name: str) -> None:
+    """Print a new API token for NAME. It is shown only this once."""
+    from datetime import UTC, datetime
+
+    from responder.auth import AccountError, issue_token
+    from responder.db import get_session
+
+    session = get_session()
+    try:
+        token = issue_token(session, name, datetime.now(UTC))
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(token)
+    click.echo("Keep it now: only its hash is stored, so it cannot be shown again.", err=True)
+
+
 @cli.command("chat")
 @click.option("--from", "number", default=None, help="The texter's number, in E.164.")
 @click.option("--whatsapp", is_flag=True, help="Write as a WhatsApp user instead of by SMS.")
@@ -90,3 +146,13 @@ def chat(number: str | None, whatsapp: bool) -> None:
         for reply in replies:
             click.echo(reply)
             click.echo()
+
+
+@cli.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due, run the timed jobs once, exit.")
+@with_appcontext
+def worker(once: bool) -> None:
+    """Deliver the outbox through Twilio and run the timed jobs, until SIGTERM or Ctrl-C."""
+    from responder import worker as outbox_worker
+
+    outbox_worker.run(current_app._get_current_object(), once=once)

@@ -29,8 +29,33 @@ MESSAGE_KEYS = (
     "too_long",
     "empty",
     "fallback",
+    "queued",
+    "wait_estimate",
+    "wait_unknown",
+    "nobody_free",
+    "opens_at",
+    "opens_unknown",
+    "queued_while_closed",
+    "not_queued",
+    "already_waiting",
+    "left_queue",
+    "wait_notice",
+    "released",
+    "survey_question",
+    "survey_thanks",
 )
-KEYWORD_KINDS = ("menu", "back", "help")
+# The placeholders each message must carry; every other message carries none.
+PLACEHOLDERS = {
+    "out_of_range": ("count",),
+    "queued": ("position", "wait"),
+    "wait_estimate": ("minutes",),
+    "nobody_free": ("opens",),
+    "opens_at": ("when",),
+    "already_waiting": ("position",),
+}
+KEYWORD_KINDS = ("menu", "back", "help", "talk")
+# What choosing a page can do besides showing it.
+ACTIONS = ("talk",)
 PAGE_ID = re.compile(r"^[a-z0-9_]+$")
 
 
@@ -61,6 +86,7 @@ class Page:
     text: str
     options: tuple[str, ...]
     keywords: tuple[str, ...]
+    action: str | None = None  # "talk": choosing the page asks for a person
 
 
 @dataclass(frozen=True)
@@ -91,6 +117,19 @@ class Language:
             lines.append(f"0 {self.pages[MAIN].title}")
         body = "\n".join(lines)
         return f"{prefix}\n\n{body}" if prefix else body
+
+    def queued(self, position: int, minutes: int | None) -> str:
+        """Tell a texter their place in the queue and, if it can be told, the wait."""
+        m = self.messages
+        wait = m["wait_unknown"] if minutes is None else m["wait_estimate"].format(minutes=minutes)
+        return m["queued"].format(position=position, wait=wait)
+
+    def nobody_free(self, opens: str | None, queued: bool) -> str:
+        """Tell a texter honestly that nobody can answer now, and what happens next."""
+        m = self.messages
+        when = m["opens_unknown"] if opens is None else m["opens_at"].format(when=opens)
+        then = m["queued_while_closed"] if queued else m["not_queued"]
+        return m["nobody_free"].format(opens=when) + "\n\n" + then
 
 
 @dataclass(frozen=True)
@@ -192,7 +231,8 @@ def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[st
         title, text = table.get("title"), table.get("text")
         options = table.get("options", [])
         keywords = table.get("keywords", [])
-        unknown = set(table) - {"title", "text", "options", "keywords"}
+        action = table.get("action")
+        unknown = set(table) - {"title", "text", "options", "keywords", "action"}
         if unknown:
             problems.append(Problem(file, entry, f"unknown fields: {', '.join(sorted(unknown))}"))
         if not isinstance(title, str) or not title.strip():
@@ -207,7 +247,12 @@ def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[st
         if not _list_of_strings(keywords):
             problems.append(Problem(file, entry, "keywords must be a list of words"))
             continue
-        pages[page_id] = Page(page_id, title.strip(), text.strip(), tuple(options), tuple(keywords))
+        if action is not None and action not in ACTIONS:
+            problems.append(Problem(file, entry, f"action must be one of {', '.join(ACTIONS)}"))
+            continue
+        pages[page_id] = Page(
+            page_id, title.strip(), text.strip(), tuple(options), tuple(keywords), action
+        )
     if MAIN not in pages and not any(p.entry == f"pages.{MAIN}" for p in problems):
         problems.append(Problem(file, f"pages.{MAIN}", "the main menu page is missing"))
     return pages
@@ -227,21 +272,24 @@ def _messages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict
             messages[key] = value.strip()
     for key in sorted(set(table) - set(MESSAGE_KEYS)):
         problems.append(Problem(str(path), f"messages.{key}", "is not a message the bot uses"))
-    if "out_of_range" in messages:
-        problem = _count_placeholder_problem(messages["out_of_range"])
+    for key, text in messages.items():
+        problem = _placeholder_problem(text, PLACEHOLDERS.get(key, ()))
         if problem:
-            problems.append(Problem(str(path), "messages.out_of_range", problem))
+            problems.append(Problem(str(path), f"messages.{key}", problem))
     return messages
 
 
-def _count_placeholder_problem(template: str) -> str | None:
+def _placeholder_problem(template: str, names: tuple[str, ...]) -> str | None:
+    expected = ", ".join("{" + n + "}" for n in names) or "no {placeholder}"
     try:
-        filled = template.format(count=1)
+        filled = template.format(**{name: "\0" for name in names})
     except KeyError as exc:
-        return f"uses {{{exc.args[0]}}}, but only {{count}} is filled in"
+        return f"uses {{{exc.args[0]}}}, but only {expected} is filled in"
     except (IndexError, ValueError):
-        return "has a stray { or }; the only placeholder is {count}"
-    return "must contain {count}" if filled == template else None
+        return f"has a stray {{ or }}; it may hold {expected} only"
+    if filled.count("\0") != len(names):
+        return f"must contain {expected}, each once"
+    return None
 
 
 def _keywords(

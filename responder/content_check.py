@@ -15,7 +15,19 @@ MAX_OPTIONS = 9  # one digit each; 0 is always the main menu
 # Messages the bot puts in front of a page, and those it sends on their own.
 PAGE_PREFIXES = ("not_understood", "back_at_start", "empty")
 MAIN_PREFIXES = ("welcome", "welcome_back")
-STANDALONE = ("help", "opted_in", "media", "too_long", "fallback")
+STANDALONE = (
+    "help",
+    "opted_in",
+    "media",
+    "too_long",
+    "fallback",
+    "wait_notice",
+    "released",
+    "survey_question",
+    "survey_thanks",
+)
+# Long but real values for the placeholders, so the check measures what is sent.
+SAMPLE_POSITION, SAMPLE_MINUTES, SAMPLE_OPENS = 120, 120, "Wednesday at 09:00"
 
 
 def check(folder: Path) -> list[Problem]:
@@ -54,6 +66,26 @@ def composed_messages(language: Language) -> Iterator[tuple[str, str, str, str]]
                 yield pages, f"{entry} with messages.{key} in front", channel, text
         for key in STANDALONE:
             yield messages, f"messages.{key}", channel, language.messages[key]
+        yield messages, "messages.queued", channel, language.queued(SAMPLE_POSITION, SAMPLE_MINUTES)
+        yield messages, "messages.queued", channel, language.queued(SAMPLE_POSITION, None)
+        for opens in (SAMPLE_OPENS, None):
+            for queued in (True, False):
+                yield messages, "messages.nobody_free", channel, language.nobody_free(opens, queued)
+        # A first message of TALK gets the welcome in front of the queue reply.
+        welcome = language.messages["welcome"]
+        first = language.queued(SAMPLE_POSITION, SAMPLE_MINUTES)
+        yield messages, "messages.welcome with messages.queued", channel, f"{welcome}\n\n{first}"
+        closed = language.nobody_free(SAMPLE_OPENS, True)
+        yield (
+            messages,
+            "messages.welcome with messages.nobody_free",
+            channel,
+            f"{welcome}\n\n{closed}",
+        )
+        already = language.messages["already_waiting"].format(position=SAMPLE_POSITION)
+        yield messages, "messages.already_waiting", channel, already
+        home = language.render(MAIN, channel, language.messages["left_queue"])
+        yield pages, f"pages.{MAIN} with messages.left_queue in front", channel, home
 
 
 def _structure(language: Language) -> list[Problem]:

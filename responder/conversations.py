@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from responder import engine
+from responder import engine, events, outbox, queue
 from responder.addresses import Keys, country_of
-from responder.content import Content, normalise_keyword
-from responder.models import Contact, Conversation, Message
+from responder.content import MAIN, Content, Language, normalise_keyword
+from responder.hours import Hours
+from responder.models import Contact, Conversation, Counsellor, Message
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class Policy:
     keys: Keys
     menu_timeout: timedelta = timedelta(minutes=30)
     episode_gap: timedelta = timedelta(hours=24)
+    hours: Hours | None = None  # None: open at all times
+    queue_when_closed: bool = True
 
 
 def receive(
@@ -61,6 +64,13 @@ def receive(
     if stored is not None:
         return stored
 
+    survey = None if contact.opted_out else _survey_awaiting_answer(session, contact, now, policy)
+    if survey is not None:
+        if _survey_score(inbound.text) is not None:
+            return _answer_survey(session, survey, inbound, now, content)
+        # They wrote about something else: that is a new conversation, not an answer.
+        survey.survey_pending = False
+
     conversation = _open_conversation(session, contact, inbound, now, content, policy)
     message = Message(
         conversation=conversation,
@@ -71,20 +81,12 @@ def receive(
         created_at=now,
     )
     session.add(message)
-    replies, page = _decide(contact, conversation, inbound, now, content, policy)
+    replies, page = _decide(session, contact, conversation, inbound, now, content, policy)
     conversation.last_message_at = now
-    session.flush()
-    for reply in replies:
-        session.add(
-            Message(
-                conversation=conversation,
-                direction="out",
-                body=reply,
-                in_reply_to_id=message.id,
-                page=page,
-                created_at=now,
-            )
-        )
+    # The texter wrote, so WhatsApp's 24-hour window is open again.
+    outbox.release_held(session, conversation, now)
+    events.record(session, "message", now, conversation)
+    _store_replies(session, conversation, message, replies, page, now)
     log.info(
         "inbound message sid=%s conversation=%s channel=%s media=%d replies=%d",
         inbound.message_sid,
@@ -97,6 +99,7 @@ def receive(
 
 
 def _decide(
+    session: Session,
     contact: Contact,
     conversation: Conversation,
     inbound: Inbound,
@@ -104,7 +107,7 @@ def _decide(
     content: Content,
     policy: Policy,
 ) -> tuple[tuple[str, ...], str | None]:
-    """Choose the replies; compliance words first, then the menu."""
+    """Choose the replies: compliance words first, then what the state calls for."""
     lang = content.language(conversation.language)
     word = normalise_keyword(inbound.text)
     # With Twilio's Advanced Opt-Out the texter has already had Twilio's answer.
@@ -123,11 +126,28 @@ def _decide(
         return (), None
     if inbound.opt_out_type == "HELP" or word in lang.keywords["help"]:
         return ((), None) if provider_replied else ((lang.messages["help"],), None)
+
+    if conversation.state == "counsellor":
+        # Everything, MENU included, is for the counsellor now; the bot stays quiet.
+        return (), None
+    if conversation.state == "waiting":
+        if word in lang.keywords["menu"]:
+            _leave_queue(session, conversation, now)
+            return (lang.render(MAIN, inbound.channel, lang.messages["left_queue"]),), MAIN
+        if word in lang.keywords["talk"]:
+            reply = lang.messages["already_waiting"].format(
+                position=queue.position(session, conversation)
+            )
+            return (reply,), None
+        if inbound.media_count:
+            return (lang.messages["media"],), None
+        # Kept for the counsellor who will take the conversation.
+        return (), None
+
     if inbound.media_count:
         return (lang.messages["media"],), None
     if len(inbound.text) > MAX_BODY:
         return (lang.messages["too_long"],), None
-
     state = engine.MenuState(
         conversation.page, tuple(conversation.history), conversation.last_message_at
     )
@@ -135,7 +155,96 @@ def _decide(
     outcome = engine.step(state, inbound.text, content, context)
     conversation.page = outcome.state.page
     conversation.history = list(outcome.state.history)
+    if outcome.action == "talk":
+        reply = request_person(session, conversation, now, lang, policy)
+        return ("\n\n".join((*outcome.replies, reply)),), None
     return outcome.replies, outcome.page
+
+
+def request_person(
+    session: Session, conversation: Conversation, now: datetime, lang: Language, policy: Policy
+) -> str:
+    """Put the texter in the queue if anyone can answer, and say honestly what happens."""
+    someone = session.scalars(select(Counsellor.id).where(Counsellor.available)).first()
+    open_now = someone is not None and (policy.hours is None or policy.hours.is_open(now))
+    if open_now or policy.queue_when_closed:
+        conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
+        events.record(session, "queued", now, conversation)
+        log.info("texter queued conversation=%s open=%s", conversation.id, open_now)
+    if open_now:
+        wait = queue.expected_wait(session, now)
+        minutes = None if wait is None else queue.wait_minutes(wait)
+        return lang.queued(queue.position(session, conversation), minutes)
+    opening = policy.hours.next_opening(now) if policy.hours else None
+    opens = policy.hours.describe(opening) if policy.hours and opening else None
+    return lang.nobody_free(opens, queued=conversation.state == "waiting")
+
+
+def _leave_queue(session: Session, conversation: Conversation, now: datetime) -> None:
+    conversation.state, conversation.queued_at = "menu", None
+    conversation.page, conversation.history = MAIN, []
+    events.record(session, "left_queue", now, conversation)
+
+
+def _store_replies(
+    session: Session,
+    conversation: Conversation,
+    message: Message,
+    replies: tuple[str, ...],
+    page: str | None,
+    now: datetime,
+) -> None:
+    """Keep the TwiML replies, so a redelivery gets them again and the transcript shows them."""
+    session.flush()
+    for reply in replies:
+        session.add(
+            Message(
+                conversation=conversation,
+                direction="out",
+                body=reply,
+                in_reply_to_id=message.id,
+                page=page,
+                created_at=now,
+            )
+        )
+
+
+def _survey_awaiting_answer(
+    session: Session, contact: Contact, now: datetime, policy: Policy
+) -> Conversation | None:
+    """Return the just-closed conversation whose survey question is still open."""
+    return session.scalars(
+        select(Conversation).where(
+            Conversation.contact_id == contact.id,
+            Conversation.survey_pending,
+            Conversation.closed_at >= now - policy.episode_gap,
+        )
+    ).first()
+
+
+def _survey_score(text: str) -> int | None:
+    """Read a 1-5 answer; anything else is a new message, not an answer."""
+    word = normalise_keyword(text)
+    return int(word) if word in {"1", "2", "3", "4", "5"} else None
+
+
+def _answer_survey(
+    session: Session, conversation: Conversation, inbound: Inbound, now: datetime, content: Content
+) -> tuple[str, ...]:
+    conversation.survey_pending = False
+    conversation.survey_answer = str(_survey_score(inbound.text))
+    message = Message(
+        conversation=conversation,
+        direction="in",
+        twilio_sid=inbound.message_sid,
+        body=inbound.text,
+        created_at=now,
+    )
+    session.add(message)
+    replies = (content.language(conversation.language).messages["survey_thanks"],)
+    _store_replies(session, conversation, message, replies, None, now)
+    log.info("survey answered conversation=%s", conversation.id)
+    return replies
 
 
 def _stored_replies(session: Session, sid: str) -> tuple[str, ...] | None:

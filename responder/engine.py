@@ -35,7 +35,9 @@ class Context:
 class Outcome:
     state: MenuState
     replies: tuple[str, ...]
-    page: str  # the page the reply shows
+    page: str  # the page the reply shows, or the texter stays on
+    # Something the caller must do instead of replying: "talk" asks for a person.
+    action: str | None = None
 
 
 def step(state: MenuState, text: str, content: Content, context: Context) -> Outcome:
@@ -50,19 +52,32 @@ def step(state: MenuState, text: str, content: Content, context: Context) -> Out
         return Outcome(new_state, (reply,), page)
 
     def go(page: str) -> Outcome:
+        action = lang.pages[page].action
+        if action is not None:
+            return act(action)
         history = (*state.history, current) if current and page != current else state.history
         return show(page, history)
 
-    if current is None:
-        return show(MAIN, (), lang.messages["welcome"])
-    if state.last_message_at and context.now - state.last_message_at >= context.menu_timeout:
-        return show(MAIN, (), lang.messages["welcome_back"])
+    def act(action: str, replies: tuple[str, ...] = ()) -> Outcome:
+        page = current or MAIN
+        return Outcome(MenuState(page, state.history, context.now), replies, page, action)
 
     word = normalise_keyword(text)
+    if current is None:
+        # Someone whose first word is TALK still reads what is kept and how to stop.
+        if word in lang.keywords["talk"]:
+            return act("talk", (lang.messages["welcome"],))
+        return show(MAIN, (), lang.messages["welcome"])
+    # Asking for a person is answered at once, even after a long silence.
+    if word in lang.keywords["talk"]:
+        return act("talk")
+    if state.last_message_at and context.now - state.last_message_at >= context.menu_timeout:
+        return show(MAIN, (), lang.messages["welcome_back"])
     if not word:
         return show(current, state.history, lang.messages["empty"])
     if word in lang.keywords["menu"]:
         return show(MAIN, ())
+
     if word in lang.keywords["back"]:
         history = tuple(p for p in state.history if p in lang.pages)
         if not history:

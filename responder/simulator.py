@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
 
 from responder.addresses import AddressError, normalise
+from responder.db import get_session
+from responder.models import Contact, Conversation, Message
 from responder.phone import DEFAULT_NUMBER, Phone, PhoneError
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
@@ -36,3 +39,44 @@ def send() -> ResponseReturnValue:
     except PhoneError as exc:
         return jsonify(error=str(exc)), 502
     return jsonify(replies=replies)
+
+
+@bp.get("/messages")
+def delivered() -> ResponseReturnValue:
+    """Return what the development transport delivered to a number after the cursor.
+
+    Without `after` only the cursor comes back, so a page shows what arrives from now on.
+    """
+    try:
+        number = normalise(request.args.get("from") or DEFAULT_NUMBER)
+    except AddressError as exc:
+        abort(400, description=f"from: {exc}")
+    after = request.args.get("after", type=int)
+    session = get_session()
+    if after is None:
+        latest = session.scalar(select(func.max(Message.id)))
+        return jsonify(messages=[], cursor=latest or 0)
+    digest = current_app.extensions["responder.keys"].hash(number)
+    rows = session.scalars(
+        select(Message)
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .join(Contact)
+        .where(
+            Contact.address_hash == digest,
+            Message.direction == "out",
+            Message.status == "simulated",
+            Message.id > after,
+        )
+        .order_by(Message.id)
+    ).all()
+    messages = [
+        {
+            "id": message.id,
+            # A message without text is the WhatsApp template inviting the texter back.
+            "body": message.body,
+            "template": message.body is None,
+            "whatsapp": (message.sender or "").startswith("whatsapp:"),
+        }
+        for message in rows
+    ]
+    return jsonify(messages=messages, cursor=rows[-1].id if rows else after)

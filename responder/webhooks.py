@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
 
+from responder import delivery
 from responder.channels import twilio
 from responder.conversations import Policy, receive
 from responder.db import get_session
@@ -25,18 +26,28 @@ def messages() -> ResponseReturnValue:
     except twilio.MalformedRequest as exc:
         log.warning("malformed inbound message: %s", exc)
         abort(400, description=str(exc))
-    config = current_app.config
-    policy = Policy(
-        keys=current_app.extensions["responder.keys"],
-        menu_timeout=timedelta(minutes=config["RESPONDER_MENU_TIMEOUT_MINUTES"]),
-        episode_gap=timedelta(hours=config["RESPONDER_EPISODE_HOURS"]),
-    )
     session = get_session()
     replies = receive(
-        session, inbound, datetime.now(UTC), current_app.extensions["responder.content"], policy
+        session, inbound, datetime.now(UTC), current_app.extensions["responder.content"], policy()
     )
     session.commit()
     return twilio.twiml(replies), 200, TWIML
+
+
+@bp.post("/status")
+def status() -> ResponseReturnValue:
+    """Take in Twilio's news of an outbound message; a sid we do not know is ignored."""
+    _require_signature()
+    try:
+        update = twilio.parse_status(request.form)
+    except twilio.MalformedRequest as exc:
+        log.warning("malformed status callback: %s", exc)
+        abort(400, description=str(exc))
+    session = get_session()
+    delivery.track(session, update, datetime.now(UTC), delivery.policy_for(current_app))
+    session.commit()
+    # Twilio wants 204, or TwiML; anything else shows as a warning in its console.
+    return "", 204
 
 
 @bp.post("/fallback")
@@ -51,6 +62,18 @@ def fallback() -> ResponseReturnValue:
     log.warning("fallback used error_code=%s", request.form.get("ErrorCode", "-"))
     content = current_app.extensions["responder.content"]
     return twilio.twiml([content.language(None).messages["fallback"]]), 200, TWIML
+
+
+def policy() -> Policy:
+    """Gather the settings the conversation use cases follow."""
+    config = current_app.config
+    return Policy(
+        keys=current_app.extensions["responder.keys"],
+        menu_timeout=timedelta(minutes=config["RESPONDER_MENU_TIMEOUT_MINUTES"]),
+        episode_gap=timedelta(hours=config["RESPONDER_EPISODE_HOURS"]),
+        hours=current_app.extensions["responder.hours"],
+        queue_when_closed=config["RESPONDER_QUEUE_WHEN_CLOSED"],
+    )
 
 
 def signed_url() -> str:

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from responder import create_app
+from responder import config, create_app
 from responder.db import Base, make_engine
 from responder.migrate import upgrade
 from tests.twilio_requests import settings
@@ -20,20 +20,9 @@ from tests.twilio_requests import settings
 SETTINGS = (
     "RESPONDER_ENV",
     "DATABASE_URL",
-    "SECRET_KEY",
-    "RESPONDER_DATA_KEY",
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_MESSAGING_SERVICE_SID",
-    "TWILIO_FROM_NUMBER",
-    "TWILIO_WHATSAPP_FROM",
-    "TWILIO_API_BASE_URL",
-    "PUBLIC_URL",
-    "RESPONDER_TRUSTED_PROXIES",
-    "LOG_LEVEL",
-    "RESPONDER_CONTENT_DIR",
-    "RESPONDER_MENU_TIMEOUT_MINUTES",
-    "RESPONDER_EPISODE_HOURS",
+    *config.STRING_SETTINGS,
+    *config.INT_SETTINGS,
+    *config.BOOL_SETTINGS,
 )
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])

@@ -104,7 +104,7 @@ LONG = "Do not reply to them again. " * 40  # 1,120 characters
             id="curly-quote-in-page",
         ),
         pytest.param(
-            [("messages.toml", "Reply MENU for the menu.", f"Reply MENU {EM_DASH} the menu.")],
+            [("messages.toml", "This is a free, private", f"This is a free {EM_DASH} private")],
             "messages.toml",
             "messages.help",
             EM_DASH,

@@ -16,6 +16,8 @@ CONTENT = load(Path(__file__).parent.parent / "content")
 LANG = CONTENT.language("en")
 MSG = LANG.messages
 MAIN_OPTIONS = LANG.pages[MAIN].options
+# Options that show a page (the "talk" option asks for a person instead).
+PAGE_OPTIONS = [n for n, p in enumerate(MAIN_OPTIONS, 1) if LANG.pages[p].action is None]
 RIGHT_NOW = "now_stop"  # first step of the "right now" path (content/en/pages.toml)
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 A_MINUTE = timedelta(minutes=1)
@@ -70,7 +72,9 @@ def case(
         case("retired", ("main",), "1", MAIN, MSG["welcome"], label="page-gone-from-content"),
         case(MAIN, (), "1", MAIN_OPTIONS[0], title(RIGHT_NOW), label="1-is-right-now"),
         case(MAIN, (), "3", MAIN_OPTIONS[2], label="3-from-main"),
-        case(MAIN, (), str(len(MAIN_OPTIONS)), MAIN_OPTIONS[-1], label="last-from-main"),
+        case(
+            MAIN, (), str(PAGE_OPTIONS[-1]), MAIN_OPTIONS[PAGE_OPTIONS[-1] - 1], label="last-page"
+        ),
         case("now_stop", ("main",), "2", STOP_OPTIONS[1], label="2-from-a-step"),
         case(MAIN, (), "0", MAIN, label="0-on-main"),
         case("now_save", DEEP, "BACK", "now_dont_pay", label="back"),
@@ -94,7 +98,7 @@ def case(
             MSG["out_of_range"].format(count=len(STOP_OPTIONS)),
             label="out-of-range-step",
         ),
-        case("passwords", ("main",), "1", "passwords", MSG["not_understood"], label="no-options"),
+        case("q_common", ("main",), "1", "q_common", MSG["not_understood"], label="no-options"),
         case("now_save", DEEP, "", "now_save", MSG["empty"], label="empty"),
         case("now_save", DEEP, "  \n\t ", "now_save", MSG["empty"], label="whitespace"),
         case(MAIN, (), "i'm being blackmailed", RIGHT_NOW, label="blackmailed"),
@@ -162,7 +166,7 @@ def test_idle_texter_starts_again(idle: timedelta, timeout: timedelta | None, re
         assert MSG["welcome_back"] not in outcome.replies[0]
 
 
-@pytest.mark.parametrize("number", range(len(MAIN_OPTIONS) + 1))
+@pytest.mark.parametrize("number", [0, *PAGE_OPTIONS])
 def test_whatsapp_bolds_titles_and_sms_does_not(number: int) -> None:
     """WhatsApp shows the title in *bold*; SMS shows it plain, with no stray stars."""
     whatsapp = send(str(number), channel="whatsapp")
@@ -180,15 +184,18 @@ def test_every_page_is_reachable_by_numbers_and_fits_three_sms() -> None:
     queue = deque([MAIN])
     while queue:
         page = queue.popleft()
-        for number in range(1, len(LANG.pages[page].options) + 1):
+        for number, target in enumerate(LANG.pages[page].options, 1):
             outcome = send(str(number), page)
+            if LANG.pages[target].action is not None:
+                assert (outcome.action, outcome.replies) == (LANG.pages[target].action, ())
+                continue
             reply = outcome.replies[0]
             assert outcome.page != page, f"{page} option {number} leads nowhere"
             assert reply.startswith(title(outcome.page)), f"{page} option {number}: {reply}"
             if outcome.page not in replies:
                 replies[outcome.page] = reply
                 queue.append(outcome.page)
-    assert set(replies) == set(LANG.pages)
+    assert set(replies) == {p for p in LANG.pages if LANG.pages[p].action is None}
     for page, reply in replies.items():
         encoding = encode(reply)
         assert encoding.name == "GSM-7", f"{page}: {encoding.outside_gsm7}"
@@ -258,3 +265,28 @@ def test_history_is_bounded_and_back_still_works() -> None:
             break
     else:
         pytest.fail("BACK never reached the start of the menu")
+
+
+@pytest.mark.parametrize(
+    ("page", "text"),
+    [
+        (MAIN, str(MAIN_OPTIONS.index("talk") + 1)),
+        ("now_save", "TALK"),
+        ("now_save", "human"),
+        ("now_save", "i want to talk to a real person"),
+    ],
+)
+def test_asking_for_a_person_is_an_action_not_a_page(page: str, text: str) -> None:
+    """Choosing "talk" or writing TALK hands over to the queue; the texter stays put."""
+    outcome = send(text, page, ("main",))
+    assert outcome.action == "talk"
+    assert outcome.replies == ()
+    assert outcome.state.page == page
+
+
+def test_talk_wins_over_the_idle_reset_and_first_contact() -> None:
+    """TALK after a long silence queues at once; as a first message it comes with the welcome."""
+    assert send("TALK", "now_save", idle=timedelta(hours=3)).action == "talk"
+    first = send("TALK", None)
+    assert first.action == "talk"
+    assert first.replies == (MSG["welcome"],)

@@ -317,7 +317,7 @@ def test_fallback_answers_without_a_database(tmp_path) -> None:
 def test_healthz_reports_the_database(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert {"status": "ok", "database": "ok"}.items() <= response.get_json().items()
 
 
 def test_logs_hold_no_message_text_or_number(

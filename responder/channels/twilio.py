@@ -1,27 +1,44 @@
 """The Twilio boundary, and the only module that imports twilio.
 
-It reads Twilio's form posts into plain values, checks their signatures and writes
-TwiML. Nothing here knows about conversations or the database.
+It reads Twilio's form posts into plain values, checks their signatures, writes
+TwiML, and sends through the REST API for the worker. Nothing here knows about
+conversations or the database.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
+from twilio.base import values
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
+from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from responder.addresses import AddressError, split_channel
 from responder.conversations import Inbound
+from responder.delivery import SendFailed, Sent, StatusUpdate
 
 OPT_OUT_TYPES = frozenset({"STOP", "START", "HELP"})
 SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 # Control characters other than tab and line breaks cannot be shown on a phone, and
 # PostgreSQL refuses NUL in text: drop them rather than fail the message.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# twilio-python waits for ever by default; the worker's lease must outlast two calls.
+HTTP_TIMEOUT = 20.0
+# Without this the client reads TWILIO_REGION and TWILIO_EDGE from the process, and
+# they rewrite every host, TWILIO_API_BASE_URL's too. An empty mapping would not do:
+# twilio-python falls back to os.environ when given one.
+NO_REGION = {"TWILIO_REGION": "", "TWILIO_EDGE": ""}
+# An interrupted send is looked for among this many latest messages to the texter.
+LOOKUP_LIMIT = 50
 
 
 class MalformedRequest(ValueError):
@@ -85,3 +102,105 @@ def read_twiml(document: str) -> list[str]:
     """Return the message bodies of a TwiML reply (what the texter's phone would show)."""
     root = ElementTree.fromstring(document)
     return [message.text or "" for message in root.iter("Message")]
+
+
+def parse_status(form: Mapping[str, Any]) -> StatusUpdate:
+    """Read a status-callback form, or raise MalformedRequest."""
+    sid = (form.get("MessageSid") or "").strip()
+    if not SID.match(sid):
+        raise MalformedRequest("MessageSid is missing or malformed")
+    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
+    if not status:
+        raise MalformedRequest("MessageStatus is missing")
+    code = (form.get("ErrorCode") or "").strip()
+    if code and not code.isdigit():
+        raise MalformedRequest("ErrorCode is not a number")
+    return StatusUpdate(sid=sid, status=status, error_code=int(code) if code else None)
+
+
+class Rest:
+    """Twilio's REST API, as the worker's transport."""
+
+    def __init__(
+        self, client: Client, status_callback: str | None, messaging_service_sid: str | None
+    ) -> None:
+        self.client = client
+        self.status_callback = status_callback
+        self.messaging_service_sid = messaging_service_sid
+
+    def send(self, to: str, sender: str, body: str | None, content_sid: str | None) -> Sent:
+        """Create the message at Twilio, or raise SendFailed."""
+        fields: dict[str, Any] = {"to": to, "status_callback": self.status_callback or values.unset}
+        fields.update(self._sender(sender))
+        if content_sid is not None:
+            fields["content_sid"] = content_sid
+        else:
+            fields["body"] = body
+        try:
+            created = self.client.api.account.messages.create(**fields)
+        except (TwilioException, OSError, ValueError) as exc:
+            raise _failure(exc) from None
+        return Sent(created.sid, created.status or "queued")
+
+    def lookup(self, to: str, sender: str, body: str | None, since: datetime) -> list[Sent]:
+        """Return the API-sent messages to `to` since then with this body, oldest first."""
+        try:
+            # One page is enough and one request is all a lookup costs: the send began
+            # minutes ago, so it is among the latest messages to this texter.
+            page = self.client.api.account.messages.page(
+                to=to, date_sent_after=since, page_size=LOOKUP_LIMIT, **self._sender(sender)
+            )
+            listed = list(page)
+        except (TwilioException, OSError, ValueError) as exc:
+            raise _failure(exc) from None
+        found = [
+            Sent(message.sid, message.status or "queued")
+            for message in listed
+            # TwiML replies go from the same number to the same texter: only a
+            # message created through the API can be the interrupted send.
+            if message.direction == "outbound-api"
+            and (body is None or message.body == body)
+            and (message.date_created is None or message.date_created >= since)
+        ]
+        return found[::-1]  # Twilio lists the newest first
+
+    def _sender(self, sender: str) -> dict[str, str]:
+        # A Messaging Service picks the SMS number from its pool itself.
+        if self.messaging_service_sid and not sender.startswith("whatsapp:"):
+            return {"messaging_service_sid": self.messaging_service_sid}
+        return {"from_": sender}
+
+
+def rest(config: Mapping[str, Any], http_client: HttpClient | None = None) -> Rest:
+    """Build the REST transport from the settings; tests pass an HttpClient scripting Twilio."""
+    if http_client is None:
+        # twilio-python logs each request's URL at INFO, and a lookup's URL holds the
+        # texter's number: give it a logger of its own that only speaks up on trouble.
+        quiet = logging.getLogger(__name__ + ".http")
+        quiet.setLevel(logging.WARNING)
+        http_client = TwilioHttpClient(timeout=HTTP_TIMEOUT, logger=quiet)
+    client = Client(
+        config["TWILIO_ACCOUNT_SID"],
+        config["TWILIO_AUTH_TOKEN"],
+        http_client=http_client,
+        environment=dict(NO_REGION),
+    )
+    client.api.base_url = config["TWILIO_API_BASE_URL"].rstrip("/")
+    public = config.get("PUBLIC_URL")
+    return Rest(
+        client,
+        status_callback=public + "/twilio/status" if public else None,
+        messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
+    )
+
+
+def _failure(exc: Exception) -> SendFailed:
+    """Turn what twilio-python raised into a SendFailed that holds no number or text."""
+    if isinstance(exc, TwilioRestException | TwilioServiceException):
+        # Without a Twilio code in the answer, twilio-python repeats the HTTP status.
+        code = exc.code if isinstance(exc.code, int) and exc.code >= 10000 else None
+        return SendFailed(f"Twilio answered HTTP {exc.status}", code, exc.status)
+    if isinstance(exc, OSError):
+        # requests' connection errors and timeouts are OSErrors.
+        return SendFailed(f"could not reach Twilio ({type(exc).__name__})")
+    return SendFailed("Twilio's answer could not be read")

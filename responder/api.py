@@ -1,0 +1,280 @@
+"""The counsellors' JSON API under /api/v1. Views do web work only: auth, parse, call, commit."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from responder import auth, handoff, openapi
+from responder.addresses import Keys
+from responder.content import Content
+from responder.db import get_session
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+STATUS = {
+    handoff.NotFound: 404,
+    handoff.NotPermitted: 403,
+    handoff.Conflict: 409,
+    handoff.Rejected: 422,
+}
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+# Ids beyond the database's integer are refused by routing (404), not by the database.
+CONVERSATION = "/conversations/<int(max=2147483647):conversation_id>"
+REQUIRED = object()
+
+
+@bp.before_request
+def _authenticate() -> ResponseReturnValue | None:
+    """Find the counsellor the request speaks for, or answer 401 with a challenge."""
+    if request.endpoint == "api.openapi_document":
+        return None
+    session = get_session()
+    token = auth.bearer_token(request.headers.get("Authorization"))
+    counsellor = auth.counsellor_for_token(session, token, _now()) if token else None
+    if counsellor is None:
+        challenge = 'Bearer realm="responder"'
+        if token:
+            challenge += ', error="invalid_token"'
+        response = jsonify(
+            error="send Authorization: Bearer <token>" if token is None else "unknown token"
+        )
+        response.headers["WWW-Authenticate"] = challenge
+        return response, 401
+    # Authentication is its own short unit of work: the token's last use is kept even
+    # when the action then fails, and the action starts a fresh transaction.
+    session.commit()
+    g.counsellor = counsellor
+    return None
+
+
+@bp.errorhandler(handoff.HandoffError)
+def _handoff_error(error: handoff.HandoffError) -> ResponseReturnValue:
+    return jsonify(error=str(error)), STATUS[type(error)]
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> ResponseReturnValue:
+    return jsonify(openapi.DOCUMENT)
+
+
+@bp.get("/queue")
+def queue() -> ResponseReturnValue:
+    limit = _limit()
+    after = _queue_key(request.args["cursor"]) if "cursor" in request.args else None
+    page = handoff.queue_page(get_session(), _keys(), _now(), limit, after)
+    return _json(
+        {
+            "items": page.items,
+            "next_cursor": None if page.next_key is None else _queue_cursor(page.next_key),
+            "total": page.total,
+            "expected_wait_seconds": page.expected_wait_seconds,
+        }
+    )
+
+
+@bp.get(CONVERSATION)
+def conversation(conversation_id: int) -> ResponseReturnValue:
+    view = handoff.conversation_view(
+        get_session(), conversation_id, g.counsellor, _keys(), _content()
+    )
+    return _json(view)
+
+
+@bp.post(f"{CONVERSATION}/claim")
+def claim(conversation_id: int) -> ResponseReturnValue:
+    session = get_session()
+    state = handoff.claim(session, conversation_id, g.counsellor, _now())
+    session.commit()
+    return _json(state)
+
+
+@bp.post(f"{CONVERSATION}/messages")
+def send_message(conversation_id: int) -> ResponseReturnValue:
+    (body,) = _fields(body=(str, REQUIRED))
+    session = get_session()
+    message = handoff.send_message(session, conversation_id, g.counsellor, body, _now())
+    session.commit()
+    return _json(message, 202)
+
+
+@bp.post(f"{CONVERSATION}/notes")
+def add_note(conversation_id: int) -> ResponseReturnValue:
+    (body,) = _fields(body=(str, REQUIRED))
+    session = get_session()
+    note = handoff.add_note(session, conversation_id, g.counsellor, body, _now())
+    session.commit()
+    return _json(note, 201)
+
+
+@bp.post(f"{CONVERSATION}/transfer")
+def transfer(conversation_id: int) -> ResponseReturnValue:
+    (to,) = _fields(to=(str, REQUIRED))
+    session = get_session()
+    state = handoff.transfer(session, conversation_id, g.counsellor, to, _now())
+    session.commit()
+    return _json(state)
+
+
+@bp.post(f"{CONVERSATION}/release")
+def release(conversation_id: int) -> ResponseReturnValue:
+    session = get_session()
+    state = handoff.release(session, conversation_id, g.counsellor, _now(), _content())
+    session.commit()
+    return _json(state)
+
+
+@bp.post(f"{CONVERSATION}/close")
+def close(conversation_id: int) -> ResponseReturnValue:
+    category, secondary, survey = _fields(
+        category=(str, REQUIRED), secondary=(list, ()), survey=(bool, False)
+    )
+    if not all(isinstance(tag, str) for tag in secondary):
+        abort(400, description="secondary must be a list of strings")
+    session = get_session()
+    state = handoff.close(
+        session, conversation_id, g.counsellor, category, secondary, survey, _now(), _content()
+    )
+    session.commit()
+    return _json(state)
+
+
+@bp.get("/me")
+def me() -> ResponseReturnValue:
+    return _json(handoff.counsellor_view(get_session(), g.counsellor))
+
+
+@bp.put("/me/availability")
+def availability() -> ResponseReturnValue:
+    (available,) = _fields(available=(bool, REQUIRED))
+    session = get_session()
+    view = handoff.set_availability(session, g.counsellor, available, _now())
+    session.commit()
+    return _json(view)
+
+
+@bp.get("/events")
+def events() -> ResponseReturnValue:
+    after = _event_cursor(request.args.get("after", "0"))
+    items = handoff.events_after(get_session(), after, _limit())
+    # With nothing new the cursor stays put, so a client can keep asking with it.
+    cursor = str(items[-1].id) if items else str(after)
+    return _json({"items": items, "next_cursor": cursor})
+
+
+def _fields(**spec: tuple[type, Any]) -> list[Any]:
+    """Read a JSON object's fields in the order given, each of its type; 400 if they are wrong."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None  # nested deeper than the parser goes: not a body this API takes
+    if not isinstance(data, dict):
+        abort(400, description="send a JSON object, with Content-Type: application/json")
+    unknown = sorted(set(data) - set(spec))
+    if unknown:
+        abort(400, description=f"unknown field(s): {', '.join(unknown)}")
+    values = []
+    for name, (kind, default) in spec.items():
+        if name not in data:
+            if default is REQUIRED:
+                abort(400, description=f"{name} is required")
+            values.append(default)
+            continue
+        value = data[name]
+        if not isinstance(value, kind):
+            abort(400, description=f"{name} must be {_JSON_TYPE[kind]}")
+        if isinstance(value, str) and not _storable(value):
+            abort(400, description=f"{name} holds a NUL or an unpaired surrogate character")
+        values.append(value)
+    return values
+
+
+_JSON_TYPE = {str: "a string", bool: "true or false", list: "a list"}
+
+
+def _storable(text: str) -> bool:
+    # JSON can carry both, but PostgreSQL text cannot hold NUL and UTF-8 cannot
+    # encode a lone surrogate: refuse them here rather than fail in the database.
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def _limit() -> int:
+    limit = _whole_number(request.args.get("limit", str(DEFAULT_LIMIT)))
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
+        abort(400, description=f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    return limit
+
+
+def _queue_cursor(key: handoff.QueueKey) -> str:
+    raw = json.dumps([key.priority, key.queued_at.isoformat(), key.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _queue_key(cursor: str) -> handoff.QueueKey:
+    invalid = "cursor is not one this API gave out"
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        priority, queued_at, conversation_id = json.loads(raw)
+        moment = datetime.fromisoformat(queued_at)
+    except (ValueError, TypeError, binascii.Error):
+        abort(400, description=invalid)
+    if not (_small_int(priority) and _small_int(conversation_id) and moment.tzinfo):
+        abort(400, description=invalid)
+    return handoff.QueueKey(priority, moment, conversation_id)
+
+
+def _small_int(value: object) -> bool:
+    # Bounded so that a forged cursor cannot overflow a database integer.
+    return type(value) is int and -(2**31) <= value < 2**31
+
+
+def _event_cursor(cursor: str) -> int:
+    after = _whole_number(cursor)
+    if after is None or after >= 2**63:
+        abort(400, description="after must be a cursor this API gave out")
+    return after
+
+
+def _whole_number(raw: str) -> int | None:
+    # isdigit() alone accepts "²" and other Unicode digits that int() refuses.
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+def _json(value: Any, status: int = 200) -> tuple[Response, int]:
+    return jsonify(_plain(value)), status
+
+
+def _plain(value: Any) -> Any:
+    """Turn views into JSON values: dataclasses into objects, times into ISO 8601."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _keys() -> Keys:
+    return current_app.extensions["responder.keys"]
+
+
+def _content() -> Content:
+    return current_app.extensions["responder.content"]

@@ -1,0 +1,157 @@
+"""The worker: delivers the outbox and runs the timed jobs until it is told to stop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import FrameType
+
+from flask import Flask, Response
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from responder import delivery, queue
+from responder.channels import twilio
+from responder.config import ConfigError
+from responder.models import Heartbeat
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT = "worker"
+POLL_SECONDS = 1.0
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def transport_for(app: Flask) -> delivery.Transport:
+    """Send through Twilio when it has credentials; to the phone simulator in development."""
+    if app.config.get("TWILIO_ACCOUNT_SID"):
+        return twilio.rest(app.config)
+    if app.config["RESPONDER_ENV"] == "development":
+        return delivery.Simulator()
+    # config.load already refuses production without credentials; never divert quietly.
+    raise ConfigError("sending messages needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+
+
+def run(
+    app: Flask,
+    transport: delivery.Transport | None = None,
+    *,
+    once: bool = False,
+    clock: Clock = utcnow,
+    stop: threading.Event | None = None,
+) -> None:
+    """Work until SIGTERM or Ctrl-C, finishing the current message; once: do what is due."""
+    stop = stop or threading.Event()
+    transport = transport or transport_for(app)
+    restore = _stop_on_signals(stop)
+    log.info("worker started transport=%s once=%s", type(transport).__name__, once)
+    try:
+        while not stop.is_set():
+            try:
+                tick(app, transport, clock, stop)
+            except Exception:
+                if once:
+                    raise
+                # The database or the network may be back in a moment: keep going
+                # rather than crash-loop, and say so in the log.
+                log.exception("worker round failed; trying again")
+            if once:
+                break
+            stop.wait(POLL_SECONDS)
+    finally:
+        restore()
+    log.info("worker stopped")
+
+
+def tick(
+    app: Flask, transport: delivery.Transport, clock: Clock, stop: threading.Event | None = None
+) -> int:
+    """Beat, run the timed jobs, then deliver every message due; return how many were handled."""
+    sessions = app.extensions["responder.db"]
+    with sessions() as session:
+        beat(session, clock())
+        session.commit()
+    # Each timed job commits on its own, so one failing never holds back delivery
+    # of what the others wrote.
+    with sessions() as session:
+        queue.send_wait_notices(session, clock(), app)
+        session.commit()
+    return drain(sessions, transport, delivery.policy_for(app), clock, stop)
+
+
+def drain(
+    sessions: sessionmaker[Session],
+    transport: delivery.Transport,
+    policy: delivery.Policy,
+    clock: Clock,
+    stop: threading.Event | None = None,
+) -> int:
+    """Deliver messages until none is due (or stop is set); return how many were handled."""
+    handled = 0
+    while not (stop and stop.is_set()) and delivery.deliver_next(
+        sessions, transport, policy, clock
+    ):
+        handled += 1
+    return handled
+
+
+def beat(session: Session, now: datetime) -> None:
+    """Record that a worker is alive; several workers share the row and the latest wins."""
+    touch = update(Heartbeat).where(Heartbeat.name == HEARTBEAT).values(beat_at=now)
+    if session.execute(touch).rowcount:  # type: ignore[attr-defined]
+        return
+    try:
+        with session.begin_nested():
+            session.add(Heartbeat(name=HEARTBEAT, beat_at=now))
+    except IntegrityError:
+        # Another worker wrote the very first beat at the same moment.
+        session.execute(touch)
+
+
+def deliver_after_responses(app: Flask) -> None:
+    """In development, deliver the outbox as each response closes: no worker needed.
+
+    The delivery runs once the response has been sent and the request's session is
+    closed, so it never waits on the request's own transaction (SQLite holds the
+    write lock for it). A retry waits for the next request; the timed jobs (wait
+    notices) still need `responder worker`.
+    """
+    transport = transport_for(app)
+    policy = delivery.policy_for(app)
+
+    def deliver() -> None:
+        try:
+            drain(app.extensions["responder.db"], transport, policy, utcnow)
+        except Exception:
+            log.exception("development delivery failed")
+
+    @app.after_request
+    def deliver_when_closed(response: Response) -> Response:
+        response.call_on_close(deliver)
+        return response
+
+
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """Make SIGTERM and SIGINT set stop; return what puts the old handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore

@@ -1,0 +1,73 @@
+"""Counsellor accounts, tokens and queued texters for the API tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from responder import auth
+from responder.db import get_session
+from responder.models import Contact, Conversation
+from tests.twilio_requests import TEXTER, post_signed, sms
+
+
+def add_counsellor(
+    app: Flask, name: str, role: str = "counsellor", max_open: int = 3
+) -> dict[str, str]:
+    """Create an account and return the Authorization header of a fresh token for it."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = get_session()
+        auth.add_counsellor(session, name, role, f"password of {name}", max_open, now)
+        token = auth.issue_token(session, name, now)
+        session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def number(index: int) -> str:
+    """A distinct texter number in the 555 range, never a real person's."""
+    return f"+1415555{index:04d}"
+
+
+def queue_texter(client: FlaskClient, sender: str = TEXTER) -> int:
+    """Have a texter send TALK through the signed webhook; return their conversation's id."""
+    response = post_signed(client, sms("TALK", sender=sender))
+    assert response.status_code == 200
+    app = client.application
+    with app.app_context():
+        digest = app.extensions["responder.keys"].hash(sender)
+        conversation = (
+            get_session()
+            .scalars(
+                select(Conversation)
+                .join(Contact)
+                .where(Contact.address_hash == digest)
+                .order_by(Conversation.id.desc())
+            )
+            .first()
+        )
+    assert conversation is not None
+    assert conversation.state == "waiting"
+    return conversation.id
+
+
+def conversation(app: Flask, conversation_id: int) -> Conversation:
+    """Read a conversation as it is stored now."""
+    with app.app_context():
+        found = get_session().get(Conversation, conversation_id)
+    assert found is not None
+    return found
+
+
+def update_conversation(app: Flask, conversation_id: int, **values: object) -> None:
+    """Change stored fields directly, for states the API cannot reach quickly."""
+    with app.app_context():
+        session = get_session()
+        found = session.get(Conversation, conversation_id)
+        assert found is not None
+        for name, value in values.items():
+            setattr(found, name, value)
+        session.commit()

@@ -1,0 +1,260 @@
+"""Asking for a person: joining the queue, honest waits, silence, leaving, reminders, survey."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from responder import queue
+from responder.conversations import Inbound, Policy, receive
+from responder.db import get_session
+from responder.hours import load
+from responder.models import Conversation, Counsellor, Message
+from tests.twilio_requests import TEXTER, new_sid, post_signed, replies, sms, whatsapp
+
+EXAMPLE_HOURS = Path(__file__).parent.parent / "hours.example.toml"
+
+
+def lang(app: Flask):
+    return app.extensions["responder.content"].language("en")
+
+
+def add_counsellor(app: Flask, name: str = "sam", available: bool = True) -> None:
+    with app.app_context():
+        session = get_session()
+        session.add(
+            Counsellor(
+                username=name,
+                role="counsellor",
+                password_hash="-",
+                available=available,
+                created_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+
+
+def conversation_of(app: Flask, texter: str = TEXTER) -> Conversation:
+    keys = app.extensions["responder.keys"]
+    with app.app_context():
+        for conversation in get_session().scalars(select(Conversation)).all():
+            if keys.decrypt(conversation.contact.address_encrypted) == texter:
+                return conversation
+    raise AssertionError("no conversation for that texter")
+
+
+def set_state(app: Flask, conversation_id: int, **values: object) -> None:
+    with app.app_context():
+        session = get_session()
+        conversation = session.get(Conversation, conversation_id)
+        for name, value in values.items():
+            setattr(conversation, name, value)
+        session.commit()
+
+
+def test_talk_joins_the_queue_and_says_where(app: Flask, client: FlaskClient) -> None:
+    add_counsellor(app)
+    post_signed(client, sms("hi"))
+    (reply,) = replies(post_signed(client, sms("TALK")))
+    assert "number 1 in the queue" in reply
+    assert lang(app).messages["wait_unknown"] in reply
+    assert conversation_of(app).state == "waiting"
+    second = "+14155550177"
+    (other,) = replies(post_signed(client, sms("counsellor", sender=second)))
+    assert other.startswith(lang(app).messages["welcome"])
+    assert "number 2 in the queue" in other
+
+
+@pytest.mark.parametrize("word", ["TALK", "talk", "Counsellor", "COUNSELOR", "human!"])
+def test_every_talk_word_asks_for_a_person(app: Flask, client: FlaskClient, word: str) -> None:
+    add_counsellor(app)
+    post_signed(client, sms("hi"))
+    post_signed(client, sms(word))
+    assert conversation_of(app).state == "waiting"
+
+
+def test_main_menu_offers_a_person(app: Flask, client: FlaskClient) -> None:
+    add_counsellor(app)
+    (menu,) = replies(post_signed(client, sms("hi")))
+    number = next(line.split()[0] for line in menu.splitlines() if "Talk to a person" in line)
+    (reply,) = replies(post_signed(client, sms(number)))
+    assert "in the queue" in reply
+    assert conversation_of(app).state == "waiting"
+
+
+def test_expected_wait_comes_from_recent_claims(app: Flask, client: FlaskClient) -> None:
+    add_counsellor(app)
+    now = datetime.now(UTC)
+    for number, seconds in (("+14155550181", 600), ("+14155550182", 1500), ("+14155550183", 900)):
+        post_signed(client, sms("hi", sender=number))
+        conversation = conversation_of(app, number)
+        set_state(
+            app,
+            conversation.id,
+            state="counsellor",
+            claimed_at=now - timedelta(hours=1),
+            last_wait_seconds=seconds,
+        )
+    post_signed(client, sms("hi"))
+    (reply,) = replies(post_signed(client, sms("TALK")))
+    assert "The wait is about 15 minutes." in reply
+
+
+def test_nobody_available_is_said_honestly(app: Flask, client: FlaskClient) -> None:
+    add_counsellor(app, available=False)
+    post_signed(client, sms("hi"))
+    (reply,) = replies(post_signed(client, sms("TALK")))
+    messages = lang(app).messages
+    assert reply.startswith("Nobody is free to talk right now.")
+    assert messages["opens_unknown"] in reply
+    assert "emergency" in reply
+    assert messages["queued_while_closed"] in reply
+    assert conversation_of(app).state == "waiting"
+
+
+def test_closed_service_says_when_it_opens(app: Flask) -> None:
+    add_counsellor(app)
+    content = app.extensions["responder.content"]
+    policy = Policy(keys=app.extensions["responder.keys"], hours=load(EXAMPLE_HOURS))
+    saturday_night = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
+    with app.app_context():
+        session = get_session()
+        receive(
+            session, Inbound("sms", TEXTER, "+1", "hi", new_sid()), saturday_night, content, policy
+        )
+        (reply,) = receive(
+            session,
+            Inbound("sms", TEXTER, "+1", "TALK", new_sid()),
+            saturday_night,
+            content,
+            policy,
+        )
+        session.commit()
+    assert "We open again Sunday at 12:00." in reply
+
+
+def test_closed_service_can_refuse_to_queue(app: Flask) -> None:
+    content = app.extensions["responder.content"]
+    policy = Policy(keys=app.extensions["responder.keys"], queue_when_closed=False)
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = get_session()
+        receive(session, Inbound("sms", TEXTER, "+1", "hi", new_sid()), now, content, policy)
+        (reply,) = receive(
+            session, Inbound("sms", TEXTER, "+1", "TALK", new_sid()), now, content, policy
+        )
+        session.commit()
+    assert lang(app).messages["not_queued"] in reply
+    assert conversation_of(app).state == "menu"
+
+
+def test_bot_is_silent_while_waiting_and_menu_leaves(app: Flask, client: FlaskClient) -> None:
+    add_counsellor(app)
+    post_signed(client, sms("hi"))
+    post_signed(client, sms("TALK"))
+    assert replies(post_signed(client, sms("they posted it, please help"))) == []
+    assert replies(post_signed(client, sms("3"))) == []
+    (again,) = replies(post_signed(client, sms("TALK")))
+    assert "still in the queue, number 1" in again
+    (home,) = replies(post_signed(client, sms("MENU")))
+    assert home.startswith(lang(app).messages["left_queue"])
+    assert "1 Right now" in home
+    conversation = conversation_of(app)
+    assert conversation.state == "menu"
+    assert conversation.queued_at is None
+    with app.app_context():
+        kept = (
+            get_session()
+            .scalars(select(Message.body).where(Message.direction == "in").order_by(Message.id))
+            .all()
+        )
+    assert "they posted it, please help" in kept
+
+
+def test_with_a_counsellor_everything_is_passed_on(app: Flask, client: FlaskClient) -> None:
+    add_counsellor(app)
+    post_signed(client, sms("hi"))
+    post_signed(client, sms("TALK"))
+    set_state(app, conversation_of(app).id, state="counsellor", claimed_at=datetime.now(UTC))
+    for text in ("MENU", "0", "BACK", "TALK", "hello?"):
+        assert replies(post_signed(client, sms(text))) == []
+    assert replies(post_signed(client, sms("HELP"))) == [lang(app).messages["help"]]
+    assert replies(post_signed(client, sms("STOP"))) == []
+    assert conversation_of(app).state == "counsellor"
+
+
+def test_media_while_waiting_is_still_refused(app: Flask, client: FlaskClient) -> None:
+    add_counsellor(app)
+    post_signed(client, whatsapp("hi"))
+    post_signed(client, whatsapp("TALK"))
+    form = whatsapp("", NumMedia="1", MediaContentType0="image/jpeg")
+    form["MediaUrl0"] = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+    assert replies(post_signed(client, form)) == [lang(app).messages["media"]]
+
+
+@pytest.mark.parametrize(
+    ("texter", "minutes", "hour_utc", "expected"),
+    [
+        ("+447700900123", 9, 12, 0),  # not yet ten minutes
+        ("+447700900123", 11, 12, 1),
+        ("+447700900123", 21, 12, 2),
+        ("+447700900123", 45, 12, 2),  # never more than two
+        ("+447700900123", 21, 23, 0),  # 23:00 in London: quiet
+        ("+14155550123", 21, 23, 2),  # 15:00 in California
+        ("+14155550123", 21, 9, 0),  # 01:00 in California
+    ],
+)
+def test_wait_notices(
+    app: Flask, client: FlaskClient, texter: str, minutes: int, hour_utc: int, expected: int
+) -> None:
+    add_counsellor(app)
+    post_signed(client, sms("TALK", sender=texter))
+    queued_at = datetime(2026, 12, 2, hour_utc, 0, tzinfo=UTC)
+    conversation = conversation_of(app, texter)
+    set_state(app, conversation.id, queued_at=queued_at)
+    with app.app_context():
+        session = get_session()
+        for step in range(0, minutes + 1, 2):
+            queue.send_wait_notices(session, queued_at + timedelta(minutes=step), app)
+            session.commit()
+        notices = session.scalars(
+            select(Message).where(Message.status == "pending").order_by(Message.id)
+        ).all()
+    assert len(notices) == expected
+    assert all(n.body == lang(app).messages["wait_notice"] for n in notices)
+
+
+def test_survey_answer_is_stored_on_the_closed_conversation(
+    app: Flask, client: FlaskClient
+) -> None:
+    post_signed(client, sms("hi"))
+    conversation = conversation_of(app)
+    now = datetime.now(UTC)
+    set_state(app, conversation.id, state="closed", closed_at=now, survey_pending=True)
+    (thanks,) = replies(post_signed(client, sms("4")))
+    assert thanks == lang(app).messages["survey_thanks"]
+    closed = conversation_of(app)
+    assert (closed.survey_answer, closed.survey_pending) == ("4", False)
+
+
+def test_a_new_message_after_close_is_not_taken_as_an_answer(
+    app: Flask, client: FlaskClient
+) -> None:
+    post_signed(client, sms("hi"))
+    conversation = conversation_of(app)
+    set_state(
+        app, conversation.id, state="closed", closed_at=datetime.now(UTC), survey_pending=True
+    )
+    (welcome,) = replies(post_signed(client, sms("they are back")))
+    assert welcome.startswith(lang(app).messages["welcome"])
+    (page,) = replies(post_signed(client, sms("4")))
+    assert "Tell an adult" in page
+    with app.app_context():
+        first = get_session().get(Conversation, conversation.id)
+    assert first.survey_answer is None
+    assert first.survey_pending is False
