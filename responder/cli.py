@@ -43,17 +43,22 @@ def content() -> None:
 
 @content.command("check", with_appcontext=False)
 def content_check() -> None:
-    """Check that every page is reachable and every message fits its channel."""
-    from responder.content_check import check
+    """Check every page and message in every language, and print SMS segments per page."""
+    from responder.content_check import errors, report, table
 
     folder = paths.content_dir({"RESPONDER_CONTENT_DIR": os.environ.get("RESPONDER_CONTENT_DIR")})
-    problems = check(folder)
-    for problem in problems:
+    result = report(folder)
+    if result.segments:
+        click.echo("SMS segments per page (the most any country needs):")
+        click.echo(table(result.segments))
+    for problem in result.problems:
         click.echo(str(problem), err=True)
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {folder}", err=True)
+    failures = errors(result.problems)
+    if failures:
+        click.echo(f"{len(failures)} error(s) in {folder}", err=True)
         sys.exit(1)
-    click.echo(f"content in {folder} is fine")
+    warnings = len(result.problems) - len(failures)
+    click.echo(f"content in {folder} is fine" + (f" ({warnings} warning(s))" if warnings else ""))
 
 
 @cli.group()

@@ -12,11 +12,18 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Formatter
 from types import MappingProxyType
 from typing import Any
 
+from responder import resources
+from responder.problems import Problem
+from responder.resources import ROLES, Directory
+
 MAIN = "main"
-FILES = ("pages.toml", "messages.toml", "keywords.toml")
+LOCAL_HELP = "local_help"  # shown after the texter changes their country
+FILES = ("language.toml", "pages.toml", "messages.toml", "keywords.toml")
+LANGUAGE_FOLDER = re.compile(r"^[a-z]{2,3}$")
 MESSAGE_KEYS = (
     "welcome",
     "welcome_back",
@@ -43,6 +50,11 @@ MESSAGE_KEYS = (
     "released",
     "survey_question",
     "survey_thanks",
+    "country_set",
+    "country_unknown",
+    "your_country",
+    "language_set",
+    *(f"none_{role}" for role in ROLES),
 )
 # The placeholders each message must carry; every other message carries none.
 PLACEHOLDERS = {
@@ -52,23 +64,15 @@ PLACEHOLDERS = {
     "nobody_free": ("opens",),
     "opens_at": ("when",),
     "already_waiting": ("position",),
+    "country_set": ("country",),
+    "country_unknown": ("code",),
 }
-KEYWORD_KINDS = ("menu", "back", "help", "talk")
-# What choosing a page can do besides showing it.
-ACTIONS = ("talk",)
+# What a page's text may refer to: the texter's country and its local help, by role.
+PAGE_PLACEHOLDERS = frozenset({"country", *ROLES})
+KEYWORD_KINDS = ("menu", "back", "help", "talk", "country")
+# What choosing a page can do besides showing it: ask for a person, or switch language.
+ACTION = re.compile(r"^(talk|language:[a-z]{2,3})$")
 PAGE_ID = re.compile(r"^[a-z0-9_]+$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the content, located by file and entry."""
-
-    file: str
-    entry: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.entry}: {self.message}"
 
 
 class ContentError(Exception):
@@ -86,7 +90,7 @@ class Page:
     text: str
     options: tuple[str, ...]
     keywords: tuple[str, ...]
-    action: str | None = None  # "talk": choosing the page asks for a person
+    action: str | None = None  # "talk" or "language:<code>"
 
 
 @dataclass(frozen=True)
@@ -95,17 +99,30 @@ class Language:
 
     code: str
     folder: Path
+    name: str
+    # Whole-message words that switch to this language, from any language.
+    switch_words: frozenset[str]
+    # Countries whose texters start in this language.
+    countries: frozenset[str]
+    # Refuse SMS text outside GSM-7 instead of warning about it.
+    require_gsm7: bool
     pages: Mapping[str, Page]
     messages: Mapping[str, str]
     keywords: Mapping[str, frozenset[str]]
     # Page keywords, normalised once for free-text matching: (page id, keyword tokens).
     match_table: tuple[tuple[str, tuple[str, ...]], ...] = field(repr=False)
 
-    def render(self, page_id: str, channel: str, prefix: str | None = None) -> str:
-        """Lay a page out as one message: title, text, numbered options, the way home."""
+    def render(
+        self, page_id: str, channel: str, local: Mapping[str, str], prefix: str | None = None
+    ) -> str:
+        """Lay a page out as one message: title, text, numbered options, the way home.
+
+        local fills the page's placeholders ({police}, {crisis}, ...) for the texter's
+        country; Content.local gives it.
+        """
         page = self.pages[page_id]
         title = f"*{page.title}*" if channel == "whatsapp" else page.title
-        lines = [title, page.text]
+        lines = [title, page.text.format_map(local)]
         if page.options:
             lines.append("")
             lines.extend(
@@ -135,11 +152,31 @@ class Language:
 @dataclass(frozen=True)
 class Content:
     languages: Mapping[str, Language]
+    directory: Directory
     default_language: str = "en"
 
     def language(self, code: str | None) -> Language:
         """Return the language asked for, or the default one when it is not there."""
         return self.languages.get(code or "", self.languages[self.default_language])
+
+    def language_for(self, country: str | None) -> str:
+        """Return the language texters from a country start in."""
+        for language in self.languages.values():
+            if country in language.countries:
+                return language.code
+        return self.default_language
+
+    def local(self, code: str, country: str | None) -> dict[str, str]:
+        """Fill the page placeholders for a country in a language, never with unverified help.
+
+        A role with no verified entry, here or internationally, says what to do instead.
+        """
+        lang = self.language(code)
+        values = {"country": self.directory.name(country) or lang.messages["your_country"]}
+        for role in ROLES:
+            lines = [r.line(lang.code) for r in self.directory.entries(country, role)]
+            values[role] = "\n".join(lines) if lines else lang.messages[f"none_{role}"]
+        return values
 
 
 def normalise_keyword(text: str) -> str:
@@ -166,15 +203,22 @@ def load(folder: Path) -> Content:
     languages: dict[str, Language] = {}
     if not folder.is_dir():
         raise ContentError([Problem(str(folder), "-", "content folder not found")])
-    for lang_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+    for lang_dir in sorted(p for p in folder.iterdir() if LANGUAGE_FOLDER.match(p.name)):
         language = _load_language(lang_dir, problems)
         if language is not None:
             languages[language.code] = language
     if "en" not in languages and not problems:
         problems.append(Problem(str(folder), "en", "the default language folder en/ is missing"))
-    if problems:
+    directory = resources.load(folder / "resources", problems)
+    for language in languages.values():
+        for page in language.pages.values():
+            target = page.action.partition(":")[2] if page.action else ""
+            if target and target not in languages:
+                file = str(language.folder / "pages.toml")
+                problems.append(Problem(file, f"pages.{page.id}", f"no language folder {target}/"))
+    if problems or directory is None:
         raise ContentError(problems)
-    return Content(MappingProxyType(languages))
+    return Content(MappingProxyType(languages), directory)
 
 
 def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
@@ -192,10 +236,11 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
     if len(problems) > before:
         return None
 
+    about = _about(folder / "language.toml", raw["language.toml"], problems)
     pages = _pages(folder / "pages.toml", raw["pages.toml"], problems)
     messages = _messages(folder / "messages.toml", raw["messages.toml"], problems)
     keywords = _keywords(folder / "keywords.toml", raw["keywords.toml"], problems)
-    if len(problems) > before:
+    if len(problems) > before or about is None:
         return None
     table = tuple(
         (page.id, tokens(keyword))
@@ -203,9 +248,14 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
         for keyword in page.keywords
         if tokens(keyword)
     )
+    name, switch_words, countries, require_gsm7 = about
     return Language(
         folder.name,
         folder,
+        name,
+        switch_words,
+        countries,
+        require_gsm7,
         MappingProxyType(pages),
         MappingProxyType(messages),
         MappingProxyType(keywords),
@@ -247,8 +297,14 @@ def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[st
         if not _list_of_strings(keywords):
             problems.append(Problem(file, entry, "keywords must be a list of words"))
             continue
-        if action is not None and action not in ACTIONS:
-            problems.append(Problem(file, entry, f"action must be one of {', '.join(ACTIONS)}"))
+        if action is not None and not (isinstance(action, str) and ACTION.match(action)):
+            problems.append(Problem(file, entry, 'action must be "talk" or "language:<code>"'))
+            continue
+        fields = {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+        if fields - PAGE_PLACEHOLDERS:
+            unknown = ", ".join("{" + f + "}" for f in sorted(fields - PAGE_PLACEHOLDERS))
+            allowed = ", ".join("{" + f + "}" for f in sorted(PAGE_PLACEHOLDERS))
+            problems.append(Problem(file, entry, f"uses {unknown}; pages may use {allowed}"))
             continue
         pages[page_id] = Page(
             page_id, title.strip(), text.strip(), tuple(options), tuple(keywords), action
@@ -256,6 +312,28 @@ def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[st
     if MAIN not in pages and not any(p.entry == f"pages.{MAIN}" for p in problems):
         problems.append(Problem(file, f"pages.{MAIN}", "the main menu page is missing"))
     return pages
+
+
+def _about(
+    path: Path, data: dict[str, Any], problems: list[Problem]
+) -> tuple[str, frozenset[str], frozenset[str], bool] | None:
+    """Read language.toml: the language's name, its switch words and its countries."""
+    name, switch, countries = data.get("name"), data.get("switch", []), data.get("countries", [])
+    require = data.get("require_gsm7", False)
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem(str(path), "name", "needs the language's own name"))
+    elif not _list_of_strings(switch) or not switch:
+        problems.append(Problem(str(path), "switch", "needs the words that switch to it"))
+    elif not isinstance(countries, list) or not all(
+        isinstance(c, str) and resources.COUNTRY_CODE.match(c) for c in countries
+    ):
+        problems.append(Problem(str(path), "countries", "must be upper-case ISO codes"))
+    elif not isinstance(require, bool):
+        problems.append(Problem(str(path), "require_gsm7", "must be true or false"))
+    else:
+        words = frozenset(normalise_keyword(w) for w in switch)
+        return name.strip(), words, frozenset(countries), require
+    return None
 
 
 def _messages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[str, str]:

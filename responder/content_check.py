@@ -1,12 +1,21 @@
-"""`responder content check`: prove every message the bot can send fits its channel."""
+"""`responder content check`: prove every message the bot can send fits its channel.
+
+Every page is laid out for every language and every country with local help (and for
+a texter whose country is unknown), with every prefix the bot can put in front of it,
+and measured as the phone network will bill it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from responder.content import MAIN, Content, ContentError, Language, Problem, load
-from responder.sms import encode
+from responder import resources
+from responder.content import LOCAL_HELP, MAIN, Content, ContentError, Language, load
+from responder.problems import Problem
+from responder.sms import Encoding, encode
 
 SMS_MAX_SEGMENTS = 3
 WHATSAPP_MAX_CHARS = 1024  # the limit of a WhatsApp session message body
@@ -14,7 +23,7 @@ MAX_OPTIONS = 9  # one digit each; 0 is always the main menu
 
 # Messages the bot puts in front of a page, and those it sends on their own.
 PAGE_PREFIXES = ("not_understood", "back_at_start", "empty")
-MAIN_PREFIXES = ("welcome", "welcome_back")
+MAIN_PREFIXES = ("welcome", "welcome_back", "language_set")
 STANDALONE = (
     "help",
     "opted_in",
@@ -30,62 +39,143 @@ STANDALONE = (
 SAMPLE_POSITION, SAMPLE_MINUTES, SAMPLE_OPENS = 120, 120, "Wednesday at 09:00"
 
 
-def check(folder: Path) -> list[Problem]:
-    """Return every problem in the content under folder."""
+@dataclass(frozen=True)
+class Composed:
+    """One message the bot can send, and where its words come from."""
+
+    file: str
+    entry: str
+    channel: str
+    country: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Report:
+    problems: list[Problem]
+    # Most SMS segments any country needs, by page and then language.
+    segments: dict[str, dict[str, int]]
+
+
+def check(folder: Path, today: date | None = None) -> list[Problem]:
+    """Return every problem in the content under folder; warnings do not fail it."""
+    return report(folder, today).problems
+
+
+def report(folder: Path, today: date | None = None) -> Report:
+    """Check the content and measure each page's SMS segments per language."""
     try:
         content = load(folder)
     except ContentError as exc:
-        return exc.problems
-    problems: list[Problem] = []
+        return Report(exc.problems, {})
+    problems = resources.stale(content.directory, today or date.today())
+    problems.extend(_same_everywhere(content))
+    segments: dict[str, dict[str, int]] = {}
     for language in content.languages.values():
         structure = _structure(language)
         problems.extend(structure)
         # Pages cannot be laid out while an option points nowhere.
-        if not structure:
-            problems.extend(_characters(language))
-            problems.extend(_lengths(language))
-    return problems
+        if structure:
+            continue
+        problems.extend(_characters(content, language))
+        problems.extend(_lengths(content, language, segments))
+    return Report(problems, segments)
 
 
-def composed_messages(language: Language) -> Iterator[tuple[str, str, str, str]]:
-    """Yield (file, entry, channel, text) for every message the bot can compose."""
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if not p.warning]
+
+
+def content_of(folder: Path) -> Content:
+    """Load content for the app, refusing to serve content that fails its checks."""
+    failures = errors(check(folder))
+    if failures:
+        raise ContentError(failures)
+    return load(folder)
+
+
+def countries(content: Content) -> list[str | None]:
+    """Every country with local help, and None for a texter whose country is unknown."""
+    return [*sorted(content.directory.places), None]
+
+
+def composed_messages(content: Content, language: Language) -> Iterator[Composed]:
+    """Yield every message the bot can compose in a language, for every country."""
     pages = str(language.folder / "pages.toml")
     messages = str(language.folder / "messages.toml")
     for channel in ("sms", "whatsapp"):
-        for page_id, page in language.pages.items():
-            entry = f"pages.{page_id}"
-            yield pages, entry, channel, language.render(page_id, channel)
-            prefixes = {key: language.messages[key] for key in PAGE_PREFIXES}
-            if page_id == MAIN:
-                prefixes.update((key, language.messages[key]) for key in MAIN_PREFIXES)
-            if page.options:
-                count = len(page.options)
-                prefixes["out_of_range"] = language.messages["out_of_range"].format(count=count)
-            for key, prefix in prefixes.items():
-                text = language.render(page_id, channel, prefix)
-                yield pages, f"{entry} with messages.{key} in front", channel, text
-        for key in STANDALONE:
-            yield messages, f"messages.{key}", channel, language.messages[key]
-        yield messages, "messages.queued", channel, language.queued(SAMPLE_POSITION, SAMPLE_MINUTES)
-        yield messages, "messages.queued", channel, language.queued(SAMPLE_POSITION, None)
-        for opens in (SAMPLE_OPENS, None):
-            for queued in (True, False):
-                yield messages, "messages.nobody_free", channel, language.nobody_free(opens, queued)
-        # A first message of TALK gets the welcome in front of the queue reply.
-        welcome = language.messages["welcome"]
-        first = language.queued(SAMPLE_POSITION, SAMPLE_MINUTES)
-        yield messages, "messages.welcome with messages.queued", channel, f"{welcome}\n\n{first}"
-        closed = language.nobody_free(SAMPLE_OPENS, True)
-        yield (
-            messages,
-            "messages.welcome with messages.nobody_free",
-            channel,
-            f"{welcome}\n\n{closed}",
-        )
-        already = language.messages["already_waiting"].format(position=SAMPLE_POSITION)
-        yield messages, "messages.already_waiting", channel, already
-        home = language.render(MAIN, channel, language.messages["left_queue"])
-        yield pages, f"pages.{MAIN} with messages.left_queue in front", channel, home
+        for country in countries(content):
+            local = content.local(language.code, country)
+            for page_id, page in language.pages.items():
+                if page.action is not None:
+                    continue  # choosing it does something else than showing it
+                entry = f"pages.{page_id}"
+                text = language.render(page_id, channel, local)
+                yield Composed(pages, entry, channel, country, text)
+                prefixes = {key: language.messages[key] for key in PAGE_PREFIXES}
+                if page_id == MAIN:
+                    prefixes.update((key, language.messages[key]) for key in MAIN_PREFIXES)
+                    prefixes["left_queue"] = language.messages["left_queue"]
+                if page_id == LOCAL_HELP:
+                    name = content.directory.name(country) or "Bosnia and Herzegovina"
+                    prefixes["country_set"] = language.messages["country_set"].format(country=name)
+                if page.options:
+                    count = len(page.options)
+                    prefixes["out_of_range"] = language.messages["out_of_range"].format(count=count)
+                for key, prefix in prefixes.items():
+                    text = language.render(page_id, channel, local, prefix)
+                    entry = f"pages.{page_id} with messages.{key} in front"
+                    yield Composed(pages, entry, channel, country, text)
+        yield from _messages(language, messages, channel)
+
+
+def _messages(language: Language, file: str, channel: str) -> Iterator[Composed]:
+    m = language.messages
+    for key in STANDALONE:
+        yield Composed(file, f"messages.{key}", channel, None, m[key])
+    yield Composed(
+        file, "messages.queued", channel, None, language.queued(SAMPLE_POSITION, SAMPLE_MINUTES)
+    )
+    yield Composed(file, "messages.queued", channel, None, language.queued(SAMPLE_POSITION, None))
+    for opens in (SAMPLE_OPENS, None):
+        for queued in (True, False):
+            text = language.nobody_free(opens, queued)
+            yield Composed(file, "messages.nobody_free", channel, None, text)
+    # A first message of TALK gets the welcome in front of the queue reply.
+    first = language.queued(SAMPLE_POSITION, SAMPLE_MINUTES)
+    yield Composed(
+        file, "messages.welcome with messages.queued", channel, None, f"{m['welcome']}\n\n{first}"
+    )
+    closed = language.nobody_free(SAMPLE_OPENS, True)
+    yield Composed(
+        file,
+        "messages.welcome with messages.nobody_free",
+        channel,
+        None,
+        f"{m['welcome']}\n\n{closed}",
+    )
+    already = m["already_waiting"].format(position=SAMPLE_POSITION)
+    yield Composed(file, "messages.already_waiting", channel, None, already)
+    unknown = m["country_unknown"].format(code="XYZ")
+    yield Composed(file, "messages.country_unknown", channel, None, unknown)
+
+
+def _same_everywhere(content: Content) -> list[Problem]:
+    """Every language has the same pages, so a texter can switch at any point."""
+    default = content.language(content.default_language)
+    problems = []
+    for language in content.languages.values():
+        file = str(language.folder / "pages.toml")
+        for page_id in sorted(set(default.pages) - set(language.pages)):
+            problems.append(Problem(file, f"pages.{page_id}", f"missing; {default.code}/ has it"))
+        for page_id in sorted(set(language.pages) - set(default.pages)):
+            problems.append(Problem(file, f"pages.{page_id}", f"not in {default.code}/"))
+        for page_id in sorted(set(language.pages) & set(default.pages)):
+            if language.pages[page_id].options != default.pages[page_id].options:
+                problems.append(
+                    Problem(file, f"pages.{page_id}", f"options differ from {default.code}/")
+                )
+    return problems
 
 
 def _structure(language: Language) -> list[Problem]:
@@ -101,6 +191,8 @@ def _structure(language: Language) -> list[Problem]:
             problems.append(Problem(file, entry, f"has {len(page.options)} options; at most 9"))
         if page.id != MAIN and not page.keywords:
             problems.append(Problem(file, entry, "has no keywords for free-text matching"))
+    if LOCAL_HELP not in pages:
+        problems.append(Problem(file, f"pages.{LOCAL_HELP}", "the local help page is missing"))
     seen: set[str] = set()
     frontier = [MAIN] if MAIN in pages else []
     while frontier:
@@ -117,47 +209,83 @@ def _structure(language: Language) -> list[Problem]:
     return problems
 
 
-def _characters(language: Language) -> list[Problem]:
+def _characters(content: Content, language: Language) -> list[Problem]:
     """Check each text where it is written, so the problem names the file to open."""
+    pages, messages = str(language.folder / "pages.toml"), str(language.folder / "messages.toml")
     sources = [
-        (str(language.folder / "pages.toml"), f"pages.{page_id}", language.render(page_id, "sms"))
-        for page_id in language.pages
+        (pages, f"pages.{page_id}", f"{page.title}\n{page.text}")
+        for page_id, page in language.pages.items()
     ]
-    sources += [
-        (str(language.folder / "messages.toml"), f"messages.{key}", text)
-        for key, text in language.messages.items()
-    ]
+    sources += [(messages, f"messages.{key}", text) for key, text in language.messages.items()]
+    for place in (*content.directory.places.values(), content.directory.international):
+        sources += [
+            (str(place.file), f"resources #{n} ({r.name})", line)
+            for n, r in enumerate(place.resources, 1)
+            if r.verified
+            for line in sorted(r.lines())
+        ]
     problems = []
     for file, entry, text in sources:
         outside = encode(text).outside_gsm7
         if outside:
             shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in outside)
-            problems.append(Problem(file, entry, f"SMS text is not GSM-7: {shown}"))
+            if language.require_gsm7:
+                message = f"SMS text is not GSM-7: {shown}"
+            else:
+                message = f"SMS text goes out as UCS-2 (70 characters a segment) because of {shown}"
+            problems.append(Problem(file, entry, message, warning=not language.require_gsm7))
     return problems
 
 
-def _lengths(language: Language) -> list[Problem]:
+def _lengths(
+    content: Content, language: Language, segments: dict[str, dict[str, int]]
+) -> list[Problem]:
     problems: list[Problem] = []
-    for file, entry, channel, text in composed_messages(language):
-        if channel == "whatsapp":
-            if len(text) > WHATSAPP_MAX_CHARS:
-                message = f"WhatsApp message is {len(text)} characters; at most 1024"
-                problems.append(Problem(file, entry, message))
+    reported: set[tuple[str, str]] = set()
+    for message in composed_messages(content, language):
+        where = f" (for {message.country})" if message.country else ""
+        if message.channel == "whatsapp":
+            if len(message.text) > WHATSAPP_MAX_CHARS and (message.entry, "wa") not in reported:
+                reported.add((message.entry, "wa"))
+                problems.append(
+                    Problem(
+                        message.file,
+                        message.entry,
+                        f"WhatsApp message is {len(message.text)} characters; at most 1024{where}",
+                    )
+                )
             continue
-        encoding = encode(text)
-        # Text outside GSM-7 is reported once, by _characters, where it is written.
-        if encoding.name == "GSM-7" and encoding.segments > SMS_MAX_SEGMENTS:
-            message = (
-                f"SMS message is {encoding.segments} segments ({encoding.units} characters); "
-                f"at most {SMS_MAX_SEGMENTS}"
+        encoding = encode(message.text)
+        _count(segments, message, language, encoding)
+        if encoding.segments > SMS_MAX_SEGMENTS and (message.entry, "sms") not in reported:
+            # One problem per entry: the first country that breaks it is example enough.
+            reported.add((message.entry, "sms"))
+            problems.append(
+                Problem(
+                    message.file,
+                    message.entry,
+                    f"SMS message is {encoding.segments} segments "
+                    f"({encoding.units} {encoding.name} units); at most {SMS_MAX_SEGMENTS}{where}",
+                )
             )
-            problems.append(Problem(file, entry, message))
     return problems
 
 
-def content_of(folder: Path) -> Content:
-    """Load content for the app, refusing to serve content that fails its checks."""
-    problems = check(folder)
-    if problems:
-        raise ContentError(problems)
-    return load(folder)
+def _count(
+    segments: dict[str, dict[str, int]], message: Composed, language: Language, encoding: Encoding
+) -> None:
+    if " with " in message.entry or not message.entry.startswith("pages."):
+        return
+    row = segments.setdefault(message.entry.removeprefix("pages."), {})
+    row[language.code] = max(row.get(language.code, 0), encoding.segments)
+
+
+def table(segments: dict[str, dict[str, int]]) -> str:
+    """Lay the segment counts out as a page-by-language table."""
+    codes = sorted({code for row in segments.values() for code in row})
+    width = max([len("page"), *(len(page) for page in segments)])
+    lines = ["page".ljust(width) + "".join(f"  {code:>3}" for code in codes)]
+    for page in segments:
+        cells = "".join(f"  {segments[page].get(code, '-'):>3}" for code in codes)
+        lines.append(page.ljust(width) + cells)
+    return "\n".join(lines)

@@ -133,7 +133,9 @@ def _decide(
     if conversation.state == "waiting":
         if word in lang.keywords["menu"]:
             _leave_queue(session, conversation, now)
-            return (lang.render(MAIN, inbound.channel, lang.messages["left_queue"]),), MAIN
+            local = content.local(lang.code, contact.country)
+            home = lang.render(MAIN, inbound.channel, local, lang.messages["left_queue"])
+            return (home,), MAIN
         if word in lang.keywords["talk"]:
             reply = lang.messages["already_waiting"].format(
                 position=queue.position(session, conversation)
@@ -151,10 +153,16 @@ def _decide(
     state = engine.MenuState(
         conversation.page, tuple(conversation.history), conversation.last_message_at
     )
-    context = engine.Context(inbound.channel, conversation.language, now, policy.menu_timeout)
+    context = engine.Context(
+        inbound.channel, conversation.language, now, policy.menu_timeout, contact.country
+    )
     outcome = engine.step(state, inbound.text, content, context)
     conversation.page = outcome.state.page
     conversation.history = list(outcome.state.history)
+    conversation.language = outcome.language
+    if outcome.country != contact.country:
+        # The texter's own word beats the guess from their number (roaming, VPNs).
+        contact.country = outcome.country
     if outcome.action == "talk":
         reply = request_person(session, conversation, now, lang, policy)
         return ("\n\n".join((*outcome.replies, reply)),), None
@@ -307,7 +315,8 @@ def _open_conversation(
             channel=inbound.channel,
             helpline_address=inbound.helpline_address,
             state="menu",
-            language=content.default_language,
+            # A texter starts in the language of their country; they can switch.
+            language=content.language_for(contact.country),
             history=[],
             started_at=now,
             last_message_at=now,

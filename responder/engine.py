@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from responder.content import MAIN, Content, Language, normalise_keyword, tokens
+import phonenumbers
+
+from responder.content import LOCAL_HELP, MAIN, Content, Language, normalise_keyword, tokens
 
 HISTORY_LIMIT = 20
+# Every region with its own numbering plan: what "COUNTRY XX" accepts.
+VALID_COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class Context:
     language: str
     now: datetime
     menu_timeout: timedelta = timedelta(minutes=30)
+    country: str | None = None  # the texter's country, for local help
 
 
 @dataclass(frozen=True)
@@ -36,48 +41,83 @@ class Outcome:
     state: MenuState
     replies: tuple[str, ...]
     page: str  # the page the reply shows, or the texter stays on
-    # Something the caller must do instead of replying: "talk" asks for a person.
+    language: str  # the conversation's language from now on
+    country: str | None  # the texter's country from now on
+    # Something the caller must do besides replying: "talk" asks for a person.
     action: str | None = None
 
 
 def step(state: MenuState, text: str, content: Content, context: Context) -> Outcome:
     """Answer one message sent while the bot is serving the menu."""
     lang = content.language(context.language)
+    country = context.country
     # A page id stored before the content was edited may no longer exist.
     current = state.page if state.page in lang.pages else None
 
-    def show(page: str, history: tuple[str, ...], prefix: str | None = None) -> Outcome:
-        reply = lang.render(page, context.channel, prefix)
+    def show(
+        page: str,
+        history: tuple[str, ...],
+        prefix: str | None = None,
+        language: Language = lang,
+        place: str | None = country,
+    ) -> Outcome:
+        local = content.local(language.code, place)
+        reply = language.render(page, context.channel, local, prefix)
         new_state = MenuState(page, history[-HISTORY_LIMIT:], context.now)
-        return Outcome(new_state, (reply,), page)
+        return Outcome(new_state, (reply,), page, language.code, place)
 
     def go(page: str) -> Outcome:
         action = lang.pages[page].action
-        if action is not None:
+        if action == "talk":
             return act(action)
+        if action is not None:
+            return switch(content.language(action.partition(":")[2]))
         history = (*state.history, current) if current and page != current else state.history
         return show(page, history)
 
     def act(action: str, replies: tuple[str, ...] = ()) -> Outcome:
         page = current or MAIN
-        return Outcome(MenuState(page, state.history, context.now), replies, page, action)
+        return Outcome(
+            MenuState(page, state.history, context.now), replies, page, lang.code, country, action
+        )
+
+    def switch(language: Language, prefix: str | None = None) -> Outcome:
+        return show(MAIN, (), prefix or language.messages["language_set"], language)
 
     word = normalise_keyword(text)
+    switch_to = next(
+        (other for other in content.languages.values() if word in other.switch_words), None
+    )
+    chosen = _country_command(lang, word)
     if current is None:
         # Someone whose first word is TALK still reads what is kept and how to stop.
         if word in lang.keywords["talk"]:
             return act("talk", (lang.messages["welcome"],))
+        if switch_to is not None:
+            return switch(switch_to, switch_to.messages["welcome"])
+        if chosen in VALID_COUNTRIES:
+            return show(MAIN, (), lang.messages["welcome"], place=chosen)
         return show(MAIN, (), lang.messages["welcome"])
     # Asking for a person is answered at once, even after a long silence.
     if word in lang.keywords["talk"]:
         return act("talk")
+    if switch_to is not None:
+        return switch(switch_to)
+    if chosen is not None:
+        if chosen not in VALID_COUNTRIES:
+            return show(
+                current, state.history, lang.messages["country_unknown"].format(code=chosen)
+            )
+        name = content.directory.name(chosen) or chosen
+        prefix = lang.messages["country_set"].format(country=name)
+        history = (*state.history, current) if current != LOCAL_HELP else state.history
+        return show(LOCAL_HELP, history, prefix, place=chosen)
     if state.last_message_at and context.now - state.last_message_at >= context.menu_timeout:
         return show(MAIN, (), lang.messages["welcome_back"])
     if not word:
         return show(current, state.history, lang.messages["empty"])
     if word in lang.keywords["menu"]:
         return show(MAIN, ())
-
     if word in lang.keywords["back"]:
         history = tuple(p for p in state.history if p in lang.pages)
         if not history:
@@ -97,6 +137,14 @@ def step(state: MenuState, text: str, content: Content, context: Context) -> Out
     if matched is not None:
         return go(matched)
     return show(current, state.history, lang.messages["not_understood"])
+
+
+def _country_command(lang: Language, word: str) -> str | None:
+    """Read "COUNTRY FR": return the code typed (valid or not), or None for other text."""
+    parts = word.split()
+    if len(parts) == 2 and parts[0] in lang.keywords["country"] and len(parts[1]) <= 3:
+        return parts[1]
+    return None
 
 
 def match_page(lang: Language, text: str) -> str | None:

@@ -1,0 +1,183 @@
+"""Local help and languages: each texter sees their own country's services, in their language."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from responder.content import load
+from responder.content_check import check
+from tests.twilio_requests import post_signed, replies, sms
+
+SHIPPED = Path(__file__).parent.parent / "content"
+CONTENT = load(SHIPPED)
+
+
+def chat(client: FlaskClient, sender: str, *texts: str) -> list[str]:
+    """Send each text from one number; return the last reply."""
+    answer: list[str] = []
+    for text in texts:
+        answer = replies(post_signed(client, sms(text, sender=sender)))
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("sender", "texts", "expected"),
+    [
+        # UK: CEOP to report, Childline to talk, Report Remove to take photos down.
+        ("+447700900123", ("hi", "where to report"), ["CEOP", "101"]),
+        ("+447700900123", ("hi", "helplines"), ["Childline: 0800 1111", "Shout"]),
+        ("+447700900123", ("hi", "take down my photos"), ["Report Remove", "Take It Down"]),
+        # USA: the CyberTipline and Take It Down.
+        ("+14155550123", ("hi", "where do i report"), ["CyberTipline", "tips.fbi.gov"]),
+        ("+14155550123", ("hi", "5"), ["Take It Down", "takeitdown.ncmec.org"]),
+        ("+14155550123", ("hi", "8"), ["988"]),
+        # Indonesia: SAPA 129; no checked police line of its own, so the international ones.
+        ("+6281234567890", ("hi", "helplines"), ["SAPA 129"]),
+        ("+6281234567890", ("hi", "where to report"), ["your local police", "report.cybertip"]),
+        # A number from nowhere in particular: the international entries.
+        ("+80012345678", ("hi", "where to report"), ["report.cybertip.org"]),
+        ("+80012345678", ("hi", "5"), ["StopNCII", "Take It Down"]),
+        ("+80012345678", ("hi", "8"), ["emergency number"]),
+    ],
+)
+def test_texters_see_their_own_countrys_help(
+    client: FlaskClient, sender: str, texts: tuple[str, ...], expected: list[str]
+) -> None:
+    (reply,) = chat(client, sender, *texts)
+    for words in expected:
+        assert words in reply
+
+
+def test_a_french_number_is_answered_in_french(app: Flask, client: FlaskClient) -> None:
+    french = app.extensions["responder.content"].language("fr")
+    (welcome,) = chat(client, "+33612345678", "bonjour")
+    assert welcome.startswith(french.messages["welcome"])
+    assert "Menu principal" in welcome
+    (report,) = chat(client, "+33612345678", "PAYS FR", "1")
+    assert "internet-signalement.gouv.fr" in report
+    assert "Plainte" in report  # French words for French services
+
+
+@pytest.mark.parametrize("sender", ["+2250701020304", "+221771234567"])
+def test_french_speaking_africa_starts_in_french(app: Flask, client: FlaskClient, sender: str):
+    french = app.extensions["responder.content"].language("fr")
+    (welcome,) = chat(client, sender, "hello")
+    assert welcome.startswith(french.messages["welcome"])
+
+
+def test_language_and_country_can_change_mid_conversation(app: Flask, client: FlaskClient) -> None:
+    content = app.extensions["responder.content"]
+    texter = "+447700900123"
+    chat(client, texter, "hi", "1")
+    (french,) = chat(client, texter, "FRANCAIS")
+    assert french.startswith(content.language("fr").messages["language_set"])
+    (still,) = chat(client, texter, "3")
+    assert still.startswith(content.language("fr").pages["now_dont_pay"].title)
+    (english,) = chat(client, texter, "english")
+    assert english.startswith(content.language("en").messages["language_set"])
+    (moved,) = chat(client, texter, "COUNTRY FR")
+    assert moved.startswith("OK. We will show you help for France.")
+    assert "internet-signalement.gouv.fr" not in moved  # local_help lists the kinds of help
+    (report,) = chat(client, texter, "1")
+    assert "internet-signalement.gouv.fr" in report
+    assert "CEOP" not in report
+    (unknown,) = chat(client, texter, "COUNTRY ZZ")
+    assert unknown.startswith(content.language("en").messages["country_unknown"].format(code="ZZ"))
+
+
+def test_the_language_menu_switches_too(app: Flask, client: FlaskClient) -> None:
+    content = app.extensions["responder.content"]
+    lang = content.language("en")
+    texter = "+14155550123"
+    chat(client, texter, "hi")
+    local = str(lang.pages["main"].options.index("local_help") + 1)
+    language = str(lang.pages["local_help"].options.index("language") + 1)
+    french = str(lang.pages["language"].options.index("to_fr") + 1)
+    (menu,) = chat(client, texter, local, language, french)
+    assert menu.startswith(content.language("fr").messages["language_set"])
+
+
+@pytest.mark.parametrize("country", [*sorted(CONTENT.directory.places), None])
+@pytest.mark.parametrize("code", sorted(CONTENT.languages))
+def test_unverified_entries_are_never_shown(country: str | None, code: str) -> None:
+    places = [CONTENT.directory.international]
+    if country:
+        places.append(CONTENT.directory.places[country])
+    hidden = {c for p in places for r in p.resources if not r.verified for c in r.contacts.values()}
+    shown = {c for p in places for r in p.resources if r.verified for c in r.contacts.values()}
+    local = CONTENT.local(code, country)
+    lang = CONTENT.language(code)
+    for page_id, page in lang.pages.items():
+        if page.action:
+            continue
+        text = lang.render(page_id, "sms", local)
+        for contact in hidden - shown:
+            assert contact not in text, f"{country} {page_id} shows unverified {contact}"
+
+
+def test_every_country_has_a_placeholder_answer_for_every_kind(tmp_path: Path) -> None:
+    for code in CONTENT.languages:
+        for country in [*CONTENT.directory.places, None, "ZZ"]:
+            local = CONTENT.local(code, country)
+            assert all(value.strip() for value in local.values())
+
+
+def copy_content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(SHIPPED, root)
+    return root
+
+
+def test_unchecked_entries_are_flagged_after_180_days(tmp_path: Path) -> None:
+    soon = check(SHIPPED, today=date(2026, 11, 28) + timedelta(days=180))
+    assert not [p for p in soon if p.warning]
+    later = check(SHIPPED, today=date(2026, 11, 28) + timedelta(days=181))
+    stale = [p for p in later if p.warning and "last checked 181 days ago" in p.message]
+    assert stale
+    assert all(p.file.endswith(".toml") and "resources #" in p.entry for p in stale)
+    assert not [p for p in later if not p.warning]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ('confidence = "H"', 'confidence = "L"', "cannot be verified"),
+        ('role = "police"', 'role = "cops"', "role must be one of"),
+        ("checked = 2026-11-28", 'checked = "last week"', "checked must be a date"),
+        ('country = "GB"', 'country = "UK"', "must be 'GB'"),
+    ],
+)
+def test_resource_mistakes_are_named(tmp_path: Path, old: str, new: str, says: str) -> None:
+    root = copy_content(tmp_path)
+    path = root / "resources" / "gb.toml"
+    path.write_text(path.read_text().replace(old, new, 1))
+    problems = [p for p in check(root) if not p.warning]
+    assert any(p.file == str(path) and says in p.message for p in problems), problems
+
+
+def test_languages_must_have_the_same_pages(tmp_path: Path) -> None:
+    root = copy_content(tmp_path)
+    path = root / "fr" / "pages.toml"
+    text = path.read_text()
+    start = text.index("[pages.q_apps]")
+    end = text.index("[pages.", start + 5)
+    path.write_text(text[:start] + text[end:])
+    problems = [str(p) for p in check(root) if not p.warning]
+    assert any("fr/pages.toml: pages.q_apps: missing" in p for p in problems), problems
+
+
+def test_adding_a_language_is_adding_a_folder(tmp_path: Path) -> None:
+    root = copy_content(tmp_path)
+    shutil.copytree(root / "en", root / "xx")
+    (root / "xx" / "language.toml").write_text(
+        'name = "Test"\nswitch = ["TESTLANG"]\ncountries = ["BE"]\nrequire_gsm7 = false\n'
+    )
+    content = load(root)
+    assert content.language_for("BE") == "xx"
+    assert not [p for p in check(root) if not p.warning]
