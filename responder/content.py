@@ -62,7 +62,7 @@ PLACEHOLDERS = {
     "queued": ("position", "wait"),
     "wait_estimate": ("minutes",),
     "nobody_free": ("opens",),
-    "opens_at": ("when",),
+    "opens_at": ("day", "time"),
     "already_waiting": ("position",),
     "country_set": ("country",),
     "country_unknown": ("code",),
@@ -106,6 +106,8 @@ class Language:
     countries: frozenset[str]
     # Refuse SMS text outside GSM-7 instead of warning about it.
     require_gsm7: bool
+    # The names of the weekdays, Monday first, for opening times.
+    days: tuple[str, ...]
     pages: Mapping[str, Page]
     messages: Mapping[str, str]
     keywords: Mapping[str, frozenset[str]]
@@ -141,10 +143,16 @@ class Language:
         wait = m["wait_unknown"] if minutes is None else m["wait_estimate"].format(minutes=minutes)
         return m["queued"].format(position=position, wait=wait)
 
-    def nobody_free(self, opens: str | None, queued: bool) -> str:
-        """Tell a texter honestly that nobody can answer now, and what happens next."""
+    def nobody_free(self, opens: tuple[int, str] | None, queued: bool) -> str:
+        """Tell a texter honestly that nobody can answer now, and what happens next.
+
+        opens is the next opening as a weekday (0 is Monday) and a time.
+        """
         m = self.messages
-        when = m["opens_unknown"] if opens is None else m["opens_at"].format(when=opens)
+        if opens is None:
+            when = m["opens_unknown"]
+        else:
+            when = m["opens_at"].format(day=self.days[opens[0]], time=opens[1])
         then = m["queued_while_closed"] if queued else m["not_queued"]
         return m["nobody_free"].format(opens=when) + "\n\n" + then
 
@@ -248,7 +256,7 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
         for keyword in page.keywords
         if tokens(keyword)
     )
-    name, switch_words, countries, require_gsm7 = about
+    name, switch_words, countries, require_gsm7, days = about
     return Language(
         folder.name,
         folder,
@@ -256,6 +264,7 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
         switch_words,
         countries,
         require_gsm7,
+        days,
         MappingProxyType(pages),
         MappingProxyType(messages),
         MappingProxyType(keywords),
@@ -316,10 +325,10 @@ def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[st
 
 def _about(
     path: Path, data: dict[str, Any], problems: list[Problem]
-) -> tuple[str, frozenset[str], frozenset[str], bool] | None:
-    """Read language.toml: the language's name, its switch words and its countries."""
+) -> tuple[str, frozenset[str], frozenset[str], bool, tuple[str, ...]] | None:
+    """Read language.toml: the language's name, switch words, countries and weekdays."""
     name, switch, countries = data.get("name"), data.get("switch", []), data.get("countries", [])
-    require = data.get("require_gsm7", False)
+    require, days = data.get("require_gsm7", False), data.get("days")
     if not isinstance(name, str) or not name.strip():
         problems.append(Problem(str(path), "name", "needs the language's own name"))
     elif not _list_of_strings(switch) or not switch:
@@ -330,9 +339,11 @@ def _about(
         problems.append(Problem(str(path), "countries", "must be upper-case ISO codes"))
     elif not isinstance(require, bool):
         problems.append(Problem(str(path), "require_gsm7", "must be true or false"))
+    elif not _list_of_strings(days) or len(days) != 7:
+        problems.append(Problem(str(path), "days", "needs the 7 weekday names, Monday first"))
     else:
         words = frozenset(normalise_keyword(w) for w in switch)
-        return name.strip(), words, frozenset(countries), require
+        return name.strip(), words, frozenset(countries), require, tuple(days)
     return None
 
 

@@ -184,7 +184,7 @@ def request_person(
         minutes = None if wait is None else queue.wait_minutes(wait)
         return lang.queued(queue.position(session, conversation), minutes)
     opening = policy.hours.next_opening(now) if policy.hours else None
-    opens = policy.hours.describe(opening) if policy.hours and opening else None
+    opens = policy.hours.local(opening) if policy.hours and opening else None
     return lang.nobody_free(opens, queued=conversation.state == "waiting")
 
 

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from responder.config import ConfigError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 LOOKAHEAD_DAYS = 31  # holidays can close a service for a while; look a month ahead
 
 
@@ -51,10 +50,10 @@ class Hours:
         ]
         return min(starts) if starts else None
 
-    def describe(self, moment: datetime) -> str:
-        """Say a local opening time the way a texter reads it: "Monday at 09:00"."""
+    def local(self, moment: datetime) -> tuple[int, str]:
+        """Return a moment as the helpline's weekday (0 is Monday) and "HH:MM" time."""
         local = moment.astimezone(self.zone)
-        return f"{DAY_NAMES[local.weekday()]} at {local:%H:%M}"
+        return local.weekday(), f"{local:%H:%M}"
 
     def _windows(self, first: date, days: int) -> list[tuple[datetime, datetime]]:
         windows = []

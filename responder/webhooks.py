@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
 
 from responder import delivery
+from responder.addresses import AddressError, country_of, split_channel
 from responder.channels import twilio
 from responder.conversations import Policy, receive
 from responder.db import get_session
@@ -61,7 +62,12 @@ def fallback() -> ResponseReturnValue:
     """
     log.warning("fallback used error_code=%s", request.form.get("ErrorCode", "-"))
     content = current_app.extensions["responder.content"]
-    return twilio.twiml([content.language(None).messages["fallback"]]), 200, TWIML
+    try:
+        country = country_of(split_channel(request.form.get("From", ""))[1])
+    except AddressError:
+        country = None
+    language = content.language(content.language_for(country))
+    return twilio.twiml([language.messages["fallback"]]), 200, TWIML
 
 
 def policy() -> Policy:

@@ -42,7 +42,7 @@ def test_next_opening_skips_holidays() -> None:
     christmas_eve_night = datetime(2026, 12, 24, 22, 0, tzinfo=UTC)
     opening = hours.next_opening(christmas_eve_night)
     assert opening is not None
-    assert hours.describe(opening) == "Saturday at 12:00"
+    assert hours.local(opening) == (5, "12:00")  # Saturday
 
 
 def test_overnight_shift_runs_past_midnight(tmp_path: Path) -> None:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from responder.content import load
+from responder import create_app
+from responder.content import ContentError, load
 from responder.content_check import check
-from tests.twilio_requests import post_signed, replies, sms
+from responder.conversations import Inbound, Policy, receive
+from responder.db import get_session
+from responder.hours import load as load_hours
+from tests.twilio_requests import new_sid, post_signed, replies, settings, sms
 
 SHIPPED = Path(__file__).parent.parent / "content"
 CONTENT = load(SHIPPED)
@@ -177,7 +181,39 @@ def test_adding_a_language_is_adding_a_folder(tmp_path: Path) -> None:
     shutil.copytree(root / "en", root / "xx")
     (root / "xx" / "language.toml").write_text(
         'name = "Test"\nswitch = ["TESTLANG"]\ncountries = ["BE"]\nrequire_gsm7 = false\n'
+        'days = ["1", "2", "3", "4", "5", "6", "7"]\n'
     )
     content = load(root)
     assert content.language_for("BE") == "xx"
     assert not [p for p in check(root) if not p.warning]
+
+
+def test_the_app_refuses_content_it_cannot_walk_through(tmp_path: Path) -> None:
+    root = copy_content(tmp_path)
+    path = root / "fr" / "pages.toml"
+    path.write_text(path.read_text().replace('"q_common",', '"q_nowhere",', 1))
+    config = settings(f"sqlite:///{tmp_path}/db.sqlite3", RESPONDER_CONTENT_DIR=str(root))
+    with pytest.raises(ContentError, match="q_nowhere"):
+        create_app(config)
+
+
+def test_fallback_speaks_the_texters_language(app: Flask, client: FlaskClient) -> None:
+    content = app.extensions["responder.content"]
+    french = client.post("/twilio/fallback", data={"From": "+33612345678", "ErrorCode": "11200"})
+    assert replies(french) == [content.language("fr").messages["fallback"]]
+    nobody = client.post("/twilio/fallback", data={"ErrorCode": "11200"})
+    assert replies(nobody) == [content.language("en").messages["fallback"]]
+
+
+def test_closed_service_says_when_it_opens_in_french(app: Flask) -> None:
+    content = app.extensions["responder.content"]
+    hours = load_hours(Path(__file__).parent.parent / "hours.example.toml")
+    policy = Policy(keys=app.extensions["responder.keys"], hours=hours)
+    saturday_night = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
+    with app.app_context():
+        session = get_session()
+        for text in ("bonjour", "PARLER"):
+            inbound = Inbound("sms", "+33612345678", "+1", text, new_sid())
+            (reply,) = receive(session, inbound, saturday_night, content, policy)
+        session.commit()
+    assert "On rouvre dimanche à 12:00." in reply

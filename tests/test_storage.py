@@ -65,24 +65,25 @@ def test_the_number_can_be_read_back_with_the_key_only(app: Flask, client: Flask
 
 
 @pytest.mark.parametrize(
-    ("number", "country"),
+    ("number", "country", "language"),
     [
-        ("+14155550123", "US"),
-        ("+447700900123", "GB"),
-        ("+33612345678", "FR"),
-        ("+6281234567890", "ID"),
-        ("+80012345678", None),
+        ("+14155550123", "US", "en"),
+        ("+447700900123", "GB", "en"),
+        ("+33612345678", "FR", "fr"),
+        ("+2250701020304", "CI", "fr"),
+        ("+6281234567890", "ID", "en"),
+        ("+80012345678", None, "en"),
     ],
 )
 def test_country_and_language_are_stored(
-    app: Flask, client: FlaskClient, number: str, country: str | None
+    app: Flask, client: FlaskClient, number: str, country: str | None, language: str
 ) -> None:
     assert post_signed(client, sms("hi", sender=number)).status_code == 200
     with app.app_context():
         contact = get_session().scalars(select(Contact)).one()
         conversation = get_session().scalars(select(Conversation)).one()
     assert contact.country == country
-    assert conversation.language == "en"
+    assert conversation.language == language
 
 
 def test_replies_are_kept_with_the_page_they_showed(app: Flask, client: FlaskClient) -> None:
