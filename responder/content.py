@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from responder import resources
+from responder.crisis import CrisisList
 from responder.problems import Problem
 from responder.resources import ROLES, Directory
 
@@ -54,6 +55,7 @@ MESSAGE_KEYS = (
     "country_unknown",
     "your_country",
     "language_set",
+    "crisis",
     *(f"none_{role}" for role in ROLES),
 )
 # The placeholders each message must carry; every other message carries none.
@@ -66,6 +68,7 @@ PLACEHOLDERS = {
     "already_waiting": ("position",),
     "country_set": ("country",),
     "country_unknown": ("code",),
+    "crisis": ("crisis", "emergency"),
 }
 # What a page's text may refer to: the texter's country and its local help, by role.
 PAGE_PLACEHOLDERS = frozenset({"country", *ROLES})
@@ -108,6 +111,8 @@ class Language:
     require_gsm7: bool
     # The names of the weekdays, Monday first, for opening times.
     days: tuple[str, ...]
+    # Words that may mean a texter is in danger (crisis.toml).
+    crisis: CrisisList
     pages: Mapping[str, Page]
     messages: Mapping[str, str]
     keywords: Mapping[str, frozenset[str]]
@@ -162,6 +167,11 @@ class Content:
     languages: Mapping[str, Language]
     directory: Directory
     default_language: str = "en"
+
+    @property
+    def crisis_lists(self) -> tuple[CrisisList, ...]:
+        """Every language's crisis list: texters mix languages, so each message meets all."""
+        return tuple(language.crisis for language in self.languages.values())
 
     def language(self, code: str | None) -> Language:
         """Return the language asked for, or the default one when it is not there."""
@@ -224,8 +234,9 @@ def load(folder: Path) -> Content:
             if target and target not in languages:
                 file = str(language.folder / "pages.toml")
                 problems.append(Problem(file, f"pages.{page.id}", f"no language folder {target}/"))
-    if problems or directory is None:
-        raise ContentError(problems)
+    failures = [p for p in problems if not p.warning]
+    if failures or directory is None:
+        raise ContentError(failures)
     return Content(MappingProxyType(languages), directory)
 
 
@@ -248,7 +259,8 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
     pages = _pages(folder / "pages.toml", raw["pages.toml"], problems)
     messages = _messages(folder / "messages.toml", raw["messages.toml"], problems)
     keywords = _keywords(folder / "keywords.toml", raw["keywords.toml"], problems)
-    if len(problems) > before or about is None:
+    crisis = CrisisList.read(folder / "crisis.toml", problems)
+    if any(not p.warning for p in problems[before:]) or about is None or crisis is None:
         return None
     table = tuple(
         (page.id, tokens(keyword))
@@ -265,6 +277,7 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
         countries,
         require_gsm7,
         days,
+        crisis,
         MappingProxyType(pages),
         MappingProxyType(messages),
         MappingProxyType(keywords),

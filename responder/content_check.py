@@ -134,10 +134,10 @@ def composed_messages(content: Content, language: Language) -> Iterator[Composed
                     text = language.render(page_id, channel, local, prefix)
                     entry = f"pages.{page_id} with messages.{key} in front"
                     yield Composed(pages, entry, channel, country, text)
-        yield from _messages(language, messages, channel)
+        yield from _messages(content, language, messages, channel)
 
 
-def _messages(language: Language, file: str, channel: str) -> Iterator[Composed]:
+def _messages(content: Content, language: Language, file: str, channel: str) -> Iterator[Composed]:
     m = language.messages
     for key in STANDALONE:
         yield Composed(file, f"messages.{key}", channel, None, m[key])
@@ -166,6 +166,9 @@ def _messages(language: Language, file: str, channel: str) -> Iterator[Composed]
     yield Composed(file, "messages.already_waiting", channel, None, already)
     unknown = m["country_unknown"].format(code="XYZ")
     yield Composed(file, "messages.country_unknown", channel, None, unknown)
+    for country in countries(content):
+        text = m["crisis"].format_map(content.local(language.code, country))
+        yield Composed(file, "messages.crisis", channel, country, text)
 
 
 def _same_everywhere(content: Content) -> list[Problem]:

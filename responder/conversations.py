@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from responder import engine, events, outbox, queue
+from responder import crisis, engine, events, outbox, queue
 from responder.addresses import Keys, country_of
 from responder.content import MAIN, Content, Language, normalise_keyword
 from responder.hours import Hours
@@ -25,6 +25,9 @@ STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
 START_WORDS = frozenset({"START", "UNSTOP", "YES"})
+# Queue priorities, higher first: crisis words, then sextortion pressure (a deadline,
+# images already sent, a texter under 18).
+CRISIS_PRIORITY, ESCALATED_PRIORITY = 100, 20
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,14 @@ def _decide(
             contact.opted_out, contact.opted_out_at = True, now
             log.info("contact opted out conversation=%s", conversation.id)
         return (), None
+    # Crisis words are looked for in every message and every state, before anything
+    # else may decide to stay quiet: only STOP stands above them.
+    tier = crisis.detect(inbound.text, content.crisis_lists)
+    if tier == crisis.Tier.T1:
+        reply = _crisis(session, contact, conversation, now, content)
+        return (reply,) if reply else (), None
+    if tier == crisis.Tier.T2:
+        conversation.priority = max(conversation.priority, ESCALATED_PRIORITY)
     if contact.opted_out:
         if inbound.opt_out_type == "START" or word in START_WORDS:
             contact.opted_out, contact.opted_out_at = False, None
@@ -167,6 +178,32 @@ def _decide(
         reply = request_person(session, conversation, now, lang, policy)
         return ("\n\n".join((*outcome.replies, reply)),), None
     return outcome.replies, outcome.page
+
+
+def _crisis(
+    session: Session,
+    contact: Contact,
+    conversation: Conversation,
+    now: datetime,
+    content: Content,
+) -> str | None:
+    """Mark the conversation, put it first in the queue, and answer with the crisis lines.
+
+    Nothing is sent to a texter who opted out, and nothing by the bot while a counsellor
+    has the conversation (they see the mark): the mark is recorded all the same.
+    """
+    if conversation.crisis_at is None:
+        conversation.crisis_at = now
+    conversation.priority = max(conversation.priority, CRISIS_PRIORITY)
+    if conversation.state == "menu":
+        conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
+        events.record(session, "queued", now, conversation)
+    events.record(session, "crisis", now, conversation)
+    log.warning("crisis words in conversation=%s state=%s", conversation.id, conversation.state)
+    if contact.opted_out or conversation.state == "counsellor":
+        return None
+    lang = content.language(conversation.language)
+    return lang.messages["crisis"].format_map(content.local(lang.code, contact.country))
 
 
 def request_person(

@@ -21,6 +21,7 @@ KINDS = frozenset(
         "note",
         "delivery",  # an outbound message changed status
         "availability",  # a counsellor became available or unavailable
+        "crisis",  # crisis words came in: supervisors should look now
     }
 )
 

@@ -80,6 +80,7 @@ class QueueKey:
 class QueueItem:
     id: int
     priority: int
+    crisis_at: datetime | None  # crisis words came in: take this one first
     position: int
     queued_at: datetime
     waiting_seconds: int
@@ -147,6 +148,7 @@ class ConversationView:
     country: str | None
     language: str
     priority: int
+    crisis_at: datetime | None
     started_at: datetime
     queued_at: datetime | None
     claimed_at: datetime | None
@@ -197,6 +199,7 @@ def queue_page(
         QueueItem(
             id=conversation.id,
             priority=conversation.priority,
+            crisis_at=conversation.crisis_at,
             position=ahead + index,
             queued_at=conversation.queued_at,
             waiting_seconds=_seconds(now - conversation.queued_at),
@@ -249,6 +252,7 @@ def conversation_view(
         country=conversation.contact.country,
         language=conversation.language,
         priority=conversation.priority,
+        crisis_at=conversation.crisis_at,
         started_at=conversation.started_at,
         queued_at=conversation.queued_at,
         claimed_at=state.claimed_at,

@@ -84,6 +84,9 @@ class Conversation(Base):
 
     # The queue: higher priority first, then the longest wait (queued_at).
     priority: Mapped[int] = mapped_column(default=0)
+    # When crisis words first came in this conversation: the mark counsellors see.
+    # Only the time is kept, never which words matched.
+    crisis_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # "Still in the queue" messages sent during the current wait.
     wait_notices: Mapped[int] = mapped_column(default=0)

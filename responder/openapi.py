@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from responder.conversations import MAX_BODY
+from responder.events import KINDS
 from responder.handoff import CATEGORIES, LOCAL_TAGS, MAX_NOTE, MEDIA_WITHHELD
 
 PREFIX = "/api/v1"
@@ -113,6 +114,9 @@ SCHEMAS: dict[str, Any] = {
         {
             "id": {"type": "integer"},
             "priority": {"type": "integer", "description": "higher first"},
+            "crisis_at": _nullable(
+                "string", format="date-time", description="crisis words came in; null if none"
+            ),
             "position": {"type": "integer", "minimum": 1, "description": "place in the queue"},
             "queued_at": TIME,
             "waiting_seconds": {"type": "integer", "minimum": 0},
@@ -183,6 +187,9 @@ SCHEMAS: dict[str, Any] = {
             "country": _nullable("string"),
             "language": {"type": "string"},
             "priority": {"type": "integer"},
+            "crisis_at": _nullable(
+                "string", format="date-time", description="crisis words came in; null if none"
+            ),
             "started_at": TIME,
             "queued_at": _nullable("string", format="date-time"),
             "survey_answer": _nullable("string", description="the texter's 1-5 answer"),
@@ -208,21 +215,7 @@ SCHEMAS: dict[str, Any] = {
     "Event": _object(
         {
             "id": {"type": "integer"},
-            "kind": {
-                "type": "string",
-                "enum": [
-                    "message",
-                    "queued",
-                    "left_queue",
-                    "claimed",
-                    "transferred",
-                    "released",
-                    "closed",
-                    "note",
-                    "delivery",
-                    "availability",
-                ],
-            },
+            "kind": {"type": "string", "enum": sorted(KINDS)},
             "conversation_id": _nullable("integer"),
             "created_at": TIME,
         }

@@ -53,6 +53,7 @@ def write_content(root: Path, edits: Sequence[tuple[str, str, str]] = ()) -> Pat
         "pages.toml": PAGES,
         "messages.toml": (SHIPPED / "en" / "messages.toml").read_text(encoding="utf-8"),
         "keywords.toml": (SHIPPED / "en" / "keywords.toml").read_text(encoding="utf-8"),
+        "crisis.toml": (SHIPPED / "en" / "crisis.toml").read_text(encoding="utf-8"),
     }
     for name, old, new in edits:
         if old == APPEND:

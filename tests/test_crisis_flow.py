@@ -1,0 +1,84 @@
+"""Crisis words through the webhook: answered at once, first in the queue, marked for staff."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.counsellors import add_counsellor, conversation, queue_texter
+from tests.twilio_requests import post_signed, replies, sms
+
+US, FR, NOWHERE = "+14155550123", "+33612345678", "+80012345678"
+
+
+def crisis_reply(app: Flask, sender: str, text: str, client: FlaskClient) -> list[str]:
+    return replies(post_signed(client, sms(text, sender=sender)))
+
+
+def test_crisis_words_in_the_menu_get_help_and_the_front_of_the_queue(
+    app: Flask, client: FlaskClient
+) -> None:
+    alex = add_counsellor(app, "alex")
+    early = queue_texter(client, "+14155550111")
+    post_signed(client, sms("hi", sender=US))
+    (reply,) = crisis_reply(app, US, "i want to kill myself", client)
+    assert "988" in reply and "911" in reply
+    assert "kill" not in reply.lower()
+    queue = client.get("/api/v1/queue", headers=alex).get_json()["items"]
+    first, second = queue
+    assert second["id"] == early
+    assert first["priority"] == 100
+    assert first["crisis_at"] is not None
+    kinds = [e["kind"] for e in client.get("/api/v1/events", headers=alex).get_json()["items"]]
+    assert "crisis" in kinds
+
+
+def test_crisis_while_waiting_raises_priority_and_answers(app: Flask, client: FlaskClient):
+    add_counsellor(app, "alex")
+    waiting = queue_texter(client, US)
+    (reply,) = crisis_reply(app, US, "i took 20 pills", client)
+    assert "988" in reply
+    assert conversation(app, waiting).priority == 100
+
+
+def test_with_a_counsellor_the_bot_stays_quiet_but_marks_it(app: Flask, client: FlaskClient):
+    alex = add_counsellor(app, "alex")
+    waiting = queue_texter(client, US)
+    assert client.post(f"/api/v1/conversations/{waiting}/claim", headers=alex).status_code == 200
+    assert crisis_reply(app, US, "s u i c i d e", client) == []
+    view = client.get(f"/api/v1/conversations/{waiting}", headers=alex).get_json()
+    assert view["crisis_at"] is not None
+
+
+def test_after_stop_nothing_is_sent_but_the_mark_is_kept(app: Flask, client: FlaskClient):
+    post_signed(client, sms("hi", sender=US))
+    post_signed(client, sms("STOP", sender=US))
+    assert crisis_reply(app, US, "i want to die", client) == []
+    alex = add_counsellor(app, "alex")
+    (item,) = client.get("/api/v1/queue", headers=alex).get_json()["items"]
+    assert item["crisis_at"] is not None
+
+
+def test_french_crisis_reply_has_french_lines(app: Flask, client: FlaskClient) -> None:
+    post_signed(client, sms("bonjour", sender=FR))
+    (reply,) = crisis_reply(app, FR, "je vais en finir ce soir", client)
+    assert reply.startswith(
+        app.extensions["responder.content"].language("fr").messages["crisis"][:20]
+    )
+    assert "3114" in reply
+
+
+def test_no_checked_crisis_line_says_what_to_do_instead(app: Flask, client: FlaskClient) -> None:
+    post_signed(client, sms("hi", sender=NOWHERE))
+    (reply,) = crisis_reply(app, NOWHERE, "kms", client)
+    messages = app.extensions["responder.content"].language("en").messages
+    assert messages["none_crisis"] in reply
+    assert messages["none_emergency"] in reply
+
+
+def test_pressure_raises_priority_without_the_crisis_reply(app: Flask, client: FlaskClient):
+    add_counsellor(app, "alex")
+    waiting = queue_texter(client, US)
+    assert crisis_reply(app, US, "they said they will post it tonight", client) == []
+    assert conversation(app, waiting).priority == 20
+    assert conversation(app, waiting).crisis_at is None
