@@ -56,6 +56,8 @@ MESSAGE_KEYS = (
     "your_country",
     "language_set",
     "crisis",
+    "delete_confirm",
+    "erased",
     *(f"none_{role}" for role in ROLES),
 )
 # The placeholders each message must carry; every other message carries none.
@@ -72,7 +74,7 @@ PLACEHOLDERS = {
 }
 # What a page's text may refer to: the texter's country and its local help, by role.
 PAGE_PLACEHOLDERS = frozenset({"country", *ROLES})
-KEYWORD_KINDS = ("menu", "back", "help", "talk", "country")
+KEYWORD_KINDS = ("menu", "back", "help", "talk", "country", "delete")
 # What choosing a page can do besides showing it: ask for a person, or switch language.
 ACTION = re.compile(r"^(talk|language:[a-z]{2,3})$")
 PAGE_ID = re.compile(r"^[a-z0-9_]+$")

@@ -34,6 +34,8 @@ STANDALONE = (
     "released",
     "survey_question",
     "survey_thanks",
+    "delete_confirm",
+    "erased",
 )
 # Long but real values for the placeholders, so the check measures what is sent.
 SAMPLE_POSITION, SAMPLE_MINUTES, SAMPLE_OPENS = 120, 120, (2, "09:00")

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from responder import crisis, engine, events, outbox, queue
 from responder.addresses import Keys, country_of
 from responder.content import MAIN, Content, Language, normalise_keyword
 from responder.hours import Hours
-from responder.models import Contact, Conversation, Counsellor, Message
+from responder.models import Contact, Conversation, Counsellor, Erasure, Event, Message, Note
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,8 @@ START_WORDS = frozenset({"START", "UNSTOP", "YES"})
 # Queue priorities, higher first: crisis words, then sextortion pressure (a deadline,
 # images already sent, a texter under 18).
 CRISIS_PRIORITY, ESCALATED_PRIORITY = 100, 20
+# How long a texter has to confirm DELETE.
+ERASE_CONFIRM_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -58,14 +60,17 @@ def receive(
     session: Session, inbound: Inbound, now: datetime, content: Content, policy: Policy
 ) -> tuple[str, ...]:
     """Record an inbound message and return the replies to send back, in order."""
-    stored = _stored_replies(session, inbound.message_sid)
+    stored = _stored_replies(session, inbound.message_sid, content)
     if stored is not None:
         return stored
     contact = _locked_contact(session, inbound, now, policy)
     # A redelivery that raced this one has committed by the time the lock is ours.
-    stored = _stored_replies(session, inbound.message_sid)
+    stored = _stored_replies(session, inbound.message_sid, content)
     if stored is not None:
         return stored
+
+    if _wants_erasure(contact, inbound, now, content):
+        return _erase(session, contact, inbound, now, content)
 
     survey = None if contact.opted_out else _survey_awaiting_answer(session, contact, now, policy)
     if survey is not None:
@@ -129,6 +134,11 @@ def _decide(
         return (reply,) if reply else (), None
     if tier == crisis.Tier.T2:
         conversation.priority = max(conversation.priority, ESCALATED_PRIORITY)
+    # A request to erase waits for DELETE as the very next message; anything else cancels it.
+    if word in delete_words(content):
+        contact.erase_requested_at = now
+        return (lang.messages["delete_confirm"],), None
+    contact.erase_requested_at = None
     if contact.opted_out:
         if inbound.opt_out_type == "START" or word in START_WORDS:
             contact.opted_out, contact.opted_out_at = False, None
@@ -292,8 +302,61 @@ def _answer_survey(
     return replies
 
 
-def _stored_replies(session: Session, sid: str) -> tuple[str, ...] | None:
+def delete_words(content: Content) -> frozenset[str]:
+    """DELETE in every language: a texter may not write in the language shown."""
+    return frozenset().union(*(lang.keywords["delete"] for lang in content.languages.values()))
+
+
+def _wants_erasure(contact: Contact, inbound: Inbound, now: datetime, content: Content) -> bool:
+    """Is this the DELETE that confirms an erasure?
+
+    A texter who opted out cannot see the confirmation question, so their DELETE is taken
+    as meant; anyone else confirms with DELETE as the very next message.
+    """
+    if normalise_keyword(inbound.text) not in delete_words(content):
+        return False
+    asked = contact.erase_requested_at
+    return contact.opted_out or (asked is not None and now - asked <= ERASE_CONFIRM_WINDOW)
+
+
+def _erase(
+    session: Session, contact: Contact, inbound: Inbound, now: datetime, content: Content
+) -> tuple[str, ...]:
+    """Delete the contact and everything held under them; keep only an anonymous receipt.
+
+    Bulk deletes, not the ORM's cascade, so nothing is loaded just to be removed.
+    Counts for statistics never held the number, so they are not touched.
+    """
+    language = (
+        session.scalars(
+            select(Conversation.language)
+            .where(Conversation.contact_id == contact.id)
+            .order_by(Conversation.id.desc())
+        ).first()
+        or content.default_language
+    )
+    conversations = select(Conversation.id).where(Conversation.contact_id == contact.id)
+    for model in (Note, Event, Message):
+        session.execute(delete(model).where(model.conversation_id.in_(conversations)))
+    session.execute(delete(Conversation).where(Conversation.contact_id == contact.id))
+    session.execute(delete(Contact).where(Contact.id == contact.id))
+    session.expunge(contact)
+    replied = "" if contact.opted_out else language
+    session.add(Erasure(message_sid=inbound.message_sid, language=replied, created_at=now))
+    events.record(session, "erased", now, None)
+    log.info("contact erased sid=%s", inbound.message_sid)
+    return _erased_reply(content, replied)
+
+
+def _erased_reply(content: Content, language: str) -> tuple[str, ...]:
+    return (content.language(language).messages["erased"],) if language else ()
+
+
+def _stored_replies(session: Session, sid: str, content: Content) -> tuple[str, ...] | None:
     """Return the replies given the first time a MessageSid arrived, or None if it is new."""
+    erasure = session.get(Erasure, sid)
+    if erasure is not None:
+        return _erased_reply(content, erasure.language)
     first = session.scalars(select(Message.id).where(Message.twilio_sid == sid)).first()
     if first is None:
         return None

@@ -55,6 +55,8 @@ class Contact(Base):
     opted_out: Mapped[bool] = mapped_column(default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The texter sent DELETE and has not confirmed yet.
+    erase_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     conversations: Mapped[list[Conversation]] = relationship(back_populates="contact")
 
@@ -214,3 +216,17 @@ class Heartbeat(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     beat_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Erasure(Base):
+    """The MessageSid that confirmed an erasure, so a redelivery is answered the same way.
+
+    It holds nothing that leads back to the texter: no number, no hash, no text.
+    """
+
+    __tablename__ = "erasures"
+
+    message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The language of the reply, to repeat it; empty when nothing was sent (after STOP).
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

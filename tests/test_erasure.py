@@ -1,0 +1,100 @@
+"""DELETE: after a confirmation, nothing in the database leads back to the texter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from responder import create_app
+from responder.db import Base, get_session
+from responder.migrate import upgrade
+from responder.models import Contact, Conversation, Erasure, Message
+from tests.counsellors import add_counsellor, queue_texter
+from tests.twilio_requests import TEXTER, post_signed, replies, settings, sms
+
+SECRET = "they have my photos from the lake trip"
+
+
+def everything(app: Flask) -> str:
+    with app.app_context():
+        session = get_session()
+        rows = [
+            row for table in Base.metadata.sorted_tables for row in session.execute(select(table))
+        ]
+    return "\n".join(repr(tuple(row)) for row in rows)
+
+
+def count(app: Flask, model) -> int:
+    with app.app_context():
+        return get_session().scalar(select(func.count()).select_from(model))
+
+
+def test_delete_asks_first_then_erases_everything(app: Flask, client: FlaskClient) -> None:
+    messages = app.extensions["responder.content"].language("en").messages
+    alex = add_counsellor(app, "alex")
+    conversation = queue_texter(client)
+    client.post(f"/api/v1/conversations/{conversation}/claim", headers=alex)
+    client.post(f"/api/v1/conversations/{conversation}/notes", json={"body": "note"}, headers=alex)
+    post_signed(client, sms(SECRET))
+    assert replies(post_signed(client, sms("DELETE"))) == [messages["delete_confirm"]]
+    confirm = sms("delete")
+    assert replies(post_signed(client, confirm)) == [messages["erased"]]
+
+    dump = everything(app)
+    assert SECRET not in dump
+    assert TEXTER.lstrip("+") not in dump
+    assert count(app, Contact) == count(app, Conversation) == count(app, Message) == 0
+    assert client.get(f"/api/v1/conversations/{conversation}", headers=alex).status_code == 404
+    # A redelivery of the confirmation gets the same answer and brings nothing back.
+    assert replies(post_signed(client, confirm)) == [messages["erased"]]
+    assert count(app, Contact) == 0
+    # Writing again starts afresh.
+    (welcome,) = replies(post_signed(client, sms("hi")))
+    assert welcome.startswith(messages["welcome"])
+
+
+def test_anything_else_cancels_the_request(app: Flask, client: FlaskClient) -> None:
+    messages = app.extensions["responder.content"].language("en").messages
+    post_signed(client, sms("hi"))
+    post_signed(client, sms("DELETE"))
+    post_signed(client, sms("MENU"))
+    assert replies(post_signed(client, sms("DELETE"))) == [messages["delete_confirm"]]
+    assert count(app, Contact) == 1
+
+
+def test_french_texters_erase_with_supprimer(app: Flask, client: FlaskClient) -> None:
+    french = app.extensions["responder.content"].language("fr").messages
+    sender = "+33612345678"
+    post_signed(client, sms("bonjour", sender=sender))
+    assert replies(post_signed(client, sms("SUPPRIMER", sender=sender))) == [
+        french["delete_confirm"]
+    ]
+    assert replies(post_signed(client, sms("supprimer", sender=sender))) == [french["erased"]]
+
+
+def test_after_stop_delete_erases_without_a_word(app: Flask, client: FlaskClient) -> None:
+    post_signed(client, sms("hi"))
+    post_signed(client, sms("STOP"))
+    assert replies(post_signed(client, sms("DELETE"))) == []
+    assert count(app, Contact) == 0
+    assert count(app, Erasure) == 1
+
+
+def test_erased_text_does_not_survive_in_the_sqlite_file(tmp_path: Path) -> None:
+    """Freed pages are overwritten; the app asks for it, as not every SQLite build does."""
+    path = tmp_path / "erase.sqlite3"
+    app = create_app(settings(f"sqlite:///{path}"))
+    upgrade(app.extensions["responder.db"].kw["bind"])
+    client = app.test_client()
+    post_signed(client, sms("hi"))
+    # Enough text to fill pages of their own, which erasure then frees.
+    for number in range(40):
+        post_signed(client, sms(f"{SECRET} {number} " + "x" * 600))
+    assert SECRET.encode() in path.read_bytes()
+    post_signed(client, sms("DELETE"))
+    post_signed(client, sms("DELETE"))
+    app.extensions["responder.db"].kw["bind"].dispose()
+    assert SECRET.encode() not in path.read_bytes()
