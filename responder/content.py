@@ -58,6 +58,7 @@ MESSAGE_KEYS = (
     "crisis",
     "delete_confirm",
     "erased",
+    "slow_down",
     *(f"none_{role}" for role in ROLES),
 )
 # The placeholders each message must carry; every other message carries none.

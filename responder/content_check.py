@@ -36,6 +36,7 @@ STANDALONE = (
     "survey_thanks",
     "delete_confirm",
     "erased",
+    "slow_down",
 )
 # Long but real values for the placeholders, so the check measures what is sent.
 SAMPLE_POSITION, SAMPLE_MINUTES, SAMPLE_OPENS = 120, 120, (2, "09:00")

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,7 @@ class Policy:
     episode_gap: timedelta = timedelta(hours=24)
     hours: Hours | None = None  # None: open at all times
     queue_when_closed: bool = True
+    rate_limit: int = 20  # messages a minute from one texter before they are asked to slow down
 
 
 def receive(
@@ -145,6 +146,14 @@ def _decide(
             log.info("contact opted in conversation=%s", conversation.id)
             return ((), None) if provider_replied else ((lang.messages["opted_in"],), None)
         return (), None
+    # A flood from one number gets one notice, then silence until it slows down; the
+    # messages are still kept, and crisis words above are answered whatever the rate.
+    recent = _messages_in_last_minute(session, contact, now)
+    if recent > policy.rate_limit:
+        log.warning("rate limited conversation=%s", conversation.id)
+        return (
+            ((lang.messages["slow_down"],), None) if recent == policy.rate_limit + 1 else ((), None)
+        )
     if inbound.opt_out_type == "HELP" or word in lang.keywords["help"]:
         return ((), None) if provider_replied else ((lang.messages["help"],), None)
 
@@ -300,6 +309,22 @@ def _answer_survey(
     _store_replies(session, conversation, message, replies, None, now)
     log.info("survey answered conversation=%s", conversation.id)
     return replies
+
+
+def _messages_in_last_minute(session: Session, contact: Contact, now: datetime) -> int:
+    """Count the texter's messages of the last minute, this one included."""
+    return (
+        session.scalar(
+            select(func.count(Message.id))
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .where(
+                Conversation.contact_id == contact.id,
+                Message.direction == "in",
+                Message.created_at > now - timedelta(minutes=1),
+            )
+        )
+        or 0
+    )
 
 
 def delete_words(content: Content) -> frozenset[str]:

@@ -79,6 +79,7 @@ def policy() -> Policy:
         episode_gap=timedelta(hours=config["RESPONDER_EPISODE_HOURS"]),
         hours=current_app.extensions["responder.hours"],
         queue_when_closed=config["RESPONDER_QUEUE_WHEN_CLOSED"],
+        rate_limit=config["RESPONDER_RATE_LIMIT_PER_MINUTE"],
     )
 
 
