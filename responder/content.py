@@ -11,6 +11,7 @@ import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from string import Formatter
 from types import MappingProxyType
@@ -171,10 +172,16 @@ class Content:
     directory: Directory
     default_language: str = "en"
 
-    @property
+    # Both are read for every inbound message: work them out once per loaded content.
+    @cached_property
     def crisis_lists(self) -> tuple[CrisisList, ...]:
         """Every language's crisis list: texters mix languages, so each message meets all."""
         return tuple(language.crisis for language in self.languages.values())
+
+    @cached_property
+    def delete_words(self) -> frozenset[str]:
+        """DELETE in every language: a texter may not write in the language shown."""
+        return frozenset().union(*(lang.keywords["delete"] for lang in self.languages.values()))
 
     def language(self, code: str | None) -> Language:
         """Return the language asked for, or the default one when it is not there."""

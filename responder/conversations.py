@@ -136,7 +136,7 @@ def _decide(
     if tier == crisis.Tier.T2:
         conversation.priority = max(conversation.priority, ESCALATED_PRIORITY)
     # A request to erase waits for DELETE as the very next message; anything else cancels it.
-    if word in delete_words(content):
+    if word in content.delete_words:
         contact.erase_requested_at = now
         return (lang.messages["delete_confirm"],), None
     contact.erase_requested_at = None
@@ -327,18 +327,13 @@ def _messages_in_last_minute(session: Session, contact: Contact, now: datetime) 
     )
 
 
-def delete_words(content: Content) -> frozenset[str]:
-    """DELETE in every language: a texter may not write in the language shown."""
-    return frozenset().union(*(lang.keywords["delete"] for lang in content.languages.values()))
-
-
 def _wants_erasure(contact: Contact, inbound: Inbound, now: datetime, content: Content) -> bool:
     """Is this the DELETE that confirms an erasure?
 
     A texter who opted out cannot see the confirmation question, so their DELETE is taken
     as meant; anyone else confirms with DELETE as the very next message.
     """
-    if normalise_keyword(inbound.text) not in delete_words(content):
+    if normalise_keyword(inbound.text) not in content.delete_words:
         return False
     asked = contact.erase_requested_at
     return contact.opted_out or (asked is not None and now - asked <= ERASE_CONFIRM_WINDOW)

@@ -14,7 +14,8 @@ from responder import queue
 from responder.conversations import Inbound, Policy, receive
 from responder.db import get_session
 from responder.hours import load
-from responder.models import Conversation, Counsellor, Message
+from responder.models import Conversation, Message
+from tests import counsellors
 from tests.twilio_requests import TEXTER, new_sid, post_signed, replies, sms, whatsapp
 
 EXAMPLE_HOURS = Path(__file__).parent.parent / "hours.example.toml"
@@ -25,18 +26,13 @@ def lang(app: Flask):
 
 
 def add_counsellor(app: Flask, name: str = "sam", available: bool = True) -> None:
-    with app.app_context():
-        session = get_session()
-        session.add(
-            Counsellor(
-                username=name,
-                role="counsellor",
-                password_hash="-",
-                available=available,
-                created_at=datetime.now(UTC),
-            )
+    """Create an account through the same code as the CLI, and mark it available via the API."""
+    headers = counsellors.add_counsellor(app, name)
+    if available:
+        response = app.test_client().put(
+            "/api/v1/me/availability", json={"available": True}, headers=headers
         )
-        session.commit()
+        assert response.status_code == 200
 
 
 def conversation_of(app: Flask, texter: str = TEXTER) -> Conversation:

@@ -20,7 +20,6 @@ from tests.twilio_requests import (
     WHATSAPP_BUTTON_BODY,
     WHATSAPP_IMAGE_BODY,
     fixture_form,
-    new_sid,
     post_signed,
     replies,
     settings,
@@ -333,7 +332,3 @@ def test_logs_hold_no_message_text_or_number(
     assert TEXTER.lstrip("+") not in logged
     assert "5550123" not in logged
     assert "ME62933a2951ef01f4eafd9bdf4d3cd2f0" not in logged
-
-
-def test_new_sid_helper_makes_twilio_shaped_sids() -> None:
-    assert len(new_sid()) == 34
