@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from responder.db import Base, UtcDateTime
@@ -57,6 +68,10 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The texter sent DELETE and has not confirmed yet.
     erase_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A counsellor blocked this sender: no replies, no queue (crisis words still get
+    # their reply). blocked_until None while blocked_at is set means until lifted.
+    blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     conversations: Mapped[list[Conversation]] = relationship(back_populates="contact")
 
@@ -71,7 +86,8 @@ class Conversation(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    # None once the conversation is anonymised: it counts, but leads to nobody.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     # The helpline's own number the texter wrote to: replies must come from it.
     helpline_address: Mapped[str] = mapped_column(String(64))
@@ -103,7 +119,7 @@ class Conversation(Base):
     survey_pending: Mapped[bool] = mapped_column(default=False)
     survey_answer: Mapped[str | None] = mapped_column(Text)
 
-    contact: Mapped[Contact] = relationship(back_populates="conversations")
+    contact: Mapped[Contact | None] = relationship(back_populates="conversations")
     counsellor: Mapped[Counsellor | None] = relationship()
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", foreign_keys="Message.conversation_id"
@@ -230,3 +246,91 @@ class Erasure(Base):
     # The language of the reply, to repeat it; empty when nothing was sent (after STOP).
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditEntry(Base):
+    """Who did what to which conversation, for supervisors to read.
+
+    The conversation link is cleared when the texter erases themselves; the entry,
+    which never holds a number or message text, stays.
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    # What the action needs beside its name: a block's hours, a reveal's written reason.
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+    counsellor: Mapped[Counsellor | None] = relationship()
+
+
+class TwilioDeletion(Base):
+    """A record at Twilio the worker must delete: a texter's message, or one media item.
+
+    Only Twilio's sids are kept, never the number; the row goes once Twilio has
+    deleted the record (or says it is already gone).
+    """
+
+    __tablename__ = "twilio_deletions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64))
+    # None: delete the message record itself; otherwise this media item of it.
+    media_sid: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    error_code: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Alert(Base):
+    """A text to the on-call supervisor (RESPONDER_ONCALL_NUMBER), sent by the worker.
+
+    The text is written when it is sent, from the kind and the conversation number;
+    it never quotes the texter.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(24), default="pending")
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    error_code: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DailyCount(Base):
+    """An anonymous tally for statistics: one figure per day, kind and breakdown.
+
+    It never names a texter, so erasure and retention leave it alone. Empty strings
+    stand for "not known" so that the unique key treats them as equal.
+    """
+
+    __tablename__ = "daily_counts"
+    __table_args__ = (
+        UniqueConstraint("day", "metric", "detail", "country", "language", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    # contacts, pages, handoffs, waits, wait_seconds, crisis, ...
+    metric: Mapped[str] = mapped_column(String(32))
+    # For pages: which page; otherwise empty.
+    detail: Mapped[str] = mapped_column(String(64), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    language: Mapped[str] = mapped_column(String(8), default="")
+    channel: Mapped[str] = mapped_column(String(16), default="")
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
