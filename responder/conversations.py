@@ -55,6 +55,8 @@ class Policy:
     hours: Hours | None = None  # None: open at all times
     queue_when_closed: bool = True
     rate_limit: int = 20  # messages a minute from one texter before they are asked to slow down
+    ask_age: bool = True  # ask "are you under 18?" where the answer changes the advice
+    oncall: bool = False  # an on-call number is set: crisis marks are also texted to it
 
 
 def receive(

@@ -80,6 +80,8 @@ def policy() -> Policy:
         hours=current_app.extensions["responder.hours"],
         queue_when_closed=config["RESPONDER_QUEUE_WHEN_CLOSED"],
         rate_limit=config["RESPONDER_RATE_LIMIT_PER_MINUTE"],
+        ask_age=config["RESPONDER_ASK_AGE"],
+        oncall=bool(config.get("RESPONDER_ONCALL_NUMBER")),
     )
 
 
