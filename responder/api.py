@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from responder import auth, handoff, openapi
+from responder import audit, auth, blocks, handoff, openapi, reveal
 from responder.addresses import Keys
 from responder.content import Content
 from responder.db import get_session
@@ -83,15 +83,16 @@ def queue() -> ResponseReturnValue:
 @bp.get(CONVERSATION)
 def conversation(conversation_id: int) -> ResponseReturnValue:
     view = handoff.conversation_view(
-        get_session(), conversation_id, g.counsellor, _keys(), _content()
+        get_session(), conversation_id, g.counsellor, _keys(), _content(), _now()
     )
     return _json(view)
 
 
 @bp.post(f"{CONVERSATION}/claim")
 def claim(conversation_id: int) -> ResponseReturnValue:
-    session = get_session()
-    state = handoff.claim(session, conversation_id, g.counsellor, _now())
+    session, now = get_session(), _now()
+    state = handoff.claim(session, conversation_id, g.counsellor, now)
+    audit.record(session, g.counsellor, "claim", conversation_id, now)
     session.commit()
     return _json(state)
 
@@ -99,8 +100,9 @@ def claim(conversation_id: int) -> ResponseReturnValue:
 @bp.post(f"{CONVERSATION}/messages")
 def send_message(conversation_id: int) -> ResponseReturnValue:
     (body,) = _fields(body=(str, REQUIRED))
-    session = get_session()
-    message = handoff.send_message(session, conversation_id, g.counsellor, body, _now())
+    session, now = get_session(), _now()
+    message = handoff.send_message(session, conversation_id, g.counsellor, body, now)
+    audit.record(session, g.counsellor, "reply", conversation_id, now)
     session.commit()
     return _json(message, 202)
 
@@ -108,8 +110,9 @@ def send_message(conversation_id: int) -> ResponseReturnValue:
 @bp.post(f"{CONVERSATION}/notes")
 def add_note(conversation_id: int) -> ResponseReturnValue:
     (body,) = _fields(body=(str, REQUIRED))
-    session = get_session()
-    note = handoff.add_note(session, conversation_id, g.counsellor, body, _now())
+    session, now = get_session(), _now()
+    note = handoff.add_note(session, conversation_id, g.counsellor, body, now)
+    audit.record(session, g.counsellor, "note", conversation_id, now)
     session.commit()
     return _json(note, 201)
 
@@ -117,16 +120,18 @@ def add_note(conversation_id: int) -> ResponseReturnValue:
 @bp.post(f"{CONVERSATION}/transfer")
 def transfer(conversation_id: int) -> ResponseReturnValue:
     (to,) = _fields(to=(str, REQUIRED))
-    session = get_session()
-    state = handoff.transfer(session, conversation_id, g.counsellor, to, _now())
+    session, now = get_session(), _now()
+    state = handoff.transfer(session, conversation_id, g.counsellor, to, now)
+    audit.record(session, g.counsellor, "transfer", conversation_id, now, to=to)
     session.commit()
     return _json(state)
 
 
 @bp.post(f"{CONVERSATION}/release")
 def release(conversation_id: int) -> ResponseReturnValue:
-    session = get_session()
-    state = handoff.release(session, conversation_id, g.counsellor, _now(), _content())
+    session, now = get_session(), _now()
+    state = handoff.release(session, conversation_id, g.counsellor, now, _content())
+    audit.record(session, g.counsellor, "release", conversation_id, now)
     session.commit()
     return _json(state)
 
@@ -138,12 +143,54 @@ def close(conversation_id: int) -> ResponseReturnValue:
     )
     if not all(isinstance(tag, str) for tag in secondary):
         abort(400, description="secondary must be a list of strings")
-    session = get_session()
+    session, now = get_session(), _now()
     state = handoff.close(
-        session, conversation_id, g.counsellor, category, secondary, survey, _now(), _content()
+        session, conversation_id, g.counsellor, category, secondary, survey, now, _content()
     )
+    audit.record(session, g.counsellor, "close", conversation_id, now)
     session.commit()
     return _json(state)
+
+
+@bp.post(f"{CONVERSATION}/block")
+def block(conversation_id: int) -> ResponseReturnValue:
+    hours = _sole_field("hours")
+    # 24.0 is the same JSON number as 24; true is not a number of hours.
+    if hours is not None and (isinstance(hours, bool) or hours not in blocks.HOURS):
+        abort(422, description="hours must be 24, 168, or null to block until lifted")
+    hours = None if hours is None else int(hours)
+    session, now = get_session(), _now()
+    conversation = handoff.visible(session, conversation_id, g.counsellor)
+    blocks.block(session, handoff.texter(conversation), hours, now)
+    audit.record(session, g.counsellor, "block", conversation_id, now, hours=hours)
+    view = handoff.describe(session, conversation, _keys(), _content(), now)
+    session.commit()
+    return _json(view)
+
+
+@bp.post(f"{CONVERSATION}/unblock")
+def unblock(conversation_id: int) -> ResponseReturnValue:
+    session, now = get_session(), _now()
+    conversation = handoff.visible(session, conversation_id, g.counsellor)
+    blocks.unblock(session, handoff.texter(conversation))
+    audit.record(session, g.counsellor, "unblock", conversation_id, now)
+    view = handoff.describe(session, conversation, _keys(), _content(), now)
+    session.commit()
+    return _json(view)
+
+
+@bp.post(f"{CONVERSATION}/reveal")
+def reveal_number(conversation_id: int) -> ResponseReturnValue:
+    reason = _sole_field("reason")
+    if not isinstance(reason, str) or not _storable(reason):
+        abort(422, description="reason must be text saying why you need the number")
+    session = get_session()
+    address = reveal.reveal(session, conversation_id, g.counsellor, reason, _keys(), _now())
+    session.commit()
+    response = jsonify(address=address)
+    # The one response that holds a full number: no browser or proxy may keep a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/me")
@@ -165,6 +212,14 @@ def events() -> ResponseReturnValue:
     after = _event_cursor(request.args.get("after", "0"))
     items = handoff.events_after(get_session(), after, _limit())
     # With nothing new the cursor stays put, so a client can keep asking with it.
+    cursor = str(items[-1].id) if items else str(after)
+    return _json({"items": items, "next_cursor": cursor})
+
+
+@bp.get("/audit")
+def audit_log() -> ResponseReturnValue:
+    after = _event_cursor(request.args.get("after", "0"))
+    items = audit.entries_after(get_session(), g.counsellor, after, _limit())
     cursor = str(items[-1].id) if items else str(after)
     return _json({"items": items, "next_cursor": cursor})
 
@@ -197,6 +252,17 @@ def _fields(**spec: tuple[type, Any]) -> list[Any]:
 
 
 _JSON_TYPE = {str: "a string", bool: "true or false", list: "a list"}
+
+
+def _sole_field(name: str) -> Any:
+    """Read a JSON object holding just the one field; 422 for anything else."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
+    if not isinstance(data, dict) or set(data) != {name}:
+        abort(422, description=f'send a JSON object with just "{name}", as application/json')
+    return data[name]
 
 
 def _storable(text: str) -> bool:
@@ -241,7 +307,8 @@ def _small_int(value: object) -> bool:
 
 def _event_cursor(cursor: str) -> int:
     after = _whole_number(cursor)
-    if after is None or after >= 2**63:
+    # Ids are 32-bit integers on PostgreSQL: a larger cursor would fail in the database.
+    if after is None or after >= 2**31:
         abort(400, description="after must be a cursor this API gave out")
     return after
 

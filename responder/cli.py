@@ -161,3 +161,35 @@ def worker(once: bool) -> None:
     from responder import worker as outbox_worker
 
     outbox_worker.run(current_app._get_current_object(), once=once)
+
+
+@cli.command("purge")
+@with_appcontext
+def purge() -> None:
+    """Apply the retention periods now, as the worker does every hour, and print the figures."""
+    from datetime import UTC, datetime
+
+    from responder import retention
+    from responder.db import get_session
+
+    session = get_session()
+    done = retention.run(session, datetime.now(UTC), current_app.config)
+    session.commit()
+    for line in done.lines():
+        click.echo(line)
+
+
+@cli.command("stats")
+@click.option(
+    "--days", type=click.IntRange(min=1), default=30, show_default=True, help="How many days back."
+)
+@with_appcontext
+def stats(days: int) -> None:
+    """Print the anonymous daily counts of the last DAYS days (today included)."""
+    from datetime import UTC, datetime
+
+    from responder import counts
+    from responder.db import get_session
+
+    rows = counts.recent(get_session(), datetime.now(UTC).date(), days)
+    click.echo(counts.table(rows) if rows else f"no counts in the last {days} days")

@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Flask
 
+from responder.addresses import AddressError, normalise
+
 ENVIRONMENTS = ("development", "production")
 
 # Secrets a production deployment must be given; development generates what it can.
@@ -116,6 +118,12 @@ def load(app: Flask, overrides: Mapping[str, Any] | None, environ: Mapping[str, 
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
     if app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+    oncall = app.config.get("RESPONDER_ONCALL_NUMBER")
+    if oncall and not _is_e164(oncall):
+        # A typo here would only show when the first crisis alert fails to go.
+        raise ConfigError(
+            "RESPONDER_ONCALL_NUMBER must be a phone number in E.164 form, like +447700900123"
+        )
 
 
 def normalise_database_url(url: str) -> str:
@@ -146,6 +154,13 @@ def instance_secret(instance: Path, name: str) -> str:
         finally:
             os.unlink(tmp)
     return path.read_text().strip()
+
+
+def _is_e164(number: str) -> bool:
+    try:
+        return normalise(number) == number
+    except AddressError:
+        return False
 
 
 def _boolean(name: str, raw: str) -> bool:

@@ -60,6 +60,7 @@ MESSAGE_KEYS = (
     "delete_confirm",
     "erased",
     "slow_down",
+    "age_question",
     *(f"none_{role}" for role in ROLES),
 )
 # The placeholders each message must carry; every other message carries none.
@@ -80,6 +81,11 @@ KEYWORD_KINDS = ("menu", "back", "help", "talk", "country", "delete")
 # What choosing a page can do besides showing it: ask for a person, or switch language.
 ACTION = re.compile(r"^(talk|language:[a-z]{2,3})$")
 PAGE_ID = re.compile(r"^[a-z0-9_]+$")
+# A page's text for a texter who said they are under 18, or 18 and over.
+AGE_TEXTS = {True: "text_under_18", False: "text_adult"}
+PAGE_FIELDS = frozenset(
+    {"title", "text", "options", "keywords", "action", "asks_age", *AGE_TEXTS.values()}
+)
 
 
 class ContentError(Exception):
@@ -98,6 +104,17 @@ class Page:
     options: tuple[str, ...]
     keywords: tuple[str, ...]
     action: str | None = None  # "talk" or "language:<code>"
+    # Choosing the page first asks "are you under 18?", once per texter.
+    asks_age: bool = False
+    # What the page says instead of text to a texter who is under 18, or 18 and over.
+    text_under_18: str | None = None
+    text_adult: str | None = None
+
+    def text_for(self, under_18: bool | None) -> str:
+        """Return the text for a texter's age; None (not known) gets the general text."""
+        if under_18 is None:
+            return self.text
+        return getattr(self, AGE_TEXTS[under_18]) or self.text
 
 
 @dataclass(frozen=True)
@@ -124,16 +141,21 @@ class Language:
     match_table: tuple[tuple[str, tuple[str, ...]], ...] = field(repr=False)
 
     def render(
-        self, page_id: str, channel: str, local: Mapping[str, str], prefix: str | None = None
+        self,
+        page_id: str,
+        channel: str,
+        local: Mapping[str, str],
+        prefix: str | None = None,
+        under_18: bool | None = None,
     ) -> str:
         """Lay a page out as one message: title, text, numbered options, the way home.
 
         local fills the page's placeholders ({police}, {crisis}, ...) for the texter's
-        country; Content.local gives it.
+        country; Content.local gives it. under_18 picks the page's text for that age.
         """
         page = self.pages[page_id]
         title = f"*{page.title}*" if channel == "whatsapp" else page.title
-        lines = [title, page.text.format_map(local)]
+        lines = [title, page.text_for(under_18).format_map(local)]
         if page.options:
             lines.append("")
             lines.extend(
@@ -194,15 +216,17 @@ class Content:
                 return language.code
         return self.default_language
 
-    def local(self, code: str, country: str | None) -> dict[str, str]:
+    def local(self, code: str, country: str | None, under_18: bool | None = None) -> dict[str, str]:
         """Fill the page placeholders for a country in a language, never with unverified help.
 
         A role with no verified entry, here or internationally, says what to do instead.
+        When the texter's age is known, entries for the other age group are left out.
         """
         lang = self.language(code)
         values = {"country": self.directory.name(country) or lang.messages["your_country"]}
         for role in ROLES:
-            lines = [r.line(lang.code) for r in self.directory.entries(country, role)]
+            entries = self.directory.entries(country, role)
+            lines = [r.line(lang.code) for r in entries if r.fits(under_18)]
             values[role] = "\n".join(lines) if lines else lang.messages[f"none_{role}"]
         return values
 
@@ -314,7 +338,9 @@ def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[st
         options = table.get("options", [])
         keywords = table.get("keywords", [])
         action = table.get("action")
-        unknown = set(table) - {"title", "text", "options", "keywords", "action"}
+        asks_age = table.get("asks_age", False)
+        ages = {name: table.get(name) for name in AGE_TEXTS.values()}
+        unknown = set(table) - PAGE_FIELDS
         if unknown:
             problems.append(Problem(file, entry, f"unknown fields: {', '.join(sorted(unknown))}"))
         if not isinstance(title, str) or not title.strip():
@@ -332,18 +358,52 @@ def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[st
         if action is not None and not (isinstance(action, str) and ACTION.match(action)):
             problems.append(Problem(file, entry, 'action must be "talk" or "language:<code>"'))
             continue
-        fields = {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+        age_problem = _age_problem(page_id, action, asks_age, ages)
+        if age_problem:
+            problems.append(Problem(file, entry, age_problem))
+            continue
+        texts = [text, *(t for t in ages.values() if t is not None)]
+        fields = {name for t in texts for _, name, _, _ in Formatter().parse(t) if name is not None}
         if fields - PAGE_PLACEHOLDERS:
             unknown = ", ".join("{" + f + "}" for f in sorted(fields - PAGE_PLACEHOLDERS))
             allowed = ", ".join("{" + f + "}" for f in sorted(PAGE_PLACEHOLDERS))
             problems.append(Problem(file, entry, f"uses {unknown}; pages may use {allowed}"))
             continue
         pages[page_id] = Page(
-            page_id, title.strip(), text.strip(), tuple(options), tuple(keywords), action
+            page_id,
+            title.strip(),
+            text.strip(),
+            tuple(options),
+            tuple(keywords),
+            action,
+            asks_age,
+            **{name: t.strip() for name, t in ages.items() if t is not None},
         )
     if MAIN not in pages and not any(p.entry == f"pages.{MAIN}" for p in problems):
         problems.append(Problem(file, f"pages.{MAIN}", "the main menu page is missing"))
     return pages
+
+
+def _age_problem(
+    page_id: str, action: str | None, asks_age: Any, ages: dict[str, Any]
+) -> str | None:
+    """Say what is wrong with a page's age question and age texts, if anything."""
+    if not isinstance(asks_age, bool):
+        return "asks_age must be true or false"
+    for name, text in ages.items():
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            return f"{name} must be text"
+    given = [name for name, text in ages.items() if text is not None]
+    if asks_age and page_id == MAIN:
+        # The question never comes before the texter has seen the menu.
+        return "the main menu cannot ask the age"
+    if asks_age and action is not None and action != "talk":
+        return "only pages that are shown, or talk, can ask the age"
+    if given and not asks_age:
+        return f"has {', '.join(given)} but does not ask the age (asks_age = true)"
+    if given and action is not None:
+        return f"has {', '.join(given)}, but choosing it is an action, not a page"
+    return None
 
 
 def _about(

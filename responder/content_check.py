@@ -13,7 +13,16 @@ from datetime import date
 from pathlib import Path
 
 from responder import resources
-from responder.content import LOCAL_HELP, MAIN, Content, ContentError, Language, load
+from responder.content import (
+    AGE_TEXTS,
+    LOCAL_HELP,
+    MAIN,
+    Content,
+    ContentError,
+    Language,
+    Page,
+    load,
+)
 from responder.problems import Problem
 from responder.sms import Encoding, encode
 
@@ -37,7 +46,10 @@ STANDALONE = (
     "delete_confirm",
     "erased",
     "slow_down",
+    "age_question",
 )
+# A page's text for each age: not known (the general text), under 18, 18 and over.
+AGES = (None, True, False)
 # Long but real values for the placeholders, so the check measures what is sent.
 SAMPLE_POSITION, SAMPLE_MINUTES, SAMPLE_OPENS = 120, 120, (2, "09:00")
 
@@ -116,12 +128,13 @@ def composed_messages(content: Content, language: Language) -> Iterator[Composed
     messages = str(language.folder / "messages.toml")
     for channel in ("sms", "whatsapp"):
         for country in countries(content):
-            local = content.local(language.code, country)
-            for page_id, page in language.pages.items():
-                if page.action is not None:
-                    continue  # choosing it does something else than showing it
+            locals_by_age = {age: content.local(language.code, country, age) for age in AGES}
+            for page_id, page, under_18 in _page_texts(language):
+                local = locals_by_age[under_18]
                 entry = f"pages.{page_id}"
-                text = language.render(page_id, channel, local)
+                if under_18 is not None:
+                    entry += f".{AGE_TEXTS[under_18]}"
+                text = language.render(page_id, channel, local, under_18=under_18)
                 yield Composed(pages, entry, channel, country, text)
                 prefixes = {key: language.messages[key] for key in PAGE_PREFIXES}
                 if page_id == MAIN:
@@ -134,10 +147,23 @@ def composed_messages(content: Content, language: Language) -> Iterator[Composed
                     count = len(page.options)
                     prefixes["out_of_range"] = language.messages["out_of_range"].format(count=count)
                 for key, prefix in prefixes.items():
-                    text = language.render(page_id, channel, local, prefix)
-                    entry = f"pages.{page_id} with messages.{key} in front"
-                    yield Composed(pages, entry, channel, country, text)
+                    text = language.render(page_id, channel, local, prefix, under_18)
+                    yield Composed(
+                        pages, f"{entry} with messages.{key} in front", channel, country, text
+                    )
         yield from _messages(content, language, messages, channel)
+
+
+def _page_texts(language: Language) -> Iterator[tuple[str, Page, bool | None]]:
+    """Yield each page shown as a page, once for each age it has a text for."""
+    for page_id, page in language.pages.items():
+        if page.action is not None:
+            continue  # choosing it does something else than showing it
+        for under_18 in AGES:
+            # A page without a text of its own for an age shows the general text,
+            # and leaving services out for an age only ever shortens it.
+            if under_18 is None or getattr(page, AGE_TEXTS[under_18]) is not None:
+                yield page_id, page, under_18
 
 
 def _messages(content: Content, language: Language, file: str, channel: str) -> Iterator[Composed]:
@@ -185,10 +211,18 @@ def _same_everywhere(content: Content) -> list[Problem]:
         for page_id in sorted(set(language.pages) - set(default.pages)):
             problems.append(Problem(file, f"pages.{page_id}", f"not in {default.code}/"))
         for page_id in sorted(set(language.pages) & set(default.pages)):
-            if language.pages[page_id].options != default.pages[page_id].options:
-                problems.append(
-                    Problem(file, f"pages.{page_id}", f"options differ from {default.code}/")
-                )
+            page, model = language.pages[page_id], default.pages[page_id]
+            entry = f"pages.{page_id}"
+            if page.options != model.options:
+                problems.append(Problem(file, entry, f"options differ from {default.code}/"))
+            if page.asks_age != model.asks_age:
+                asks = "asks" if model.asks_age else "does not ask"
+                problems.append(Problem(file, entry, f"{asks} the age in {default.code}/"))
+            for name in AGE_TEXTS.values():
+                if getattr(model, name) is not None and getattr(page, name) is None:
+                    problems.append(Problem(file, entry, f"{name} missing; {default.code}/ has it"))
+                if getattr(model, name) is None and getattr(page, name) is not None:
+                    problems.append(Problem(file, entry, f"{name} is not in {default.code}/"))
     return problems
 
 
@@ -229,6 +263,12 @@ def _characters(content: Content, language: Language) -> list[Problem]:
     sources = [
         (pages, f"pages.{page_id}", f"{page.title}\n{page.text}")
         for page_id, page in language.pages.items()
+    ]
+    sources += [
+        (pages, f"pages.{page_id}.{name}", text)
+        for page_id, page in language.pages.items()
+        for name in AGE_TEXTS.values()
+        if (text := getattr(page, name)) is not None
     ]
     sources += [(messages, f"messages.{key}", text) for key, text in language.messages.items()]
     for place in (*content.directory.places.values(), content.directory.international):

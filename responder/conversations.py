@@ -10,8 +10,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from responder import crisis, engine, events, outbox, queue
+from responder import alerts, counts, crisis, engine, events, outbox, queue, twilio_deletions
 from responder.addresses import Keys, country_of
+from responder.blocks import is_blocked
 from responder.content import MAIN, Content, Language, normalise_keyword
 from responder.hours import Hours
 from responder.models import Contact, Conversation, Counsellor, Erasure, Event, Message, Note
@@ -26,8 +27,8 @@ STOP_WORDS = frozenset(
 )
 START_WORDS = frozenset({"START", "UNSTOP", "YES"})
 # Queue priorities, higher first: crisis words, then sextortion pressure (a deadline,
-# images already sent, a texter under 18).
-CRISIS_PRIORITY, ESCALATED_PRIORITY = 100, 20
+# images already sent), then a texter who said they are under 18.
+CRISIS_PRIORITY, ESCALATED_PRIORITY, UNDER_18_PRIORITY = 100, 20, 10
 # How long a texter has to confirm DELETE.
 ERASE_CONFIRM_WINDOW = timedelta(minutes=10)
 
@@ -43,6 +44,7 @@ class Inbound:
     message_sid: str
     media_count: int = 0
     opt_out_type: str | None = None  # STOP/START/HELP when the provider has already replied
+    media_sids: tuple[str, ...] = ()  # the provider's ids of the attached media, to delete them
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,15 @@ def receive(
     stored = _stored_replies(session, inbound.message_sid, content)
     if stored is not None:
         return stored
+    # Media is never opened here: Twilio's copy is deleted as soon as the worker can.
+    twilio_deletions.queue_media(session, inbound.message_sid, inbound.media_sids, now)
 
     if _wants_erasure(contact, inbound, now, content):
         return _erase(session, contact, inbound, now, content)
 
-    survey = None if contact.opted_out else _survey_awaiting_answer(session, contact, now, policy)
+    # Nobody is thanked for a score after STOP or while blocked: such texters get no replies.
+    quiet = contact.opted_out or is_blocked(contact, now)
+    survey = None if quiet else _survey_awaiting_answer(session, contact, now, policy)
     if survey is not None:
         if _survey_score(inbound.text) is not None:
             return _answer_survey(session, survey, inbound, now, content)
@@ -133,7 +139,7 @@ def _decide(
     # else may decide to stay quiet: only STOP stands above them.
     tier = crisis.detect(inbound.text, content.crisis_lists)
     if tier == crisis.Tier.T1:
-        reply = _crisis(session, contact, conversation, now, content)
+        reply = _crisis(session, contact, conversation, now, content, policy)
         return (reply,) if reply else (), None
     if tier == crisis.Tier.T2:
         conversation.priority = max(conversation.priority, ESCALATED_PRIORITY)
@@ -148,6 +154,11 @@ def _decide(
             log.info("contact opted in conversation=%s", conversation.id)
             return ((), None) if provider_replied else ((lang.messages["opted_in"],), None)
         return (), None
+    # A blocked sender's messages are kept but get no answer and no place in the queue;
+    # STOP, DELETE and crisis words above still work for them.
+    if is_blocked(contact, now):
+        log.info("message from a blocked sender conversation=%s", conversation.id)
+        return (), None
     # A flood from one number gets one notice, then silence until it slows down; the
     # messages are still kept, and crisis words above are answered whatever the rate.
     recent = _messages_in_last_minute(session, contact, now)
@@ -159,6 +170,12 @@ def _decide(
     if inbound.opt_out_type == "HELP" or word in lang.keywords["help"]:
         return ((), None) if provider_replied else ((lang.messages["help"],), None)
 
+    if conversation.age_question_for is not None and conversation.state != "menu":
+        # Crisis words put the texter in the queue while the age question was open: a
+        # 1 or 2 still answers it, and stays for the counsellor like any message.
+        if conversation.state == "waiting":
+            _record_age(contact, conversation, engine.Age(True, engine.age_answer(word)))
+        conversation.age_question_for = None
     if conversation.state == "counsellor":
         # Everything, MENU included, is for the counsellor now; the bot stays quiet.
         return (), None
@@ -183,22 +200,44 @@ def _decide(
     if len(inbound.text) > MAX_BODY:
         return (lang.messages["too_long"],), None
     state = engine.MenuState(
-        conversation.page, tuple(conversation.history), conversation.last_message_at
+        conversation.page,
+        tuple(conversation.history),
+        conversation.last_message_at,
+        conversation.age_question_for,
     )
+    age = engine.Age(contact.age_asked_at is not None, contact.under_18)
     context = engine.Context(
-        inbound.channel, conversation.language, now, policy.menu_timeout, contact.country
+        inbound.channel,
+        conversation.language,
+        now,
+        policy.menu_timeout,
+        contact.country,
+        age,
+        policy.ask_age,
     )
     outcome = engine.step(state, inbound.text, content, context)
     conversation.page = outcome.state.page
     conversation.history = list(outcome.state.history)
     conversation.language = outcome.language
+    conversation.age_question_for = outcome.state.age_question_for
+    if outcome.age.asked and contact.age_asked_at is None:
+        contact.age_asked_at = now
+    _record_age(contact, conversation, outcome.age)
     if outcome.country != contact.country:
         # The texter's own word beats the guess from their number (roaming, VPNs).
         contact.country = outcome.country
     if outcome.action == "talk":
         reply = request_person(session, conversation, now, lang, policy)
         return ("\n\n".join((*outcome.replies, reply)),), None
-    return outcome.replies, outcome.page
+    # The age question is not a page: it is not counted as one read.
+    return outcome.replies, None if outcome.state.age_question_for else outcome.page
+
+
+def _record_age(contact: Contact, conversation: Conversation, age: engine.Age) -> None:
+    """Keep the texter's answer to the age question; an under-18 already waiting moves up."""
+    contact.under_18 = age.under_18
+    if contact.under_18 and conversation.state == "waiting":
+        conversation.priority = max(conversation.priority, UNDER_18_PRIORITY)
 
 
 def _crisis(
@@ -207,18 +246,24 @@ def _crisis(
     conversation: Conversation,
     now: datetime,
     content: Content,
+    policy: Policy,
 ) -> str | None:
     """Mark the conversation, put it first in the queue, and answer with the crisis lines.
 
     Nothing is sent to a texter who opted out, and nothing by the bot while a counsellor
-    has the conversation (they see the mark): the mark is recorded all the same.
+    has the conversation (they see the mark): the mark is recorded all the same. The
+    first mark of a conversation is also texted to the on-call number, when one is set.
     """
     if conversation.crisis_at is None:
         conversation.crisis_at = now
+        counts.add(session, now, "crisis", conversation=conversation)
+        if policy.oncall:
+            alerts.queue_crisis(session, conversation, now)
     conversation.priority = max(conversation.priority, CRISIS_PRIORITY)
     if conversation.state == "menu":
         conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
         events.record(session, "queued", now, conversation)
+        counts.add(session, now, "handoffs", conversation=conversation)
     events.record(session, "crisis", now, conversation)
     log.warning("crisis words in conversation=%s state=%s", conversation.id, conversation.state)
     if contact.opted_out or conversation.state == "counsellor":
@@ -235,7 +280,10 @@ def request_person(
     open_now = someone is not None and (policy.hours is None or policy.hours.is_open(now))
     if open_now or policy.queue_when_closed:
         conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
+        if conversation.contact is not None and conversation.contact.under_18:
+            conversation.priority = max(conversation.priority, UNDER_18_PRIORITY)
         events.record(session, "queued", now, conversation)
+        counts.add(session, now, "handoffs", conversation=conversation)
         log.info("texter queued conversation=%s open=%s", conversation.id, open_now)
     if open_now:
         wait = queue.expected_wait(session, now)
@@ -262,6 +310,8 @@ def _store_replies(
 ) -> None:
     """Keep the TwiML replies, so a redelivery gets them again and the transcript shows them."""
     session.flush()
+    if page is not None:
+        counts.add(session, now, "pages", conversation=conversation, detail=page)
     for reply in replies:
         session.add(
             Message(
@@ -358,6 +408,14 @@ def _erase(
         or content.default_language
     )
     conversations = select(Conversation.id).where(Conversation.contact_id == contact.id)
+    # Twilio keeps its own copy of every message with a sid: the texter's, and those
+    # sent through the outbox. TwiML replies have no sid we know, so they stay there.
+    held_at_twilio = session.scalars(
+        select(Message.twilio_sid).where(
+            Message.conversation_id.in_(conversations), Message.twilio_sid.is_not(None)
+        )
+    ).all()
+    twilio_deletions.queue_messages(session, [*held_at_twilio, inbound.message_sid], now)
     for model in (Note, Event, Message):
         session.execute(delete(model).where(model.conversation_id.in_(conversations)))
     session.execute(delete(Conversation).where(Conversation.contact_id == contact.id))
@@ -366,6 +424,7 @@ def _erase(
     replied = "" if contact.opted_out else language
     session.add(Erasure(message_sid=inbound.message_sid, language=replied, created_at=now))
     events.record(session, "erased", now, None)
+    counts.add(session, now, "erasures", country=contact.country, language=language)
     log.info("contact erased sid=%s", inbound.message_sid)
     return _erased_reply(content, replied)
 
@@ -444,6 +503,7 @@ def _open_conversation(
             last_message_at=now,
         )
         session.add(conversation)
+        counts.add(session, now, "contacts", conversation=conversation)
     # Replies go back the way the texter last wrote.
     conversation.channel = inbound.channel
     conversation.helpline_address = inbound.helpline_address

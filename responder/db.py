@@ -49,9 +49,11 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets real transactions that take the write lock up front."""
+    # Parameters hold message text: keep them out of SQL logging and out of the
+    # database errors that reach the log with their tracebacks.
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     # pysqlite opens transactions lazily and not for SELECT, which breaks SAVEPOINT
     # and lets two writers read the same state before either writes. Taking the

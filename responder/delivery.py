@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from responder import events, outbox
+from responder import events, outbox, twilio_deletions
 from responder.addresses import AddressError, Keys
 from responder.models import Contact, Message
 
@@ -135,6 +135,14 @@ class Transport(Protocol):
         """
         ...
 
+    def notify(self, to: str, sender: str, body: str) -> Sent:
+        """Text the helpline's own staff (an on-call alert); raise SendFailed."""
+        ...
+
+    def delete(self, message_sid: str, media_sid: str | None) -> None:
+        """Delete a message record, or one media item of it, at the provider; raise SendFailed."""
+        ...
+
 
 class Simulator:
     """Development without Twilio credentials: every message reaches the phone simulator."""
@@ -144,6 +152,14 @@ class Simulator:
 
     def lookup(self, to: str, sender: str, body: str | None, since: datetime) -> list[Sent]:
         return []
+
+    def notify(self, to: str, sender: str, body: str) -> Sent:
+        # The simulator shows texters' conversations only: an alert has no place there.
+        return Sent(None, "simulated")
+
+    def delete(self, message_sid: str, media_sid: str | None) -> None:
+        # Nothing was ever stored at a provider, so there is nothing to delete.
+        return None
 
 
 @dataclass(frozen=True)
@@ -285,6 +301,12 @@ def _record(
 ) -> None:
     """Store Twilio's answer to a send."""
     message = session.get(Message, attempt.message_id, with_for_update=True)
+    if message is None and isinstance(outcome, Sent) and outcome.sid:
+        # The texter erased themselves while the message was on its way: Twilio's
+        # copy is all that is left, and it goes too.
+        twilio_deletions.queue_messages(session, [outcome.sid], now)
+        log.info("message sent during an erasure sid=%s", outcome.sid)
+        return
     if message is None or (message.status, message.send_started_at) != (
         "sending",
         attempt.started_at,

@@ -14,6 +14,8 @@ import phonenumbers
 from responder.content import LOCAL_HELP, MAIN, Content, Language, normalise_keyword, tokens
 
 HISTORY_LIMIT = 20
+# The answers to the age question; any other reply skips it.
+AGE_ANSWERS = {"1": True, "2": False}
 # Every region with its own numbering plan: what "COUNTRY XX" accepts.
 VALID_COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
@@ -25,6 +27,16 @@ class MenuState:
     page: str | None = None  # None: nothing shown yet in this conversation
     history: tuple[str, ...] = ()
     last_message_at: datetime | None = None
+    # The page chosen when the age question was asked: the next message answers it.
+    age_question_for: str | None = None
+
+
+@dataclass(frozen=True)
+class Age:
+    """What is known of a texter's age: whether they were asked, and their answer."""
+
+    asked: bool = False
+    under_18: bool | None = None  # None: not known (never asked, or skipped)
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,8 @@ class Context:
     now: datetime
     menu_timeout: timedelta = timedelta(minutes=30)
     country: str | None = None  # the texter's country, for local help
+    age: Age = Age()
+    ask_age: bool = True  # False: never ask, and show every texter the general pages
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,7 @@ class Outcome:
     page: str  # the page the reply shows, or the texter stays on
     language: str  # the conversation's language from now on
     country: str | None  # the texter's country from now on
+    age: Age  # what is known of the texter's age from now on
     # Something the caller must do besides replying: "talk" asks for a person.
     action: str | None = None
 
@@ -53,6 +68,7 @@ def step(state: MenuState, text: str, content: Content, context: Context) -> Out
     country = context.country
     # A page id stored before the content was edited may no longer exist.
     current = state.page if state.page in lang.pages else None
+    talk_page = next((p.id for p in lang.pages.values() if p.action == "talk"), None)
 
     def show(
         page: str,
@@ -60,26 +76,37 @@ def step(state: MenuState, text: str, content: Content, context: Context) -> Out
         prefix: str | None = None,
         language: Language = lang,
         place: str | None = country,
+        age: Age = context.age,
     ) -> Outcome:
-        local = content.local(language.code, place)
-        reply = language.render(page, context.channel, local, prefix)
+        # With the question switched off, everyone reads the general pages.
+        under_18 = age.under_18 if context.ask_age else None
+        local = content.local(language.code, place, under_18)
+        reply = language.render(page, context.channel, local, prefix, under_18)
         new_state = MenuState(page, history[-HISTORY_LIMIT:], context.now)
-        return Outcome(new_state, (reply,), page, language.code, place)
+        return Outcome(new_state, (reply,), page, language.code, place, age)
 
-    def go(page: str) -> Outcome:
+    def go(page: str, age: Age = context.age) -> Outcome:
+        if context.ask_age and not age.asked and lang.pages[page].asks_age:
+            return ask(page)
         action = lang.pages[page].action
         if action == "talk":
-            return act(action)
+            return act(action, age=age)
         if action is not None:
             return switch(content.language(action.partition(":")[2]))
         history = (*state.history, current) if current and page != current else state.history
-        return show(page, history)
+        return show(page, history, age=age)
 
-    def act(action: str, replies: tuple[str, ...] = ()) -> Outcome:
+    def ask(page: str) -> Outcome:
+        """Ask the age before showing a page where the answer changes the advice."""
+        stay = current or MAIN
+        new_state = MenuState(stay, state.history, context.now, age_question_for=page)
+        asked = Age(asked=True)
+        return Outcome(new_state, (lang.messages["age_question"],), stay, lang.code, country, asked)
+
+    def act(action: str, replies: tuple[str, ...] = (), age: Age = context.age) -> Outcome:
         page = current or MAIN
-        return Outcome(
-            MenuState(page, state.history, context.now), replies, page, lang.code, country, action
-        )
+        new_state = MenuState(page, state.history, context.now)
+        return Outcome(new_state, replies, page, lang.code, country, age, action)
 
     def switch(language: Language, prefix: str | None = None) -> Outcome:
         return show(MAIN, (), prefix or language.messages["language_set"], language)
@@ -98,9 +125,18 @@ def step(state: MenuState, text: str, content: Content, context: Context) -> Out
         if chosen in VALID_COUNTRIES:
             return show(MAIN, (), lang.messages["welcome"], place=chosen)
         return show(MAIN, (), lang.messages["welcome"])
+    if state.age_question_for in lang.pages:
+        # The answer, or a skip, shows the page chosen at once, even after a long
+        # silence: the question is the last thing the texter was sent. TALK skips to
+        # the queue, since a person was asked for.
+        age = Age(asked=True, under_18=age_answer(word))
+        chosen_page = state.age_question_for
+        if word in lang.keywords["talk"] and talk_page is not None:
+            chosen_page = talk_page
+        return go(chosen_page, age)
     # Asking for a person is answered at once, even after a long silence.
     if word in lang.keywords["talk"]:
-        return act("talk")
+        return go(talk_page) if talk_page is not None else act("talk")
     if switch_to is not None:
         return switch(switch_to)
     if chosen is not None:
@@ -137,6 +173,11 @@ def step(state: MenuState, text: str, content: Content, context: Context) -> Out
     if matched is not None:
         return go(matched)
     return show(current, state.history, lang.messages["not_understood"])
+
+
+def age_answer(word: str) -> bool | None:
+    """Read a reply to the age question: True under 18, False 18 or over, None skipped."""
+    return AGE_ANSWERS.get(word)
 
 
 def _country_command(lang: Language, word: str) -> str | None:

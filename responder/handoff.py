@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from responder import events, outbox, queue
+from responder import blocks, counts, events, outbox, queue
 from responder.addresses import Keys, mask
 from responder.auth import supervises
 from responder.content import MAIN, Content
 from responder.conversations import MAX_BODY
-from responder.models import Conversation, Counsellor, Event, Message, Note
+from responder.models import Contact, Conversation, Counsellor, Event, Message, Note
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class QueueItem:
     channel: str
     country: str | None
     language: str
-    masked_number: str
+    masked_number: str | None
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,10 @@ class ConversationView:
     state: str
     counsellor: str | None
     channel: str
-    masked_number: str
+    masked_number: str | None  # None once the conversation is anonymised
     country: str | None
+    blocked: bool
+    blocked_until: datetime | None  # None while blocked means until lifted
     language: str
     priority: int
     crisis_at: datetime | None
@@ -204,7 +206,7 @@ def queue_page(
             queued_at=conversation.queued_at,
             waiting_seconds=_seconds(now - conversation.queued_at),
             channel=conversation.channel,
-            country=conversation.contact.country,
+            country=_country(conversation),
             language=conversation.language,
             masked_number=_masked_number(conversation, keys),
         )
@@ -224,14 +226,38 @@ def queue_page(
 
 
 def conversation_view(
-    session: Session, conversation_id: int, actor: Counsellor, keys: Keys, content: Content
+    session: Session,
+    conversation_id: int,
+    actor: Counsellor,
+    keys: Keys,
+    content: Content,
+    now: datetime,
 ) -> ConversationView:
-    """Show a conversation to a counsellor: transcript, notes, pages read, never the number."""
+    """Show a conversation to a counsellor who may see it."""
+    return describe(session, visible(session, conversation_id, actor), keys, content, now)
+
+
+def visible(session: Session, conversation_id: int, actor: Counsellor) -> Conversation:
+    """Return the conversation if the counsellor may see it: theirs, waiting, or supervised."""
     conversation = _get(session, conversation_id)
     mine = conversation.counsellor_id == actor.id
     # A waiting conversation is open to every counsellor, to decide whether to claim it.
     if not (mine or conversation.state == "waiting" or supervises(actor)):
         raise NotPermitted("this conversation is with another counsellor")
+    return conversation
+
+
+def texter(conversation: Conversation) -> Contact:
+    """Return the person behind a conversation; an anonymised one leads to nobody."""
+    if conversation.contact is None:
+        raise Conflict("the conversation is anonymised: it no longer leads to anyone")
+    return conversation.contact
+
+
+def describe(
+    session: Session, conversation: Conversation, keys: Keys, content: Content, now: datetime
+) -> ConversationView:
+    """Describe a conversation: transcript, notes, pages read, never the number."""
     messages = session.scalars(
         select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
     ).all()
@@ -243,13 +269,17 @@ def conversation_view(
     )
     pages = content.language(conversation.language).pages
     state = _state(conversation)
+    contact = conversation.contact
+    blocked = contact is not None and blocks.is_blocked(contact, now)
     return ConversationView(
         id=state.id,
         state=state.state,
         counsellor=state.counsellor,
         channel=conversation.channel,
         masked_number=_masked_number(conversation, keys),
-        country=conversation.contact.country,
+        country=_country(conversation),
+        blocked=blocked,
+        blocked_until=contact.blocked_until if blocked else None,
         language=conversation.language,
         priority=conversation.priority,
         crisis_at=conversation.crisis_at,
@@ -308,6 +338,10 @@ def claim(
     if result.rowcount != 1:
         raise Conflict(f"the conversation is no longer waiting (it is {conversation.state})")
     events.record(session, "claimed", now, conversation)
+    waited = conversation.last_wait_seconds
+    if waited is not None:
+        counts.add(session, now, "waits", conversation=conversation)
+        counts.add(session, now, "wait_seconds", conversation=conversation, amount=waited)
     log.info("conversation claimed conversation=%s counsellor=%s", conversation.id, counsellor.id)
     return _state(conversation)
 
@@ -418,6 +452,7 @@ def close(
     conversation.category = category
     conversation.secondary = list(dict.fromkeys(secondary))
     events.record(session, "closed", now, conversation)
+    counts.add(session, now, "closed", conversation=conversation, detail=category)
     # A texter who sent STOP gets nothing more, not even the survey.
     if survey and not conversation.contact.opted_out:
         text = content.language(conversation.language).messages["survey_question"]
@@ -533,9 +568,15 @@ def _after(key: QueueKey) -> ColumnElement[bool]:
     )
 
 
-def _masked_number(conversation: Conversation, keys: Keys) -> str:
+def _masked_number(conversation: Conversation, keys: Keys) -> str | None:
     # Decrypted only to be masked at once: the full number never leaves this function.
+    if conversation.contact is None:
+        return None  # anonymised: there is no number any more
     return mask(keys.decrypt(conversation.contact.address_encrypted))
+
+
+def _country(conversation: Conversation) -> str | None:
+    return conversation.contact.country if conversation.contact is not None else None
 
 
 def _usernames(session: Session, ids: Iterable[int | None]) -> dict[int, str]:

@@ -10,6 +10,8 @@ from flask import Flask
 from responder.config import ConfigError
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# The logger SQLAlchemy's engines write to when their echo flag is off, as ours is.
+SQL_LOGGER = "sqlalchemy.engine.Engine"
 
 
 def init_app(app: Flask) -> None:
@@ -24,3 +26,11 @@ def init_app(app: Flask) -> None:
         handler.responder = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     app.logger.setLevel(level)
+    # Whoever turns SQL logging on to chase a fault gets the statements (the engine
+    # hides their parameters) but never the result rows: those hold message text.
+    logging.getLogger(SQL_LOGGER).addFilter(_no_result_rows)
+
+
+def _no_result_rows(record: logging.LogRecord) -> bool:
+    # SQLAlchemy writes rows at DEBUG and everything else at INFO or above.
+    return record.levelno > logging.DEBUG

@@ -72,6 +72,10 @@ class Contact(Base):
     # their reply). blocked_until None while blocked_at is set means until lifted.
     blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The age question ("are you under 18?") is asked once: when, and the answer,
+    # None while unknown (never asked, or skipped).
+    age_asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    under_18: Mapped[bool | None] = mapped_column()
 
     conversations: Mapped[list[Conversation]] = relationship(back_populates="contact")
 
@@ -95,6 +99,8 @@ class Conversation(Base):
     language: Mapped[str] = mapped_column(String(8))
     page: Mapped[str | None] = mapped_column(String(64))
     history: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The page the texter chose when they were asked their age, until they answer.
+    age_question_for: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The texter's latest message; WhatsApp's 24-hour window is counted from it.
     last_message_at: Mapped[datetime] = mapped_column(UtcDateTime)

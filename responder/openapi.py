@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from responder.audit import ACTIONS
+from responder.blocks import HOURS
 from responder.conversations import MAX_BODY
 from responder.events import KINDS
 from responder.handoff import CATEGORIES, LOCAL_TAGS, MAX_NOTE, MEDIA_WITHHELD
+from responder.reveal import MAX_REASON, MIN_REASON
 
 PREFIX = "/api/v1"
 
@@ -59,9 +62,10 @@ ERROR_NAMES = {
 }
 ERROR_TEXT = {
     "400": "The body is not a JSON object, a field is missing, unknown or of the wrong type, "
-    "or a query parameter is invalid.",
+    "a text holds a NUL or an unpaired surrogate character, or a query parameter is invalid.",
     "401": "No bearer token, or one that is not known.",
-    "403": "The conversation is not yours to act on.",
+    "403": "The conversation is not yours to act on, or the action is for supervisors and "
+    "admins only.",
     "404": "There is no such conversation.",
     "409": "The conversation is not in a state that allows this, often because someone else "
     "acted first.",
@@ -183,8 +187,20 @@ SCHEMAS: dict[str, Any] = {
         {
             **STATE_FIELDS,
             "channel": {"type": "string", "enum": ["sms", "whatsapp"]},
-            "masked_number": {"type": "string", "description": "never the full number"},
+            "masked_number": _nullable(
+                "string", description="never the full number; null once anonymised"
+            ),
             "country": _nullable("string"),
+            "blocked": {
+                "type": "boolean",
+                "description": "the texter is blocked now: the bot stays silent and the queue "
+                "shut, except for crisis words",
+            },
+            "blocked_until": _nullable(
+                "string",
+                format="date-time",
+                description="when the block ends; null when not blocked or blocked until lifted",
+            ),
             "language": {"type": "string"},
             "priority": {"type": "integer"},
             "crisis_at": _nullable(
@@ -261,6 +277,55 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
     },
     "AvailabilityRequest": _object({"available": {"type": "boolean"}}),
+    "BlockRequest": _object(
+        {
+            "hours": {
+                "type": ["integer", "null"],
+                "enum": [*HOURS, None],
+                "description": "how long the block lasts; null for until someone lifts it",
+            }
+        }
+    ),
+    "RevealRequest": _object(
+        {
+            "reason": {
+                "type": "string",
+                "minLength": MIN_REASON,
+                "maxLength": MAX_REASON,
+                "description": f"why you need the number; at least {MIN_REASON} characters "
+                "besides surrounding spaces. Kept in the audit log: do not write the number.",
+            }
+        }
+    ),
+    "Address": _object(
+        {"address": {"type": "string", "description": "the full number, E.164"}},
+        "A texter's number, shown once to a supervisor.",
+    ),
+    "AuditEntry": _object(
+        {
+            "id": {"type": "integer"},
+            "at": TIME,
+            "counsellor": _nullable("string", description="username of who acted"),
+            "action": {"type": "string", "enum": sorted(ACTIONS)},
+            "conversation_id": _nullable(
+                "integer", description="null once the texter erased themselves"
+            ),
+            "detail": {
+                "type": "object",
+                "description": "hours for block (null: until lifted), reason for reveal, to "
+                "(a username) for transfer; never message text or a number",
+            },
+        }
+    ),
+    "AuditPage": _object(
+        {
+            "items": {"type": "array", "items": _ref("AuditEntry")},
+            "next_cursor": {
+                "type": "string",
+                "description": "pass as after next time; unchanged when nothing is new",
+            },
+        }
+    ),
 }
 
 CONVERSATION_ACTIONS: dict[str, Any] = {
@@ -321,6 +386,47 @@ CONVERSATION_ACTIONS: dict[str, Any] = {
         "responses": {
             **_ok("ConversationState", "Closed"),
             **_errors("400", "401", "403", "404", "409", "422"),
+        },
+    },
+    "block": {
+        "summary": "Block the texter",
+        "description": "For 24 or 168 hours, or until lifted. The texter's messages are kept "
+        "but get no reply, and they cannot join the queue; if waiting, they leave it. Crisis "
+        "words still get the crisis reply and a place at the front of the queue, and STOP and "
+        "DELETE still work. By any counsellor who may see the conversation (theirs, or "
+        "waiting), or a supervisor or admin. 409 once the conversation is anonymised.",
+        "requestBody": _request("BlockRequest"),
+        "responses": {
+            **_ok("Conversation", "Blocked"),
+            **_errors("401", "403", "404", "409", "422"),
+        },
+    },
+    "unblock": {
+        "summary": "Lift the texter's block",
+        "description": "Takes no body. The same people may unblock as may block.",
+        "responses": {
+            **_ok("Conversation", "Unblocked"),
+            **_errors("401", "403", "404", "409"),
+        },
+    },
+    "reveal": {
+        "summary": "Show the texter's full number, for a written reason",
+        "description": "Supervisors and admins only. The reason goes into the audit log with "
+        "who asked and when. The answer must not be stored: it carries Cache-Control: "
+        "no-store.",
+        "requestBody": _request("RevealRequest"),
+        "responses": {
+            "200": {
+                "description": "The number",
+                "headers": {
+                    "Cache-Control": {
+                        "schema": {"type": "string", "const": "no-store"},
+                        "description": "no-store",
+                    }
+                },
+                "content": _json(_ref("Address")),
+            },
+            **_errors("401", "403", "404", "409", "422"),
         },
     },
 }
@@ -395,12 +501,36 @@ PATHS: dict[str, Any] = {
                     "name": "after",
                     "in": "query",
                     "required": False,
-                    "schema": {"type": "string", "default": "0"},
-                    "description": "next_cursor of the previous call",
+                    "schema": {"type": "string", "pattern": "^[0-9]+$", "default": "0"},
+                    "description": "next_cursor of the previous call (a whole number below "
+                    "2147483648; others get 400)",
                 },
                 LIMIT,
             ],
             "responses": {**_ok("EventPage", "Changes, oldest first"), **_errors("400", "401")},
+        }
+    },
+    f"{PREFIX}/audit": {
+        "get": {
+            "summary": "Read the audit log after a cursor",
+            "description": "Supervisors and admins only. Who claimed, replied to, noted, "
+            "transferred, released, closed, blocked or unblocked a conversation, and who saw a "
+            "number and why; oldest first. Never message text or numbers.",
+            "parameters": [
+                {
+                    "name": "after",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "pattern": "^[0-9]+$", "default": "0"},
+                    "description": "next_cursor of the previous call (a whole number below "
+                    "2147483648; others get 400)",
+                },
+                LIMIT,
+            ],
+            "responses": {
+                **_ok("AuditPage", "Entries, oldest first"),
+                **_errors("400", "401", "403"),
+            },
         }
     },
 }

@@ -24,7 +24,20 @@ CONFIDENCES = ("H", "M", "L", "NV")
 INTERNATIONAL = "international"
 STALE_AFTER = timedelta(days=180)
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
-FIELDS = {"role", "name", "contact", "source", "checked", "confidence", "verified", "note"}
+FIELDS = {
+    "role",
+    "name",
+    "contact",
+    "source",
+    "checked",
+    "confidence",
+    "verified",
+    "note",
+    "audience",
+}
+OPTIONAL = {"note", "audience"}
+# Who an entry is for, when only one age group can use it; without it, anyone.
+AUDIENCES = ("under_18", "adult")
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,13 @@ class Resource:
     confidence: str
     verified: bool
     note: str = ""
+    audience: str | None = None  # "under_18" or "adult"; None: anyone
+
+    def fits(self, under_18: bool | None) -> bool:
+        """Can a texter of this age use it? None (age unknown) fits every entry."""
+        if under_18 is None or self.audience is None:
+            return True
+        return self.audience == ("under_18" if under_18 else "adult")
 
     @property
     def name(self) -> str:
@@ -160,7 +180,7 @@ def _resource(file: str, entry: str, table: Any, problems: list[Problem]) -> Res
         problems.append(Problem(file, entry, "must be a [[resources]] table"))
         return None
     unknown = set(table) - FIELDS
-    missing = FIELDS - {"note"} - set(table)
+    missing = FIELDS - OPTIONAL - set(table)
     if unknown or missing:
         said = [f"unknown fields: {', '.join(sorted(unknown))}"] if unknown else []
         said += [f"missing fields: {', '.join(sorted(missing))}"] if missing else []
@@ -191,6 +211,9 @@ def _resource(file: str, entry: str, table: Any, problems: list[Problem]) -> Res
             )
         )
         return None
+    if table.get("audience", AUDIENCES[0]) not in AUDIENCES:
+        problems.append(Problem(file, entry, f"audience must be one of {', '.join(AUDIENCES)}"))
+        return None
     if table["verified"] and confidence not in ("H", "M"):
         problems.append(
             Problem(file, entry, f"confidence {confidence} cannot be verified; check it first")
@@ -205,6 +228,7 @@ def _resource(file: str, entry: str, table: Any, problems: list[Problem]) -> Res
         confidence,
         table["verified"],
         str(table.get("note", "")),
+        table.get("audience"),
     )
 
 

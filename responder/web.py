@@ -30,8 +30,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
 
 
-def _http_error(error: HTTPException) -> tuple[Response, int]:
-    return jsonify(error=error.description or error.name), error.code or 500
+def _http_error(error: HTTPException) -> tuple[Response, int, list[tuple[str, str]]]:
+    # Keep the headers the error brings, such as Allow on 405 (RFC 9110 requires it).
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return jsonify(error=error.description or error.name), error.code or 500, headers
 
 
 def _unexpected_error(error: Exception) -> tuple[Response, int]:

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from responder import delivery, queue
+from responder import alerts, delivery, queue, retention, twilio_deletions
 from responder.channels import twilio
 from responder.config import ConfigError
 from responder.models import Heartbeat
@@ -75,7 +75,7 @@ def run(
 def tick(
     app: Flask, transport: delivery.Transport, clock: Clock, stop: threading.Event | None = None
 ) -> int:
-    """Beat, run the timed jobs, then deliver every message due; return how many were handled."""
+    """Beat, run the timed jobs, deliver what is due, purge hourly; return messages handled."""
     sessions = app.extensions["responder.db"]
     with sessions() as session:
         beat(session, clock())
@@ -85,7 +85,15 @@ def tick(
     with sessions() as session:
         queue.send_wait_notices(session, clock(), app)
         session.commit()
-    return drain(sessions, transport, delivery.policy_for(app), clock, stop)
+    # Alerts and deletions claim and commit row by row, as delivery does.
+    alerts.send_due(sessions, transport, alerts.policy_for(app), clock)
+    twilio_deletions.delete_due(sessions, transport, clock)
+    handled = drain(sessions, transport, delivery.policy_for(app), clock, stop)
+    # The hourly purge goes last: however long it takes, what was due went first.
+    with sessions() as session:
+        retention.run_if_due(session, clock(), app.config)
+        session.commit()
+    return handled
 
 
 def drain(
@@ -118,19 +126,23 @@ def beat(session: Session, now: datetime) -> None:
 
 
 def deliver_after_responses(app: Flask) -> None:
-    """In development, deliver the outbox as each response closes: no worker needed.
+    """In development, send the outbox, alerts and deletions as each response closes.
 
-    The delivery runs once the response has been sent and the request's session is
-    closed, so it never waits on the request's own transaction (SQLite holds the
-    write lock for it). A retry waits for the next request; the timed jobs (wait
-    notices) still need `responder worker`.
+    No worker is needed. The delivery runs once the response has been sent and the
+    request's session is closed, so it never waits on the request's own transaction
+    (SQLite holds the write lock for it). A retry waits for the next request; the
+    timed jobs (wait notices) still need `responder worker`.
     """
     transport = transport_for(app)
     policy = delivery.policy_for(app)
+    alert_policy = alerts.policy_for(app)
 
     def deliver() -> None:
+        sessions = app.extensions["responder.db"]
         try:
-            drain(app.extensions["responder.db"], transport, policy, utcnow)
+            alerts.send_due(sessions, transport, alert_policy, utcnow)
+            twilio_deletions.delete_due(sessions, transport, utcnow)
+            drain(sessions, transport, policy, utcnow)
         except Exception:
             log.exception("development delivery failed")
 

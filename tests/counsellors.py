@@ -32,11 +32,24 @@ def number(index: int) -> str:
     return f"+1415555{index:04d}"
 
 
-def queue_texter(client: FlaskClient, sender: str = TEXTER) -> int:
-    """Have a texter send TALK through the signed webhook; return their conversation's id."""
+def queue_texter(client: FlaskClient, sender: str = TEXTER, age_reply: str = "3") -> int:
+    """Have a texter send TALK through the signed webhook; return their conversation's id.
+
+    A texter who has seen the menu is asked their age first; age_reply answers it
+    ("1" under 18, "2" 18 or over, "3" skips).
+    """
     response = post_signed(client, sms("TALK", sender=sender))
     assert response.status_code == 200
-    app = client.application
+    conversation = latest_conversation(client.application, sender)
+    if conversation.age_question_for is not None:
+        assert post_signed(client, sms(age_reply, sender=sender)).status_code == 200
+        conversation = latest_conversation(client.application, sender)
+    assert conversation.state == "waiting"
+    return conversation.id
+
+
+def latest_conversation(app: Flask, sender: str) -> Conversation:
+    """Read a texter's latest conversation as it is stored now."""
     with app.app_context():
         digest = app.extensions["responder.keys"].hash(sender)
         conversation = (
@@ -50,8 +63,7 @@ def queue_texter(client: FlaskClient, sender: str = TEXTER) -> int:
             .first()
         )
     assert conversation is not None
-    assert conversation.state == "waiting"
-    return conversation.id
+    return conversation
 
 
 def conversation(app: Flask, conversation_id: int) -> Conversation:

@@ -3,7 +3,9 @@
 The real twilio.rest.Client builds every request; only the HTTP exchange is faked.
 Each POST to Messages.json takes the next step of the script (or is accepted when
 the script is empty). Accepted messages are kept, so the list endpoint finds them
-the way Twilio's would when the worker looks up an interrupted send.
+the way Twilio's would when the worker looks up an interrupted send. Each DELETE of
+a message or of a media item takes the next step of its own script, `delete_script`
+(or succeeds with 204 when it is empty).
 """
 
 from __future__ import annotations
@@ -11,17 +13,21 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from requests.exceptions import ConnectionError, ReadTimeout
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
 ACCOUNT = "ACe268443e43d93dab7ebef303bbe9642f"
+MESSAGES = f"/2010-04-01/Accounts/{ACCOUNT}/Messages"
+DELETABLE = re.compile(rf"{MESSAGES}/(SM|MM)[0-9a-f]{{32}}(/Media/ME[0-9a-f]{{32}})?\.json$")
 Step = Callable[["FakeTwilio", dict[str, Any]], Response]
 
 
@@ -46,6 +52,15 @@ def refuse(http_status: int, code: int | None = None, message: str = "refused") 
         if code is not None:
             body.update(code=code, more_info=f"https://www.twilio.com/docs/errors/{code}")
         return Response(http_status, json.dumps(body))
+
+    return step
+
+
+def deleted() -> Step:
+    """Delete the record, as Twilio does with 204 and no body."""
+
+    def step(fake: FakeTwilio, data: dict[str, Any]) -> Response:
+        return Response(204, "")
 
     return step
 
@@ -97,6 +112,7 @@ class FakeTwilio(HttpClient):
         self.journal = journal
         self.requests: list[dict[str, Any]] = []
         self.script: list[Step] = []
+        self.delete_script: list[Step] = []
         self.messages: list[dict[str, Any]] = []
         # Raised by every list request while set: Twilio unreachable for lookups.
         self.list_error: BaseException | None = None
@@ -119,7 +135,10 @@ class FakeTwilio(HttpClient):
             "data": dict(data or {}),
         }
         self.requests.append(call)
-        if not uri.endswith(f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"):
+        if method == "DELETE" and DELETABLE.search(uri):
+            step = self.delete_script.pop(0) if self.delete_script else deleted()
+            return step(self, call["data"])
+        if not uri.endswith(f"{MESSAGES}.json"):
             return Response(404, json.dumps({"code": 20404, "message": "not found"}))
         if method == "GET":
             if self.list_error is not None:
@@ -134,6 +153,11 @@ class FakeTwilio(HttpClient):
     def sends(self) -> list[dict[str, Any]]:
         """The form fields of every create request, in order."""
         return [call["data"] for call in self.requests if call["method"] == "POST"]
+
+    @property
+    def deletes(self) -> list[str]:
+        """The path of every delete request, in order."""
+        return [urlsplit(call["uri"]).path for call in self.requests if call["method"] == "DELETE"]
 
     @property
     def lookups(self) -> list[dict[str, Any]]:

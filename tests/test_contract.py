@@ -1,4 +1,4 @@
-"""Contract: every kind of send the worker makes is valid against Twilio's own OpenAPI spec.
+"""Contract: every kind of request the worker makes is valid against Twilio's own OpenAPI spec.
 
 .ci/run serves the spec with Prism (twilio.md section 7) and sets TWILIO_PRISM_URL.
 The worker sends through the real twilio client and its real HTTP client; Prism
@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
-from responder import delivery, worker
+from responder import alerts, delivery, twilio_deletions, worker
 from responder.channels import twilio
 from responder.db import get_session
-from responder.models import Message
+from responder.models import Alert, Conversation, Message, TwilioDeletion
 from tests.outbox_rows import (
     NOW,
     TEMPLATE,
@@ -38,6 +39,7 @@ from tests.twilio_requests import HELPLINE, PUBLIC_URL, TEXTER
 PRISM = os.environ.get("TWILIO_PRISM_URL")
 pytestmark = pytest.mark.skipif(not PRISM, reason="TWILIO_PRISM_URL is not set (.ci/run sets it)")
 SERVICE = "MG" + "0123456789abcdef" * 2
+ONCALL = "+447700900999"
 
 
 class Recording(TwilioHttpClient):
@@ -122,3 +124,47 @@ def test_the_crash_recovery_lookup_meets_twilios_spec(prism_app) -> None:
     # Prism's example messages are not ours, so the message is sent.
     assert (send[0], send[3]) == ("POST", 201)
     assert stored(app, message_id).status == "queued"
+
+
+def test_deleting_a_texters_media_and_messages_meets_twilios_spec(prism_app) -> None:
+    app = prism_app()
+    message_sid, media_sid = "MM" + "0123456789abcdef" * 2, "ME" + "fedcba9876543210" * 2
+    with app.app_context():
+        session = get_session()
+        twilio_deletions.queue_media(session, message_sid, [media_sid], NOW)
+        twilio_deletions.queue_messages(session, [message_sid, "SM" + "0" * 32], NOW)
+        session.commit()
+    http = run_worker(app, Clock())
+
+    assert [(method, status) for method, *_, status in http.exchanges] == [("DELETE", 204)] * 3
+    with app.app_context():
+        assert get_session().scalars(select(TwilioDeletion)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "sender"),
+    [
+        ({"TWILIO_FROM_NUMBER": HELPLINE}, {"From": HELPLINE}),
+        ({"TWILIO_MESSAGING_SERVICE_SID": SERVICE}, {"MessagingServiceSid": SERVICE}),
+    ],
+    ids=["number", "messaging-service"],
+)
+def test_the_oncall_alert_meets_twilios_spec(
+    prism_app, settings: dict[str, str], sender: dict[str, str]
+) -> None:
+    app = prism_app(RESPONDER_ONCALL_NUMBER=ONCALL, **settings)
+    conversation = add_texter(app)
+    with app.app_context():
+        session = get_session()
+        alerts.queue_crisis(session, session.get(Conversation, conversation), NOW)
+        session.commit()
+    http = run_worker(app, Clock())
+
+    ((method, _, data, status),) = http.exchanges
+    assert (method, status) == ("POST", 201)
+    assert sender.items() <= data.items()
+    assert (data["To"], "StatusCallback" in data) == (ONCALL, False)
+    with app.app_context():
+        alert = get_session().scalars(select(Alert)).one()
+    assert (alert.status, alert.error_code) == ("queued", None)
+    assert alert.twilio_sid.startswith("SM")

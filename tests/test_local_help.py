@@ -30,23 +30,28 @@ def chat(client: FlaskClient, sender: str, *texts: str) -> list[str]:
     return answer
 
 
+# Reporting and removing photos ask the age first; 3 skips it, so every service shows.
 @pytest.mark.parametrize(
     ("sender", "texts", "expected"),
     [
         # UK: CEOP to report, Childline to talk, Report Remove to take photos down.
-        ("+447700900123", ("hi", "where to report"), ["CEOP", "101"]),
+        ("+447700900123", ("hi", "where to report", "3"), ["CEOP", "101"]),
         ("+447700900123", ("hi", "helplines"), ["Childline: 0800 1111", "Shout"]),
-        ("+447700900123", ("hi", "take down my photos"), ["Report Remove", "Take It Down"]),
+        ("+447700900123", ("hi", "take down my photos", "3"), ["Report Remove", "Take It Down"]),
         # USA: the CyberTipline and Take It Down.
-        ("+14155550123", ("hi", "where do i report"), ["CyberTipline", "tips.fbi.gov"]),
-        ("+14155550123", ("hi", "5"), ["Take It Down", "takeitdown.ncmec.org"]),
+        ("+14155550123", ("hi", "where do i report", "3"), ["CyberTipline", "tips.fbi.gov"]),
+        ("+14155550123", ("hi", "5", "3"), ["Take It Down", "takeitdown.ncmec.org"]),
         ("+14155550123", ("hi", "8"), ["988"]),
         # Indonesia: SAPA 129; no checked police line of its own, so the international ones.
         ("+6281234567890", ("hi", "helplines"), ["SAPA 129"]),
-        ("+6281234567890", ("hi", "where to report"), ["your local police", "report.cybertip"]),
+        (
+            "+6281234567890",
+            ("hi", "where to report", "3"),
+            ["your local police", "report.cybertip"],
+        ),
         # A number from nowhere in particular: the international entries.
-        ("+80012345678", ("hi", "where to report"), ["report.cybertip.org"]),
-        ("+80012345678", ("hi", "5"), ["StopNCII", "Take It Down"]),
+        ("+80012345678", ("hi", "where to report", "3"), ["report.cybertip.org"]),
+        ("+80012345678", ("hi", "5", "3"), ["StopNCII", "Take It Down"]),
         ("+80012345678", ("hi", "8"), ["emergency number"]),
     ],
 )
@@ -63,7 +68,7 @@ def test_a_french_number_is_answered_in_french(app: Flask, client: FlaskClient) 
     (welcome,) = chat(client, "+33612345678", "bonjour")
     assert welcome.startswith(french.messages["welcome"])
     assert "Menu principal" in welcome
-    (report,) = chat(client, "+33612345678", "PAYS FR", "1")
+    (report,) = chat(client, "+33612345678", "PAYS FR", "1", "3")  # 3 skips the age question
     assert "internet-signalement.gouv.fr" in report
     assert "Plainte" in report  # French words for French services
 
@@ -88,7 +93,7 @@ def test_language_and_country_can_change_mid_conversation(app: Flask, client: Fl
     (moved,) = chat(client, texter, "COUNTRY FR")
     assert moved.startswith("OK. We will show you help for France.")
     assert "internet-signalement.gouv.fr" not in moved  # local_help lists the kinds of help
-    (report,) = chat(client, texter, "1")
+    (report,) = chat(client, texter, "1", "3")  # 3 skips the age question
     assert "internet-signalement.gouv.fr" in report
     assert "CEOP" not in report
     (unknown,) = chat(client, texter, "COUNTRY ZZ")
@@ -212,7 +217,7 @@ def test_closed_service_says_when_it_opens_in_french(app: Flask) -> None:
     saturday_night = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
     with app.app_context():
         session = get_session()
-        for text in ("bonjour", "PARLER"):
+        for text in ("bonjour", "PARLER", "3"):  # 3 skips the age question
             inbound = Inbound("sms", "+33612345678", "+1", text, new_sid())
             (reply,) = receive(session, inbound, saturday_night, content, policy)
         session.commit()

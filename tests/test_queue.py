@@ -25,6 +25,14 @@ def lang(app: Flask):
     return app.extensions["responder.content"].language("en")
 
 
+def talk(client: FlaskClient, word: str = "TALK") -> str:
+    """Ask for a person from the menu: the age question comes first; skip it, return the reply."""
+    (question,) = replies(post_signed(client, sms(word)))
+    assert question == lang(client.application).messages["age_question"]
+    (reply,) = replies(post_signed(client, sms("3")))
+    return reply
+
+
 def add_counsellor(app: Flask, name: str = "sam", available: bool = True) -> None:
     """Create an account through the same code as the CLI, and mark it available via the API."""
     headers = counsellors.add_counsellor(app, name)
@@ -56,7 +64,7 @@ def set_state(app: Flask, conversation_id: int, **values: object) -> None:
 def test_talk_joins_the_queue_and_says_where(app: Flask, client: FlaskClient) -> None:
     add_counsellor(app)
     post_signed(client, sms("hi"))
-    (reply,) = replies(post_signed(client, sms("TALK")))
+    reply = talk(client)
     assert "number 1 in the queue" in reply
     assert lang(app).messages["wait_unknown"] in reply
     assert conversation_of(app).state == "waiting"
@@ -70,7 +78,7 @@ def test_talk_joins_the_queue_and_says_where(app: Flask, client: FlaskClient) ->
 def test_every_talk_word_asks_for_a_person(app: Flask, client: FlaskClient, word: str) -> None:
     add_counsellor(app)
     post_signed(client, sms("hi"))
-    post_signed(client, sms(word))
+    talk(client, word)
     assert conversation_of(app).state == "waiting"
 
 
@@ -78,7 +86,7 @@ def test_main_menu_offers_a_person(app: Flask, client: FlaskClient) -> None:
     add_counsellor(app)
     (menu,) = replies(post_signed(client, sms("hi")))
     number = next(line.split()[0] for line in menu.splitlines() if "Talk to a person" in line)
-    (reply,) = replies(post_signed(client, sms(number)))
+    reply = talk(client, number)
     assert "in the queue" in reply
     assert conversation_of(app).state == "waiting"
 
@@ -97,14 +105,14 @@ def test_expected_wait_comes_from_recent_claims(app: Flask, client: FlaskClient)
             last_wait_seconds=seconds,
         )
     post_signed(client, sms("hi"))
-    (reply,) = replies(post_signed(client, sms("TALK")))
+    reply = talk(client)
     assert "The wait is about 15 minutes." in reply
 
 
 def test_nobody_available_is_said_honestly(app: Flask, client: FlaskClient) -> None:
     add_counsellor(app, available=False)
     post_signed(client, sms("hi"))
-    (reply,) = replies(post_signed(client, sms("TALK")))
+    reply = talk(client)
     messages = lang(app).messages
     assert reply.startswith("Nobody is free to talk right now.")
     assert messages["opens_unknown"] in reply
@@ -120,16 +128,9 @@ def test_closed_service_says_when_it_opens(app: Flask) -> None:
     saturday_night = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
     with app.app_context():
         session = get_session()
-        receive(
-            session, Inbound("sms", TEXTER, "+1", "hi", new_sid()), saturday_night, content, policy
-        )
-        (reply,) = receive(
-            session,
-            Inbound("sms", TEXTER, "+1", "TALK", new_sid()),
-            saturday_night,
-            content,
-            policy,
-        )
+        for text in ("hi", "TALK", "3"):  # 3 skips the age question
+            inbound = Inbound("sms", TEXTER, "+1", text, new_sid())
+            (reply,) = receive(session, inbound, saturday_night, content, policy)
         session.commit()
     assert "We open again Sunday at 12:00." in reply
 
@@ -140,10 +141,9 @@ def test_closed_service_can_refuse_to_queue(app: Flask) -> None:
     now = datetime.now(UTC)
     with app.app_context():
         session = get_session()
-        receive(session, Inbound("sms", TEXTER, "+1", "hi", new_sid()), now, content, policy)
-        (reply,) = receive(
-            session, Inbound("sms", TEXTER, "+1", "TALK", new_sid()), now, content, policy
-        )
+        for text in ("hi", "TALK", "3"):  # 3 skips the age question
+            inbound = Inbound("sms", TEXTER, "+1", text, new_sid())
+            (reply,) = receive(session, inbound, now, content, policy)
         session.commit()
     assert lang(app).messages["not_queued"] in reply
     assert conversation_of(app).state == "menu"
@@ -152,7 +152,7 @@ def test_closed_service_can_refuse_to_queue(app: Flask) -> None:
 def test_bot_is_silent_while_waiting_and_menu_leaves(app: Flask, client: FlaskClient) -> None:
     add_counsellor(app)
     post_signed(client, sms("hi"))
-    post_signed(client, sms("TALK"))
+    talk(client)
     assert replies(post_signed(client, sms("they posted it, please help"))) == []
     assert replies(post_signed(client, sms("3"))) == []
     (again,) = replies(post_signed(client, sms("TALK")))
@@ -175,7 +175,7 @@ def test_bot_is_silent_while_waiting_and_menu_leaves(app: Flask, client: FlaskCl
 def test_with_a_counsellor_everything_is_passed_on(app: Flask, client: FlaskClient) -> None:
     add_counsellor(app)
     post_signed(client, sms("hi"))
-    post_signed(client, sms("TALK"))
+    talk(client)
     set_state(app, conversation_of(app).id, state="counsellor", claimed_at=datetime.now(UTC))
     for text in ("MENU", "0", "BACK", "TALK", "hello?"):
         assert replies(post_signed(client, sms(text))) == []
@@ -188,6 +188,8 @@ def test_media_while_waiting_is_still_refused(app: Flask, client: FlaskClient) -
     add_counsellor(app)
     post_signed(client, whatsapp("hi"))
     post_signed(client, whatsapp("TALK"))
+    post_signed(client, whatsapp("3"))  # skips the age question
+    assert conversation_of(app).state == "waiting"
     form = whatsapp("", NumMedia="1", MediaContentType0="image/jpeg")
     form["MediaUrl0"] = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
     assert replies(post_signed(client, form)) == [lang(app).messages["media"]]

@@ -49,9 +49,11 @@ def test_texter_to_counsellor_and_back(app: Flask, client: FlaskClient) -> None:
     transport = twilio.rest(app.config, fake)
     content = app.extensions["responder.content"].language("en").messages
 
-    # The texter asks for a person and is told their place.
+    # The texter asks for a person, is asked their age, answers, and is told their place.
     post_signed(client, sms("hi"))
-    (queued,) = replies(post_signed(client, sms("TALK")))
+    (question,) = replies(post_signed(client, sms("TALK")))
+    assert question == content["age_question"]
+    (queued,) = replies(post_signed(client, sms("2")))
     assert "number 1 in the queue" in queued
 
     # They are in the queue, with a masked number only.

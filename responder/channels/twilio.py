@@ -28,6 +28,8 @@ from responder.delivery import SendFailed, Sent, StatusUpdate
 
 OPT_OUT_TYPES = frozenset({"STOP", "START", "HELP"})
 SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+MEDIA_SID = re.compile(r"ME[0-9a-fA-F]{32}")
+MEDIA_URL_FIELD = re.compile(r"MediaUrl([0-9]+)")
 # Control characters other than tab and line breaks cannot be shown on a phone, and
 # PostgreSQL refuses NUL in text: drop them rather than fail the message.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -75,7 +77,29 @@ def parse(form: Mapping[str, Any]) -> Inbound:
         message_sid=sid,
         media_count=media_count,
         opt_out_type=opt_out if opt_out in OPT_OUT_TYPES else None,
+        media_sids=media_sids(form),
     )
+
+
+def media_sids(form: Mapping[str, Any]) -> tuple[str, ...]:
+    """Return the sids of the media items attached to an inbound message, in order.
+
+    Each MediaUrlN ends in .../Messages/MM.../Media/ME...; only the sid is taken, and
+    the media itself is never fetched. Every MediaUrlN field is read, whatever
+    NumMedia says, and a URL of any other shape is passed over.
+    """
+    fields = sorted(
+        (int(found.group(1)), name)
+        for name in form
+        if (found := MEDIA_URL_FIELD.fullmatch(name)) is not None
+    )
+    # Split by hand: urlsplit raises on some malformed hosts, and a bad URL is only skipped.
+    urls = (str(form.get(name) or "") for _, name in fields)
+    paths = (re.split(r"[?#]", url, maxsplit=1)[0].split("/") for url in urls)
+    sids = (
+        path[-1] for path in paths if path[-2:-1] == ["Media"] and MEDIA_SID.fullmatch(path[-1])
+    )
+    return tuple(dict.fromkeys(sids))
 
 
 def signature_is_valid(token: str, url: str, form: Mapping[str, Any], signature: str) -> bool:
@@ -141,6 +165,31 @@ class Rest:
         except (TwilioException, OSError, ValueError) as exc:
             raise _failure(exc) from None
         return Sent(created.sid, created.status or "queued")
+
+    def notify(self, to: str, sender: str, body: str) -> Sent:
+        """Text the helpline's own staff, or raise SendFailed.
+
+        No status callback: the message is no texter's, and /twilio/status would
+        find no outbox message for it.
+        """
+        try:
+            created = self.client.api.account.messages.create(
+                to=to, body=body, **self._sender(sender)
+            )
+        except (TwilioException, OSError, ValueError) as exc:
+            raise _failure(exc) from None
+        return Sent(created.sid, created.status or "queued")
+
+    def delete(self, message_sid: str, media_sid: str | None) -> None:
+        """Delete a message record at Twilio, or one media item of it; raise SendFailed."""
+        message = self.client.api.account.messages(message_sid)
+        try:
+            if media_sid is None:
+                message.delete()
+            else:
+                message.media(media_sid).delete()
+        except (TwilioException, OSError, ValueError) as exc:
+            raise _failure(exc) from None
 
     def lookup(self, to: str, sender: str, body: str | None, since: datetime) -> list[Sent]:
         """Return the API-sent messages to `to` since then with this body, oldest first."""
