@@ -148,6 +148,7 @@ class ConversationView:
     country: str | None
     blocked: bool
     blocked_until: datetime | None  # None while blocked means until lifted
+    under_18: bool | None  # the answer to the age question; None if not known
     language: str
     priority: int
     crisis_at: datetime | None
@@ -280,6 +281,7 @@ def describe(
         country=_country(conversation),
         blocked=blocked,
         blocked_until=contact.blocked_until if blocked else None,
+        under_18=contact.under_18 if contact is not None else None,
         language=conversation.language,
         priority=conversation.priority,
         crisis_at=conversation.crisis_at,

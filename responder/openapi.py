@@ -201,6 +201,10 @@ SCHEMAS: dict[str, Any] = {
                 format="date-time",
                 description="when the block ends; null when not blocked or blocked until lifted",
             ),
+            "under_18": _nullable(
+                "boolean",
+                description="the texter's answer to the age question; null if not known",
+            ),
             "language": {"type": "string"},
             "priority": {"type": "integer"},
             "crisis_at": _nullable(

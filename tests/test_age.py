@@ -354,7 +354,7 @@ def test_a_minor_asking_for_a_person_goes_ahead_of_an_earlier_adult(
     app: Flask, client: FlaskClient
 ) -> None:
     alex = on_duty(app, "alex")
-    earlier = queue_texter(client, "+14155550111", age_reply="2")
+    earlier = queue_texter(client, "+14155550111")
     assert conversation(app, earlier).priority == 0
     chat(client, US, "hi")
     question = chat(client, US, PERSON)
@@ -364,6 +364,13 @@ def test_a_minor_asking_for_a_person_goes_ahead_of_an_earlier_adult(
     first, second = client.get("/api/v1/queue", headers=alex).get_json()["items"]
     assert (first["priority"], second["id"]) == (10, earlier)
     assert second["priority"] == 0
+    # The counsellor who opens them sees who said they are under 18; the earlier
+    # texter asked for a person in their first message, before any menu, so was not asked.
+    views = [
+        client.get(f"/api/v1/conversations/{item['id']}", headers=alex).get_json()
+        for item in (first, second)
+    ]
+    assert [view["under_18"] for view in views] == [True, None]
     contact = stored_contact(app, US)
     assert contact.under_18 is True
     assert contact.age_asked_at is not None

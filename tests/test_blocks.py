@@ -112,6 +112,19 @@ def test_crisis_words_still_get_their_reply_and_the_queue(
     assert item["crisis_at"] is not None
 
 
+def test_a_blocked_texter_is_not_thanked_for_a_survey_score(
+    app: Flask, client: FlaskClient, alice: dict[str, str], sam: dict[str, str]
+) -> None:
+    waiting = queue_texter(client)
+    assert client.post(act(waiting, "claim"), headers=alice).status_code == 200
+    closing = {"category": "adult/sextortion", "survey": True}
+    assert client.post(act(waiting, "close"), headers=alice, json=closing).status_code == 200
+    assert client.post(act(waiting, "block"), headers=sam, json={"hours": 24}).status_code == 200
+
+    assert replies(post_signed(client, sms("4"))) == []
+    assert conversation(app, waiting).survey_answer is None
+
+
 def test_stop_still_opts_a_blocked_texter_out(
     app: Flask, client: FlaskClient, alice: dict[str, str]
 ) -> None:
