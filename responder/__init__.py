@@ -28,11 +28,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["responder.hours"] = hours_of(app.config.get("RESPONDER_HOURS_FILE"))
     web.init_app(app)
 
-    from responder import api, health, webhooks
+    from responder import api, console, health, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(console.bp)
     if app.config["RESPONDER_ENV"] == "development":
         from responder import simulator, worker
 

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from responder import audit, auth, blocks, handoff, openapi, reveal
 from responder.addresses import Keys
+from responder.console.session import csrf_matches, signed_in_counsellor
 from responder.content import Content
 from responder.db import get_session
 
@@ -38,7 +39,14 @@ def _authenticate() -> ResponseReturnValue | None:
         return None
     session = get_session()
     token = auth.bearer_token(request.headers.get("Authorization"))
-    counsellor = auth.counsellor_for_token(session, token, _now()) if token else None
+    if token:
+        counsellor = auth.counsellor_for_token(session, token, _now())
+    elif csrf_matches(request.headers.get("X-CSRF-Token")):
+        # Console pages call with the session cookie. The header, read from the page,
+        # shows the call comes from the console and not from another site's form.
+        counsellor = signed_in_counsellor(session, _now())
+    else:
+        counsellor = None
     if counsellor is None:
         challenge = 'Bearer realm="responder"'
         if token:

@@ -19,6 +19,7 @@ from responder.models import AuditEntry, Counsellor
 
 ACTIONS = frozenset(
     {
+        "view",  # opened the conversation page
         "claim",
         "transfer",  # detail: to, the receiver's username
         "release",
@@ -28,6 +29,12 @@ ACTIONS = frozenset(
         "block",  # detail: hours, null for until lifted
         "unblock",
         "reveal",  # detail: reason, as the supervisor wrote it
+        # An admin's changes to accounts; detail: username, the account changed.
+        "account_add",  # detail also: role
+        "account_deactivate",
+        "account_reactivate",
+        "account_password_reset",
+        "account_2fa_reset",
     }
 )
 
@@ -46,7 +53,7 @@ def record(
     session: Session,
     counsellor: Counsellor,
     action: str,
-    conversation_id: int,
+    conversation_id: int | None,
     now: datetime,
     **detail: object,
 ) -> None:
@@ -77,14 +84,28 @@ def entries_after(
         .limit(limit)
         .options(selectinload(AuditEntry.counsellor))
     ).all()
-    return tuple(
-        AuditView(
-            id=entry.id,
-            at=entry.created_at,
-            counsellor=entry.counsellor.username if entry.counsellor else None,
-            action=entry.action,
-            conversation_id=entry.conversation_id,
-            detail=dict(entry.detail),
-        )
-        for entry in rows
+    return tuple(_view(entry) for entry in rows)
+
+
+def entries_before(
+    session: Session, reader: Counsellor, before: int | None, limit: int
+) -> tuple[AuditView, ...]:
+    """List the entries before an id, or the latest, newest first; for supervisors and admins."""
+    if not supervises(reader):
+        raise NotPermitted("only supervisors and admins may read the audit log")
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    rows = session.scalars(query.options(selectinload(AuditEntry.counsellor))).all()
+    return tuple(_view(entry) for entry in rows)
+
+
+def _view(entry: AuditEntry) -> AuditView:
+    return AuditView(
+        id=entry.id,
+        at=entry.created_at,
+        counsellor=entry.counsellor.username if entry.counsellor else None,
+        action=entry.action,
+        conversation_id=entry.conversation_id,
+        detail=dict(entry.detail),
     )

@@ -88,11 +88,11 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 def counsellor_for_token(session: Session, token: str, now: datetime) -> Counsellor | None:
-    """Return the counsellor a token belongs to, noting its use, or None if it is unknown."""
+    """Return the active counsellor a token belongs to, noting its use, or None."""
     api_token = session.scalars(
         select(ApiToken).where(ApiToken.token_hash == token_hash(token))
     ).first()
-    if api_token is None:
+    if api_token is None or not api_token.counsellor.active:
         return None
     if api_token.last_used_at is None or now - api_token.last_used_at >= TOUCH_EVERY:
         api_token.last_used_at = now

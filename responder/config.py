@@ -7,6 +7,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import Flask
 from responder.addresses import AddressError, normalise
 
 ENVIRONMENTS = ("development", "production")
+SESSION_LIFETIME = timedelta(hours=12)
 
 # Secrets a production deployment must be given; development generates what it can.
 PRODUCTION_REQUIRED = (
@@ -118,6 +120,13 @@ def load(app: Flask, overrides: Mapping[str, Any] | None, environ: Mapping[str, 
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
     if app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+    # The console's session cookie: script cannot read it, other sites' requests do not
+    # carry it, it travels only over HTTPS when the helpline is served so, and it
+    # lasts one shift.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get("PUBLIC_URL", "").startswith("https://")
+    app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     oncall = app.config.get("RESPONDER_ONCALL_NUMBER")
     if oncall and not _is_e164(oncall):
         # A typo here would only show when the first crisis alert fails to go.

@@ -17,7 +17,7 @@ from string import Formatter
 from types import MappingProxyType
 from typing import Any
 
-from responder import resources
+from responder import canned, resources
 from responder.crisis import CrisisList
 from responder.problems import Problem
 from responder.resources import ROLES, Directory
@@ -139,6 +139,8 @@ class Language:
     keywords: Mapping[str, frozenset[str]]
     # Page keywords, normalised once for free-text matching: (page id, keyword tokens).
     match_table: tuple[tuple[str, tuple[str, ...]], ...] = field(repr=False)
+    # Replies counsellors can insert in the console (canned.toml, optional).
+    canned: tuple[canned.Reply, ...] = ()
 
     def render(
         self,
@@ -303,6 +305,9 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
         if tokens(keyword)
     )
     name, switch_words, countries, require_gsm7, days = about
+    replies = canned.read(folder / canned.FILE, require_gsm7, problems)
+    if any(not p.warning for p in problems[before:]):
+        return None
     return Language(
         folder.name,
         folder,
@@ -316,6 +321,7 @@ def _load_language(folder: Path, problems: list[Problem]) -> Language | None:
         MappingProxyType(messages),
         MappingProxyType(keywords),
         table,
+        replies,
     )
 
 

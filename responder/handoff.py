@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from responder import blocks, counts, events, outbox, queue
+from responder import blocks, counts, delivery, events, outbox, queue
 from responder.addresses import Keys, mask
 from responder.auth import supervises
 from responder.content import MAIN, Content
@@ -88,6 +88,7 @@ class QueueItem:
     country: str | None
     language: str
     masked_number: str | None
+    under_18: bool | None  # the answer to the age question; None if not known
 
 
 @dataclass(frozen=True)
@@ -160,9 +161,23 @@ class ConversationView:
     secondary: tuple[str, ...]
     survey_pending: bool
     survey_answer: str | None
+    # When free-form WhatsApp replies stop reaching the texter; None on SMS or once anonymised.
+    whatsapp_window_ends_at: datetime | None
     pages_read: tuple[PageRead, ...]
     messages: tuple[MessageView, ...]
     notes: tuple[NoteView, ...]
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """A conversation with a counsellor, as supervisors see it beside the queue."""
+
+    id: int
+    counsellor: str | None
+    claimed_at: datetime | None
+    crisis_at: datetime | None
+    channel: str
+    masked_number: str | None
 
 
 @dataclass(frozen=True)
@@ -210,6 +225,7 @@ def queue_page(
             country=_country(conversation),
             language=conversation.language,
             masked_number=_masked_number(conversation, keys),
+            under_18=_under_18(conversation),
         )
         for index, conversation in enumerate(page, 1)
     )
@@ -281,7 +297,7 @@ def describe(
         country=_country(conversation),
         blocked=blocked,
         blocked_until=contact.blocked_until if blocked else None,
-        under_18=contact.under_18 if contact is not None else None,
+        under_18=_under_18(conversation),
         language=conversation.language,
         priority=conversation.priority,
         crisis_at=conversation.crisis_at,
@@ -293,6 +309,7 @@ def describe(
         secondary=state.secondary,
         survey_pending=state.survey_pending,
         survey_answer=conversation.survey_answer,
+        whatsapp_window_ends_at=_window_end(session, conversation),
         pages_read=tuple(
             PageRead(m.page, pages[m.page].title if m.page in pages else None)
             for m in messages
@@ -474,6 +491,33 @@ def set_availability(
     return counsellor_view(session, counsellor)
 
 
+def with_counsellors(session: Session, actor: Counsellor, keys: Keys) -> tuple[HeldItem, ...]:
+    """List every conversation a counsellor has open, crisis first, then the longest held.
+
+    Only supervisors and admins may: it is how they find a conversation to look in on
+    or hand to someone else.
+    """
+    if not supervises(actor):
+        raise NotPermitted("only supervisors and admins see every open conversation")
+    rows = session.scalars(
+        select(Conversation)
+        .where(Conversation.state == "counsellor")
+        .order_by(Conversation.crisis_at.is_(None), Conversation.claimed_at, Conversation.id)
+        .options(selectinload(Conversation.contact), selectinload(Conversation.counsellor))
+    ).all()
+    return tuple(
+        HeldItem(
+            id=conversation.id,
+            counsellor=conversation.counsellor.username if conversation.counsellor else None,
+            claimed_at=conversation.claimed_at,
+            crisis_at=conversation.crisis_at,
+            channel=conversation.channel,
+            masked_number=_masked_number(conversation, keys),
+        )
+        for conversation in rows
+    )
+
+
 def counsellor_view(session: Session, counsellor: Counsellor) -> CounsellorView:
     """Describe a counsellor's account and the conversations they have open."""
     open_ids = session.scalars(
@@ -575,6 +619,17 @@ def _masked_number(conversation: Conversation, keys: Keys) -> str | None:
     if conversation.contact is None:
         return None  # anonymised: there is no number any more
     return mask(keys.decrypt(conversation.contact.address_encrypted))
+
+
+def _under_18(conversation: Conversation) -> bool | None:
+    return conversation.contact.under_18 if conversation.contact is not None else None
+
+
+def _window_end(session: Session, conversation: Conversation) -> datetime | None:
+    # Counted from the texter's latest message in any conversation, as delivery counts it.
+    if conversation.channel != "whatsapp" or conversation.contact_id is None:
+        return None
+    return outbox.last_heard(session, conversation.contact_id) + delivery.WHATSAPP_WINDOW
 
 
 def _country(conversation: Conversation) -> str | None:

@@ -190,6 +190,18 @@ class Counsellor(Base):
     available: Mapped[bool] = mapped_column(default=False)
     max_open: Mapped[int] = mapped_column(default=3)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A deactivated account keeps its name in the audit log but cannot sign in or use tokens.
+    active: Mapped[bool] = mapped_column(default=True)
+    # Failed sign-ins in a row, and the time before which no further attempt is heard.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The TOTP secret, encrypted with the data key, and the last time step a code was
+    # accepted for, so that one code cannot sign in twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(256))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Raised when the password or two-factor is reset or the account deactivated: a
+    # console session signed in under an older value is over.
+    session_version: Mapped[int] = mapped_column(default=0)
 
 
 class ApiToken(Base):

@@ -63,7 +63,8 @@ ERROR_NAMES = {
 ERROR_TEXT = {
     "400": "The body is not a JSON object, a field is missing, unknown or of the wrong type, "
     "a text holds a NUL or an unpaired surrogate character, or a query parameter is invalid.",
-    "401": "No bearer token, or one that is not known.",
+    "401": "No bearer token, or one that is not known, and no signed-in console session "
+    "with its X-CSRF-Token header.",
     "403": "The conversation is not yours to act on, or the action is for supervisors and "
     "admins only.",
     "404": "There is no such conversation.",
@@ -128,6 +129,10 @@ SCHEMAS: dict[str, Any] = {
             "country": _nullable("string", description="ISO 3166 alpha-2, from the number"),
             "language": {"type": "string"},
             "masked_number": {"type": "string", "examples": ["+44 •••• ••• 123"]},
+            "under_18": _nullable(
+                "boolean",
+                description="the texter's answer to the age question; null if not known",
+            ),
         }
     ),
     "QueuePage": _object(
@@ -213,6 +218,12 @@ SCHEMAS: dict[str, Any] = {
             "started_at": TIME,
             "queued_at": _nullable("string", format="date-time"),
             "survey_answer": _nullable("string", description="the texter's 1-5 answer"),
+            "whatsapp_window_ends_at": _nullable(
+                "string",
+                format="date-time",
+                description="when WhatsApp's 24-hour window for free-form replies closes, "
+                "counted from the texter's latest message; null on SMS or once anonymised",
+            ),
             "pages_read": {
                 "type": "array",
                 "items": _ref("PageRead"),
@@ -312,12 +323,14 @@ SCHEMAS: dict[str, Any] = {
             "counsellor": _nullable("string", description="username of who acted"),
             "action": {"type": "string", "enum": sorted(ACTIONS)},
             "conversation_id": _nullable(
-                "integer", description="null once the texter erased themselves"
+                "integer",
+                description="null once the texter erased themselves, and for account changes",
             ),
             "detail": {
                 "type": "object",
                 "description": "hours for block (null: until lifted), reason for reveal, to "
-                "(a username) for transfer; never message text or a number",
+                "(a username) for transfer, username (and role when added) for account "
+                "changes; never message text or a number",
             },
         }
     ),
@@ -546,7 +559,9 @@ DOCUMENT: dict[str, Any] = {
         "version": "1",
         "description": "Counsellors take texters from the queue, reply, keep notes, hand "
         "over, release and close. Authenticate with `Authorization: Bearer <token>` (tokens "
-        "from `responder counsellor token NAME`). Errors are JSON: "
+        "from `responder counsellor token NAME`), or, from console pages, with the console's "
+        "session cookie and the page's CSRF token in an `X-CSRF-Token` header (a cookie "
+        "without the header counts as no credentials). Errors are JSON: "
         '{"error": "message"}. Full phone numbers never appear: numbers are masked.',
         "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     },

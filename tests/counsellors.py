@@ -14,6 +14,11 @@ from responder.models import Contact, Conversation
 from tests.twilio_requests import TEXTER, post_signed, sms
 
 
+def password_of(name: str) -> str:
+    """The password add_counsellor gives an account, for logging in through the console."""
+    return f"password of {name}"
+
+
 def add_counsellor(
     app: Flask, name: str, role: str = "counsellor", max_open: int = 3
 ) -> dict[str, str]:
@@ -21,7 +26,7 @@ def add_counsellor(
     now = datetime.now(UTC)
     with app.app_context():
         session = get_session()
-        auth.add_counsellor(session, name, role, f"password of {name}", max_open, now)
+        auth.add_counsellor(session, name, role, password_of(name), max_open, now)
         token = auth.issue_token(session, name, now)
         session.commit()
     return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,637 @@
+// The counsellor console's pages: live updates from the change feed, and every
+// action through /api/v1 with the session cookie and the page's CSRF token.
+// Texters' words only ever reach the page through textContent, never as HTML.
+"use strict";
+
+(function () {
+  const root = document.querySelector(".console-page");
+  if (!root) return;
+
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = csrfMeta ? csrfMeta.content : "";
+  const apiRoot = root.dataset.api;
+  const POLL_MS = 1000;
+
+  // Calls the API; resolves to {status, data} and never rejects on HTTP errors.
+  async function api(method, path, body) {
+    const headers = { "X-CSRF-Token": csrf, Accept: "application/json" };
+    const options = { method, headers, credentials: "same-origin", cache: "no-store" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(apiRoot + path, options);
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null;
+    }
+    if (response.status === 401) {
+      // The session ended (signed out elsewhere, or the shift ran out): the page
+      // itself now leads to the sign-in form.
+      window.location.reload();
+    }
+    return { status: response.status, data };
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function show(node, text) {
+    if (!node) return;
+    node.textContent = text || "";
+    node.hidden = !text;
+  }
+
+  function errorText(result, fallback) {
+    return (result.data && result.data.error) || fallback;
+  }
+
+  function waitWords(seconds) {
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 1) return "under a minute";
+    if (minutes < 60) return minutes + " min";
+    return Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+  }
+
+  function channelName(channel) {
+    return { sms: "SMS", whatsapp: "WhatsApp" }[channel] || channel;
+  }
+
+  function localTime(iso) {
+    const moment = new Date(iso);
+    return moment.toLocaleString(undefined, {
+      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+    });
+  }
+
+  function timeElement(iso) {
+    const node = element("time", "", localTime(iso));
+    node.dateTime = iso;
+    return node;
+  }
+
+  // Times are rendered in UTC by the server; show them in the counsellor's zone.
+  function localiseTimes(scope) {
+    scope.querySelectorAll("time[datetime]").forEach((node) => {
+      node.textContent = localTime(node.dateTime);
+    });
+  }
+
+  // The change feed: ask what changed after the cursor, about once a second.
+  // Everything is in the database, so it works whichever worker answers.
+  function followChanges(onChanges) {
+    let cursor = root.dataset.eventsAfter || "0";
+    let failures = 0;
+    async function poll() {
+      try {
+        const result = await api("GET", "/events?limit=200&after=" + encodeURIComponent(cursor));
+        if (result.status === 200) {
+          failures = 0;
+          cursor = result.data.next_cursor;
+          if (result.data.items.length) await onChanges(result.data.items);
+          // A full page means more is waiting: ask again at once.
+          if (result.data.items.length === 200) return poll();
+        } else {
+          failures += 1;
+        }
+      } catch (error) {
+        failures += 1;
+      }
+      setTimeout(poll, failures ? Math.min(POLL_MS * 2 ** failures, 10000) : POLL_MS);
+    }
+    setTimeout(poll, POLL_MS);
+  }
+
+  // A short two-note chime made on the spot: no sound file to fetch. Browsers keep
+  // audio off until the person has clicked or typed on the page; until then the
+  // chime is skipped silently and the tab title still tells.
+  let audio = null;
+  function unlockAudio() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    if (!audio) audio = new Context();
+    if (audio.state === "suspended") audio.resume().catch(() => {});
+  }
+  function chime() {
+    if (!audio || audio.state !== "running") return;
+    const start = audio.currentTime;
+    [660, 880].forEach((frequency, index) => {
+      const tone = audio.createOscillator();
+      const volume = audio.createGain();
+      tone.type = "sine";
+      tone.frequency.value = frequency;
+      const at = start + index * 0.18;
+      volume.gain.setValueAtTime(0.0001, at);
+      volume.gain.exponentialRampToValueAtTime(0.2, at + 0.02);
+      volume.gain.exponentialRampToValueAtTime(0.0001, at + 0.16);
+      tone.connect(volume).connect(audio.destination);
+      tone.start(at);
+      tone.stop(at + 0.17);
+    });
+  }
+
+  function claimButton(button, onTaken) {
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const id = button.dataset.claim;
+      const result = await api("POST", "/conversations/" + id + "/claim");
+      if (result.status === 200) {
+        // From the queue, on to the conversation; on its own page, the page redraws.
+        if (root.dataset.conversations) window.location.assign(root.dataset.conversations + id);
+        else window.location.reload();
+        return;
+      }
+      button.disabled = false;
+      if (result.status === 409) onTaken("Someone else has just taken this conversation.");
+      else if (result.status !== 401) onTaken(errorText(result, "The claim did not go through."));
+    });
+  }
+
+  // The queue page
+
+  function queuePage() {
+    const list = document.getElementById("queue-list");
+    const summary = document.getElementById("queue-summary");
+    const alert = document.getElementById("queue-alert");
+    const switcher = document.getElementById("available");
+    const meError = document.getElementById("me-error");
+    const limit = root.dataset.queueLimit;
+    const title = document.title;
+    let unseen = 0;
+    let lastQueue = "";
+
+    function retitle() {
+      document.title = unseen ? "(" + unseen + ") " + title : title;
+    }
+    function seen() {
+      if (document.visibilityState === "visible" && document.hasFocus()) {
+        unseen = 0;
+        retitle();
+      }
+    }
+    window.addEventListener("focus", seen);
+    document.addEventListener("visibilitychange", seen);
+    document.addEventListener("click", unlockAudio);
+    document.addEventListener("keydown", unlockAudio);
+
+    function fact(name, value) {
+      const row = element("div");
+      row.append(element("dt", "", name), element("dd", "", value));
+      return row;
+    }
+
+    function queueItem(item) {
+      const li = element("li", "queue-item" + (item.crisis_at ? " is-crisis" : ""));
+      const marks = element("p", "marks");
+      marks.append(element("span", "position", "#" + item.position));
+      if (item.crisis_at) marks.append(" ", element("strong", "mark mark-crisis", "Crisis"));
+      if (item.under_18) marks.append(" ", element("span", "mark mark-young", "Under 18"));
+      marks.append(" ", element("span", "mark", "Priority " + item.priority));
+      const facts = element("dl", "facts");
+      const waited = fact("Waiting", waitWords(item.waiting_seconds));
+      const wait = waited.querySelector("dd");
+      wait.className = "wait";
+      wait.dataset.waitingSeconds = item.waiting_seconds;
+      facts.append(
+        waited,
+        fact("Channel", channelName(item.channel)),
+        fact("Country", item.country || "unknown"),
+        fact("Language", item.language),
+        fact("Number", item.masked_number || "anonymised"),
+      );
+      const button = element("button", "claim", "Claim");
+      button.type = "button";
+      button.dataset.claim = item.id;
+      button.setAttribute(
+        "aria-label",
+        "Claim conversation " + item.id + ", number " + item.position + " in the queue",
+      );
+      claimButton(button, (text) => show(alert, text));
+      li.append(marks, facts, button);
+      return li;
+    }
+
+    function waitingWords(total) {
+      if (total === 0) return "Nobody is waiting.";
+      return total === 1 ? "1 texter is waiting." : total + " texters are waiting.";
+    }
+
+    async function refreshQueue() {
+      const result = await api("GET", "/queue?limit=" + limit);
+      if (result.status !== 200) return;
+      const page = result.data;
+      // Redrawn only when something changed, so screen readers hear changes, not repeats.
+      const shape = JSON.stringify(page.items.map((i) => [i.id, i.position, i.priority, i.crisis_at]));
+      stampWaits();
+      if (shape !== lastQueue) {
+        lastQueue = shape;
+        list.replaceChildren(...page.items.map(queueItem));
+        summary.textContent = waitingWords(page.total);
+      }
+    }
+
+    async function refreshMe() {
+      const result = await api("GET", "/me");
+      if (result.status !== 200) return;
+      const me = result.data;
+      switcher.checked = me.available;
+      const count = document.querySelector("#open-count strong");
+      count.textContent = me.open_conversations.length + " of " + me.max_open;
+      const links = me.open_conversations.map((id) => {
+        const li = element("li");
+        const link = element("a", "", "Conversation " + id);
+        link.href = root.dataset.conversations + id;
+        li.append(link);
+        return li;
+      });
+      document.getElementById("my-conversations").replaceChildren(...links);
+    }
+
+    // Wait times tick on the page between refreshes.
+    let stampedAt = Date.now();
+    function stampWaits() {
+      stampedAt = Date.now();
+    }
+    setInterval(() => {
+      const elapsed = Math.floor((Date.now() - stampedAt) / 1000);
+      list.querySelectorAll(".wait").forEach((node) => {
+        node.textContent = waitWords(Number(node.dataset.waitingSeconds) + elapsed);
+      });
+    }, 15000);
+
+    switcher.addEventListener("change", async () => {
+      const wanted = switcher.checked;
+      const result = await api("PUT", "/me/availability", { available: wanted });
+      if (result.status === 200) {
+        show(meError, "");
+        switcher.checked = result.data.available;
+      } else {
+        switcher.checked = !wanted;
+        show(meError, errorText(result, "Your availability could not be changed."));
+      }
+    });
+
+    list.querySelectorAll("button[data-claim]").forEach((button) => {
+      claimButton(button, (text) => show(alert, text));
+    });
+
+    // Supervisors also see the conversations counsellors have: the server renders
+    // that list, and it is fetched again whole when one is claimed, handed on or ended.
+    const heldUrl = root.dataset.held;
+    const heldKinds = new Set(["claimed", "transferred", "released", "closed", "crisis", "erased"]);
+    let lastHeld = "";
+    async function refreshHeld() {
+      const response = await fetch(heldUrl, {
+        credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" },
+      });
+      if (response.redirected) {
+        window.location.reload(); // sent to the sign-in page: the session ended
+        return;
+      }
+      if (response.status !== 200) return;
+      const text = await response.text();
+      if (text === lastHeld) return;
+      lastHeld = text;
+      // Parsed as an inert document: nothing in it runs, and it is the server's escaped HTML.
+      const fresh = new DOMParser().parseFromString(text, "text/html").getElementById("held");
+      const current = document.getElementById("held");
+      if (!fresh || !current) return;
+      const node = document.importNode(fresh, true);
+      localiseTimes(node);
+      current.replaceWith(node);
+    }
+
+    followChanges(async (items) => {
+      if (heldUrl && items.some((e) => heldKinds.has(e.kind))) await refreshHeld();
+      const queued = items.filter((e) => e.kind === "queued").length;
+      if (queued) {
+        chime();
+        if (!(document.visibilityState === "visible" && document.hasFocus())) {
+          unseen += queued;
+          retitle();
+        }
+      }
+      await refreshQueue();
+      await refreshMe();
+    });
+  }
+
+  // The conversation page
+
+  function conversationPage() {
+    const id = root.dataset.conversationId;
+    const words = JSON.parse(root.dataset.statusWords);
+    const gsm7 = JSON.parse(root.dataset.gsm7);
+    const basic = new Set(Array.from(gsm7.basic));
+    const extension = new Set(Array.from(gsm7.extension));
+    const pageAlert = document.getElementById("page-alert");
+    const transcript = document.getElementById("transcript");
+    const notes = document.getElementById("notes");
+    const replyBox = document.getElementById("reply-body");
+
+    function deliveryWords(message) {
+      const word = words[message.status] || message.status;
+      const reason = message.error_message;
+      if (!reason) return word;
+      if (reason.startsWith(word)) return reason;
+      if (message.status === "pending" || message.status === "sending") {
+        return word + " (" + reason + ")";
+      }
+      return word + ": " + reason;
+    }
+
+    function authorKind(author) {
+      return author === "texter" || author === "bot" ? author : "counsellor";
+    }
+
+    function entry(className, author, at, body) {
+      const li = element("li", className);
+      const meta = element("p", "meta");
+      meta.append(element("span", "author", author), " ", timeElement(at));
+      const text = element("p", "body");
+      if (body === null) text.append(element("em", "", "(text erased after the retention period)"));
+      else text.textContent = body;
+      li.append(meta, text);
+      return li;
+    }
+
+    function messageItem(message) {
+      const names = { texter: "Texter", bot: "Bot" };
+      const li = entry(
+        "message from-" + authorKind(message.author),
+        names[message.author] || message.author,
+        message.created_at,
+        message.body,
+      );
+      if (message.status) {
+        li.append(element("p", "delivery delivery-" + message.status, deliveryWords(message)));
+      }
+      return li;
+    }
+
+    // WhatsApp lets free-form replies through for 24 hours after the texter's last message.
+    const windowNode = document.getElementById("window");
+    function showWindow() {
+      if (!windowNode || !windowNode.dataset.ends) return;
+      const left = Math.floor((new Date(windowNode.dataset.ends) - Date.now()) / 1000);
+      if (left > 0) windowNode.textContent = "open, " + waitWords(left) + " left";
+      else if (root.dataset.templateReady === "yes") {
+        windowNode.textContent = "closed: a template will invite them back";
+      } else {
+        windowNode.textContent =
+          "closed: replies fail until the texter writes again (no invitation template is set up)";
+      }
+    }
+    showWindow();
+    setInterval(showWindow, 30000);
+
+    let lastShown = "";
+    async function refresh() {
+      const result = await api("GET", "/conversations/" + id);
+      if (result.status === 403 || result.status === 404) {
+        show(pageAlert, "This conversation is no longer open to you.");
+        root.querySelectorAll("form button, button[data-claim]").forEach((b) => (b.disabled = true));
+        return;
+      }
+      if (result.status !== 200) return;
+      const view = result.data;
+      if (view.state !== root.dataset.state || (view.counsellor || "") !== root.dataset.counsellor) {
+        // Claimed, handed over or finished elsewhere: the controls on the page are
+        // no longer the right ones. The reply being written is kept in the box.
+        if (replyBox && replyBox.value) sessionStorage.setItem("reply-" + id, replyBox.value);
+        window.location.reload();
+        return;
+      }
+      const shape = JSON.stringify([view.messages, view.notes]);
+      if (shape === lastShown) return;
+      lastShown = shape;
+      transcript.replaceChildren(...view.messages.map(messageItem));
+      notes.replaceChildren(
+        ...view.notes.map((note) => entry("note", note.author, note.created_at, note.body)),
+      );
+      if (windowNode && view.whatsapp_window_ends_at) {
+        windowNode.dataset.ends = view.whatsapp_window_ends_at;
+        showWindow();
+      }
+    }
+
+    // The SMS counter mirrors responder/sms.py: one character outside GSM-7 sends
+    // the whole message as UCS-2, 70 characters a segment instead of 160.
+    function encode(text) {
+      const characters = Array.from(text);
+      const outside = [...new Set(characters.filter((c) => !basic.has(c) && !extension.has(c)))];
+      if (!outside.length) {
+        const units = characters.reduce((sum, c) => sum + (extension.has(c) ? 2 : 1), 0);
+        return { characters: characters.length, segments: segments(units, 160, 153), outside };
+      }
+      // UCS-2 counts UTF-16 code units, as JavaScript strings do.
+      return { characters: characters.length, segments: segments(text.length, 70, 67), outside };
+    }
+    function segments(units, single, part) {
+      return units <= single ? 1 : Math.ceil(units / part);
+    }
+    function named(character) {
+      const code = character.codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+      return "\u201c" + character + "\u201d (U+" + code + ")";
+    }
+
+    const count = document.getElementById("reply-count");
+    const warning = document.getElementById("reply-warning");
+    function countReply() {
+      if (!replyBox) return;
+      const text = replyBox.value;
+      if (root.dataset.channel !== "sms") {
+        count.textContent = Array.from(text).length + " characters";
+        return;
+      }
+      const sms = encode(text);
+      count.textContent =
+        sms.characters + (sms.characters === 1 ? " character, " : " characters, ") +
+        sms.segments + " SMS";
+      if (sms.outside.length) {
+        show(
+          warning,
+          "Not in the GSM alphabet: " + sms.outside.map(named).join(", ") +
+            ". The whole message goes as UCS-2, 70 characters per SMS. Replace " +
+            (sms.outside.length === 1 ? "it" : "them") + " to send fewer SMS.",
+        );
+      } else {
+        show(warning, "");
+      }
+    }
+
+    if (replyBox) {
+      const kept = sessionStorage.getItem("reply-" + id);
+      if (kept) {
+        replyBox.value = kept;
+        sessionStorage.removeItem("reply-" + id);
+      }
+      replyBox.addEventListener("input", countReply);
+      countReply();
+    }
+
+    // Canned replies and local help go where the cursor is, ready to edit.
+    document.querySelectorAll("button[data-insert]").forEach((button) => {
+      button.addEventListener("click", () => {
+        if (!replyBox) return;
+        const text = button.dataset.insert;
+        const start = replyBox.selectionStart;
+        const end = replyBox.selectionEnd;
+        const before = replyBox.value.slice(0, start);
+        const spacer = before && !/\s$/.test(before) ? " " : "";
+        replyBox.setRangeText(spacer + text, start, end, "end");
+        replyBox.focus();
+        countReply();
+      });
+    });
+
+    function onSubmit(formId, errorId, action) {
+      const form = document.getElementById(formId);
+      if (!form) return;
+      const error = document.getElementById(errorId);
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const button = form.querySelector("button[type=submit]");
+        button.disabled = true;
+        try {
+          const problem = await action(form);
+          show(error, problem || "");
+        } catch (failure) {
+          show(error, "The helpline could not be reached. Try again.");
+        } finally {
+          button.disabled = false;
+        }
+      });
+    }
+
+    const base = "/conversations/" + id;
+    onSubmit("reply-form", "reply-error", async () => {
+      const result = await api("POST", base + "/messages", { body: replyBox.value });
+      if (result.status !== 202) return errorText(result, "The reply was not sent.");
+      replyBox.value = "";
+      countReply();
+      await refresh();
+      return "";
+    });
+    onSubmit("note-form", "note-error", async (form) => {
+      const box = form.querySelector("textarea");
+      const result = await api("POST", base + "/notes", { body: box.value });
+      if (result.status !== 201) return errorText(result, "The note was not kept.");
+      box.value = "";
+      await refresh();
+      return "";
+    });
+    // Handing over ends the counsellor's part: back to the queue. A closed
+    // conversation stays theirs, so its page redraws to show it closed.
+    function finish(path, body, then) {
+      return async () => {
+        const result = await api("POST", base + path, body && body());
+        if (result.status !== 200) return errorText(result, "That did not go through.");
+        if (then === "stay") window.location.reload();
+        else window.location.assign(root.dataset.queue);
+        return "";
+      };
+    }
+    onSubmit("transfer-form", "action-error", finish("/transfer", () => ({
+      to: document.getElementById("transfer-to").value.trim(),
+    })));
+    onSubmit("release-form", "action-error", finish("/release"));
+    onSubmit("close-form", "action-error", finish("/close", () => ({
+      category: document.getElementById("close-category").value,
+      survey: document.getElementById("close-survey").checked,
+    }), "stay"));
+
+    document.querySelectorAll("button[data-claim]").forEach((button) => {
+      claimButton(button, (text) => show(pageAlert, text));
+    });
+
+    // Blocking and lifting take two presses: the first says what will happen, the
+    // second does it. Pressing another, or waiting ten seconds, takes the first one back.
+    const blockStatus = document.getElementById("block-status");
+    const blockError = document.getElementById("block-error");
+    const blockControls = document.getElementById("block-controls");
+    const unblockControls = document.getElementById("unblock-controls");
+    const blockedNode = document.getElementById("blocked");
+    let armed = null;
+    let disarmTimer = null;
+
+    function disarm() {
+      if (!armed) return;
+      armed.textContent = armed.dataset.label;
+      armed = null;
+      clearTimeout(disarmTimer);
+    }
+
+    function showBlocked(view) {
+      if (!view.blocked) blockedNode.textContent = "No";
+      else if (!view.blocked_until) blockedNode.textContent = "Yes, until lifted";
+      else blockedNode.replaceChildren("Yes, until ", timeElement(view.blocked_until));
+      blockControls.hidden = view.blocked;
+      unblockControls.hidden = !view.blocked;
+      // The pressed button has just been hidden: keep the keyboard in the section.
+      const next = (view.blocked ? unblockControls : blockControls).querySelector("button");
+      if (next) next.focus();
+    }
+
+    async function sendBlock(button) {
+      const lifting = button.dataset.unblock !== undefined;
+      const hours = button.dataset.block === "" ? null : Number(button.dataset.block);
+      const result = lifting
+        ? await api("POST", base + "/unblock")
+        : await api("POST", base + "/block", { hours });
+      if (result.status !== 200) {
+        show(blockError, errorText(result, "That did not go through."));
+        blockStatus.textContent = "";
+        return;
+      }
+      show(blockError, "");
+      showBlocked(result.data);
+      let said = lifting ? "The block is lifted." : "Blocked " + button.dataset.words + ".";
+      if (result.data.state !== root.dataset.state) said += " They are out of the queue.";
+      blockStatus.textContent = said;
+    }
+
+    document.querySelectorAll("button[data-block], button[data-unblock]").forEach((button) => {
+      button.dataset.label = button.textContent;
+      button.addEventListener("click", async () => {
+        if (armed !== button) {
+          disarm();
+          armed = button;
+          const lifting = button.dataset.unblock !== undefined;
+          button.textContent = lifting ? "Press again to lift the block" : "Press again to block";
+          blockStatus.textContent = lifting
+            ? "Press again to lift the block."
+            : "Press again to block this sender " + button.dataset.words + ".";
+          disarmTimer = setTimeout(() => {
+            disarm();
+            blockStatus.textContent = "";
+          }, 10000);
+          return;
+        }
+        disarm();
+        button.disabled = true;
+        try {
+          await sendBlock(button);
+        } catch (failure) {
+          show(blockError, "The helpline could not be reached. Try again.");
+        } finally {
+          button.disabled = false;
+        }
+      });
+    });
+
+    followChanges(async (items) => {
+      if (items.some((e) => String(e.conversation_id) === id)) await refresh();
+    });
+  }
+
+  localiseTimes(document);
+  if (root.dataset.page === "queue") queuePage();
+  else if (root.dataset.page === "conversation") conversationPage();
+})();

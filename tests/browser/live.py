@@ -1,0 +1,117 @@
+"""A helpline served on a real port, and what texters, Twilio and counsellors do to it."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from responder import delivery, worker
+from responder.channels import twilio
+from responder.db import get_session
+from responder.models import Conversation, Counsellor, Message
+from tests.counsellors import add_counsellor, password_of, queue_texter
+from tests.fake_twilio import FakeTwilio
+from tests.twilio_requests import ACCOUNT, HELPLINE, post_signed, sms
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+class LiveHelpline:
+    """The app on 127.0.0.1 in a background thread, with Twilio's REST API scripted.
+
+    Texters and Twilio's callbacks go through the same app object's test client: it
+    shares the database with the served app, and the signatures are Twilio's own.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.twilio = FakeTwilio()
+        self.client = app.test_client()
+        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+
+    def add_counsellor(self, name: str, role: str = "counsellor") -> None:
+        add_counsellor(self.app, name, role)
+
+    def texter_asks_for_a_person(self, sender: str) -> int:
+        """Text TALK through the signed webhook; return the waiting conversation's id."""
+        return queue_texter(self.client, sender)
+
+    def texter_says(self, sender: str, text: str) -> None:
+        assert post_signed(self.client, sms(text, sender=sender)).status_code == 200
+
+    def deliver(self) -> int:
+        """Deliver the outbox as the worker does, through the real twilio client; count them."""
+        return worker.drain(
+            self.app.extensions["responder.db"],
+            twilio.rest(self.app.config, self.twilio),
+            delivery.policy_for(self.app),
+            lambda: datetime.now(UTC),
+        )
+
+    def counsellor_messages(self, conversation_id: int) -> list[Message]:
+        with self.app.app_context():
+            return list(
+                get_session().scalars(
+                    select(Message)
+                    .where(
+                        Message.conversation_id == conversation_id,
+                        Message.counsellor_id.is_not(None),
+                    )
+                    .order_by(Message.id)
+                )
+            )
+
+    def owner_of(self, conversation_id: int) -> str | None:
+        """The username of the counsellor holding a conversation, if any."""
+        with self.app.app_context():
+            return get_session().scalar(
+                select(Counsellor.username)
+                .join(Conversation, Conversation.counsellor_id == Counsellor.id)
+                .where(Conversation.id == conversation_id)
+            )
+
+    def report_status(self, message: Message, status: str, texter: str) -> None:
+        """Post Twilio's signed status callback for a message it has accepted."""
+        assert message.twilio_sid is not None, "deliver the outbox first"
+        form = {
+            "AccountSid": ACCOUNT,
+            "ApiVersion": "2010-04-01",
+            "From": HELPLINE,
+            "To": texter,
+            "MessageSid": message.twilio_sid,
+            "MessageStatus": status,
+            "SmsSid": message.twilio_sid,
+            "SmsStatus": status,
+        }
+        response = post_signed(self.client, form, path="/twilio/status")
+        assert response.status_code == 204
+
+
+def log_in(page: Page, helpline: LiveHelpline, name: str) -> None:
+    """Sign in through the login form and land on the queue."""
+    page.goto(helpline.url + "/console/login")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(password_of(name))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(helpline.url + "/console/queue")
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
