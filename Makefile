@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format chat clean
+.PHONY: run test lint format chat clean bench bench-quick
 
 ## run: install, upgrade the SQLite database, serve on http://127.0.0.1:5000 with the phone simulator
 run: $(VENV)/.installed
@@ -23,6 +23,14 @@ test: $(VENV)/.installed-dev
 chat: $(VENV)/.installed
 	RESPONDER_ENV=development $(BIN)/responder db upgrade
 	RESPONDER_ENV=development $(BIN)/responder chat
+
+## bench: capacity benchmark, baseline then SQLite then PostgreSQL (BENCH_DATABASE_URL, emptied first)
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run
+
+## bench-quick: the same benchmark, short, in under a minute
+bench-quick: $(VENV)/.installed
+	$(BIN)/python -m bench.run --quick
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -1,0 +1,1 @@
+"""Capacity benchmark: the helpline under gunicorn against a bare Flask baseline."""
