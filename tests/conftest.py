@@ -14,6 +14,8 @@ from sqlalchemy import text
 from responder import config, create_app
 from responder.db import Base, make_engine
 from responder.migrate import upgrade
+from tests.fake_twilio import FakeTwilio
+from tests.outbox_rows import Clock
 from tests.twilio_requests import settings
 
 # Every setting the app reads from the environment; tests start from none of them.
@@ -89,3 +91,15 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The worker's clock, moved by hand; tests needing another start override it."""
+    return Clock()
+
+
+@pytest.fixture
+def fake(clock: Clock) -> FakeTwilio:
+    """Twilio's REST API at the HTTP edge, on the same clock as the worker."""
+    return FakeTwilio(clock)

@@ -29,16 +29,6 @@ CRISIS = "i want to kill myself"
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def fake(clock: Clock) -> FakeTwilio:
-    return FakeTwilio(clock)
-
-
-@pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app(RESPONDER_ONCALL_NUMBER=ONCALL, TWILIO_FROM_NUMBER=FROM_NUMBER)
 

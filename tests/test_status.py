@@ -46,11 +46,6 @@ def clock() -> Clock:
     return Clock(datetime.now(UTC))
 
 
-@pytest.fixture
-def fake(clock: Clock) -> FakeTwilio:
-    return FakeTwilio(clock)
-
-
 def callback(sid: str, status: str, error_code: int | None = None, **extra: str) -> dict[str, str]:
     """A status-callback form shaped like Twilio's."""
     form = {

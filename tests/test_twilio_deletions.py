@@ -64,16 +64,6 @@ def waiting(app: Flask) -> list[TwilioDeletion]:
         return list(get_session().scalars(select(TwilioDeletion).order_by(TwilioDeletion.id)))
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def fake(clock: Clock) -> FakeTwilio:
-    return FakeTwilio(clock)
-
-
 def test_each_media_item_is_deleted_at_twilio_and_never_fetched(
     app: Flask, client: FlaskClient, fake: FakeTwilio, clock: Clock
 ) -> None:

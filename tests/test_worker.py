@@ -56,16 +56,6 @@ OTHER_HELPLINE = "+447700900100"
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def fake(clock: Clock) -> FakeTwilio:
-    return FakeTwilio(clock)
-
-
-@pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app(TWILIO_WHATSAPP_TEMPLATE_SID=TEMPLATE)
 
