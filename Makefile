@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format chat clean bench bench-quick
+.PHONY: run test lint format chat clean bench bench-quick bench-scale bench-instances
 
 ## run: install, upgrade the SQLite database, serve on http://127.0.0.1:5000 with the phone simulator
 run: $(VENV)/.installed
@@ -31,6 +31,14 @@ bench: $(VENV)/.installed
 ## bench-quick: the same benchmark, short, in under a minute
 bench-quick: $(VENV)/.installed
 	$(BIN)/python -m bench.run --quick
+
+## bench-scale: webhook and queue API latency with 1,000,000 conversations stored (BENCH_SCALE_DATABASE_URL, emptied first)
+bench-scale: $(VENV)/.installed
+	$(BIN)/python -m bench.scale
+
+## bench-instances: two instances and two workers on one PostgreSQL (BENCH_INSTANCES_DATABASE_URL, emptied first)
+bench-instances: $(VENV)/.installed
+	$(BIN)/python -m bench.instances
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -69,7 +69,7 @@ class Load:
     judge_replies: bool = True
 
 
-def _joined_queue(reply: str, waiting: bool) -> bool:
+def joined_queue(reply: str, waiting: bool) -> bool:
     """Tell from the helpline's reply whether the texter now waits for a person."""
     if "left the queue" in reply:
         return False
@@ -79,7 +79,7 @@ def _joined_queue(reply: str, waiting: bool) -> bool:
     return False if "Reply with a number" in reply else waiting
 
 
-class _Numbers:
+class Numbers:
     """Distinct texter numbers, one per visit, never reused within a run."""
 
     def __init__(self, start: int) -> None:
@@ -87,6 +87,27 @@ class _Numbers:
 
     def next(self) -> str:
         return f"+1415{next(self._counter) % 10_000_000:07d}"
+
+
+def message_form(account_sid: str, number: str, text: str) -> dict[str, str]:
+    """The form Twilio posts for one SMS, under a new MessageSid."""
+    # Twilio's sids are unique for ever; a repeated one would be answered from storage.
+    sid = f"SM{uuid.uuid4().hex}"
+    return {
+        "ToCountry": "US",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "SmsSid": sid,
+        "SmsStatus": "received",
+        "Body": text,
+        "FromCountry": "US",
+        "To": HELPLINE,
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": account_sid,
+        "From": number,
+        "ApiVersion": "2010-04-01",
+    }
 
 
 def message_count(body: bytes) -> int | None:
@@ -103,20 +124,20 @@ def message_count(body: bytes) -> int | None:
 async def run(load: Load, number_start: int, seed: int = 7) -> Tally:
     """Drive the target with load.texters concurrent texters for load.seconds."""
     tally = Tally()
-    numbers = _Numbers(number_start)
+    numbers = Numbers(number_start)
     validator = RequestValidator(load.auth_token)
     deadline = time.monotonic() + load.seconds
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        texter = _Texter(load, http, validator, numbers, tally, deadline)
+        texter = Texter(load, http, validator, numbers, tally, deadline)
         await asyncio.gather(
             *(texter.visits(random.Random(seed * 1000 + i)) for i in range(load.texters))
         )
     return tally
 
 
-class _Texter:
+class Texter:
     """The shared half of every texter: how to send one message and judge its answer."""
 
     def __init__(
@@ -124,7 +145,7 @@ class _Texter:
         load: Load,
         http: aiohttp.ClientSession,
         validator: RequestValidator,
-        numbers: _Numbers,
+        numbers: Numbers,
         tally: Tally,
         deadline: float,
     ) -> None:
@@ -155,7 +176,7 @@ class _Texter:
             got_response, reply = await self.send(number, text, silent)
             answered += got_response
             if reply is not None:
-                waiting = _joined_queue(reply, waiting)
+                waiting = joined_queue(reply, waiting)
             await asyncio.sleep(self.load.pace)
             return reply
 
@@ -181,23 +202,7 @@ class _Texter:
 
     async def send(self, number: str, text: str, silent: bool) -> tuple[bool, str | None]:
         """Post one signed message: was it answered, and its reply text when that was good."""
-        # Twilio's sids are unique for ever; a repeated one would be answered from storage.
-        sid = f"SM{uuid.uuid4().hex}"
-        form = {
-            "ToCountry": "US",
-            "SmsMessageSid": sid,
-            "NumMedia": "0",
-            "SmsSid": sid,
-            "SmsStatus": "received",
-            "Body": text,
-            "FromCountry": "US",
-            "To": HELPLINE,
-            "NumSegments": "1",
-            "MessageSid": sid,
-            "AccountSid": self.load.account_sid,
-            "From": number,
-            "ApiVersion": "2010-04-01",
-        }
+        form = message_form(self.load.account_sid, number, text)
         signature = self.validator.compute_signature(self.load.base_url + PATH, form)
         self.tally.sent += 1
         started = time.perf_counter()

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,8 @@ START_WORDS = frozenset({"START", "UNSTOP", "YES"})
 CRISIS_PRIORITY, ESCALATED_PRIORITY, UNDER_18_PRIORITY = 100, 20, 10
 # How long a texter has to confirm DELETE.
 ERASE_CONFIRM_WINDOW = timedelta(minutes=10)
+# The rate limit counts a texter's messages per window of this length.
+RATE_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,21 @@ def receive(
     session: Session, inbound: Inbound, now: datetime, content: Content, policy: Policy
 ) -> tuple[str, ...]:
     """Record an inbound message and return the replies to send back, in order."""
-    stored = _stored_replies(session, inbound.message_sid, content)
-    if stored is not None:
-        return stored
-    contact = _locked_contact(session, inbound, now, policy)
-    # A redelivery that raced this one has committed by the time the lock is ours.
-    stored = _stored_replies(session, inbound.message_sid, content)
+    # Only a DELETE erases, so only a DELETE can be the redelivery of an erasure; it
+    # must not bring the erased texter's number back as a new contact.
+    deleting = normalise_keyword(inbound.text) in content.delete_words
+    erased = _erased_replies(session, inbound.message_sid, content) if deleting else None
+    if erased is not None:
+        return erased
+    contact, created = _locked_contact(session, inbound, now, policy)
+    # A redelivery that raced this one has committed by the time the lock is ours: a
+    # sid already stored is answered as it was the first time. One that raced a
+    # DELETE found no contact left to lock and created one: undo that.
+    stored = _stored_replies(session, inbound.message_sid)
+    if stored is None and created and deleting:
+        stored = _erased_replies(session, inbound.message_sid, content)
+        if stored is not None:
+            session.delete(contact)
     if stored is not None:
         return stored
     # Media is never opened here: Twilio's copy is deleted as soon as the worker can.
@@ -81,14 +92,19 @@ def receive(
 
     # Nobody is thanked for a score after STOP or while blocked: such texters get no replies.
     quiet = contact.opted_out or is_blocked(contact, now)
-    survey = None if quiet else _survey_awaiting_answer(session, contact, now, policy)
-    if survey is not None:
+    current, survey = (
+        (None, None) if created else _recent_conversations(session, contact, now, policy)
+    )
+    if survey is not None and not quiet:
         if _survey_score(inbound.text) is not None:
             return _answer_survey(session, survey, inbound, now, content)
         # They wrote about something else: that is a new conversation, not an answer.
         survey.survey_pending = False
 
-    conversation = _open_conversation(session, contact, inbound, now, content, policy)
+    # Texts are held only in a WhatsApp conversation, or in an earlier episode when a new
+    # one starts: a texter on SMS all along has none to look for.
+    may_hold = not created and (current is None or "whatsapp" in (current.channel, inbound.channel))
+    conversation = _open_conversation(session, contact, current, inbound, now, content, policy)
     message = Message(
         conversation=conversation,
         direction="in",
@@ -98,10 +114,12 @@ def receive(
         created_at=now,
     )
     session.add(message)
+    _count_towards_rate(conversation, now)
     replies, page = _decide(session, contact, conversation, inbound, now, content, policy)
     conversation.last_message_at = now
     # The texter wrote, so WhatsApp's 24-hour window is open again.
-    outbox.release_held(session, conversation, now)
+    if may_hold:
+        outbox.release_held(session, conversation, now)
     events.record(session, "message", now, conversation)
     _store_replies(session, conversation, message, replies, page, now)
     log.info(
@@ -147,7 +165,8 @@ def _decide(
     if word in content.delete_words:
         contact.erase_requested_at = now
         return (lang.messages["delete_confirm"],), None
-    contact.erase_requested_at = None
+    if contact.erase_requested_at is not None:
+        contact.erase_requested_at = None
     if contact.opted_out:
         if inbound.opt_out_type == "START" or word in START_WORDS:
             contact.opted_out, contact.opted_out_at = False, None
@@ -161,7 +180,7 @@ def _decide(
         return (), None
     # A flood from one number gets one notice, then silence until it slows down; the
     # messages are still kept, and crisis words above are answered whatever the rate.
-    recent = _messages_in_last_minute(session, contact, now)
+    recent = conversation.rate_window_count
     if recent > policy.rate_limit:
         log.warning("rate limited conversation=%s", conversation.id)
         return (
@@ -235,7 +254,8 @@ def _decide(
 
 def _record_age(contact: Contact, conversation: Conversation, age: engine.Age) -> None:
     """Keep the texter's answer to the age question; an under-18 already waiting moves up."""
-    contact.under_18 = age.under_18
+    if contact.under_18 is not age.under_18:
+        contact.under_18 = age.under_18
     if contact.under_18 and conversation.state == "waiting":
         conversation.priority = max(conversation.priority, UNDER_18_PRIORITY)
 
@@ -308,8 +328,11 @@ def _store_replies(
     page: str | None,
     now: datetime,
 ) -> None:
-    """Keep the TwiML replies, so a redelivery gets them again and the transcript shows them."""
-    session.flush()
+    """Keep the TwiML replies, so a redelivery gets them again and the transcript shows them.
+
+    Everything the message changed is written in this one flush, which also gives a
+    new conversation the id the log line names.
+    """
     if page is not None:
         counts.add(session, now, "pages", conversation=conversation, detail=page)
     for reply in replies:
@@ -318,24 +341,41 @@ def _store_replies(
                 conversation=conversation,
                 direction="out",
                 body=reply,
-                in_reply_to_id=message.id,
+                in_reply_to=message,
                 page=page,
                 created_at=now,
             )
         )
+    session.flush()
 
 
-def _survey_awaiting_answer(
+def _recent_conversations(
     session: Session, contact: Contact, now: datetime, policy: Policy
-) -> Conversation | None:
-    """Return the just-closed conversation whose survey question is still open."""
-    return session.scalars(
-        select(Conversation).where(
+) -> tuple[Conversation | None, Conversation | None]:
+    """Return the contact's open conversation and the just-closed one whose survey
+    question is still open, either None, in one query.
+
+    Both rows stay locked until the request commits: a counsellor's claim changes the
+    conversation without touching the contact, so the contact's lock alone would let
+    this message write the state it read over a claim that landed meanwhile.
+    """
+    found = session.scalars(
+        select(Conversation)
+        .where(
             Conversation.contact_id == contact.id,
-            Conversation.survey_pending,
-            Conversation.closed_at >= now - policy.episode_gap,
+            or_(
+                Conversation.closed_at.is_(None),
+                and_(
+                    Conversation.survey_pending, Conversation.closed_at >= now - policy.episode_gap
+                ),
+            ),
         )
-    ).first()
+        .order_by(Conversation.id.desc())
+        .with_for_update(key_share=True)
+    ).all()
+    current = next((c for c in found if c.closed_at is None), None)
+    survey = next((c for c in found if c.closed_at is not None), None)
+    return current, survey
 
 
 def _survey_score(text: str) -> int | None:
@@ -363,20 +403,17 @@ def _answer_survey(
     return replies
 
 
-def _messages_in_last_minute(session: Session, contact: Contact, now: datetime) -> int:
-    """Count the texter's messages of the last minute, this one included."""
-    return (
-        session.scalar(
-            select(func.count(Message.id))
-            .join(Conversation, Message.conversation_id == Conversation.id)
-            .where(
-                Conversation.contact_id == contact.id,
-                Message.direction == "in",
-                Message.created_at > now - timedelta(minutes=1),
-            )
-        )
-        or 0
-    )
+def _count_towards_rate(conversation: Conversation, now: datetime) -> None:
+    """Count this message in the texter's current minute, or start a new minute with it.
+
+    Fixed windows: a flood straddling two of them may get up to twice the limit
+    answered before the notice, which is still a flood slowed down.
+    """
+    start = conversation.rate_window_start
+    if start is None or now - start >= RATE_WINDOW:
+        conversation.rate_window_start, conversation.rate_window_count = now, 1
+    else:
+        conversation.rate_window_count += 1
 
 
 def _wants_erasure(contact: Contact, inbound: Inbound, now: datetime, content: Content) -> bool:
@@ -433,11 +470,14 @@ def _erased_reply(content: Content, language: str) -> tuple[str, ...]:
     return (content.language(language).messages["erased"],) if language else ()
 
 
-def _stored_replies(session: Session, sid: str, content: Content) -> tuple[str, ...] | None:
-    """Return the replies given the first time a MessageSid arrived, or None if it is new."""
+def _erased_replies(session: Session, sid: str, content: Content) -> tuple[str, ...] | None:
+    """Return the answer to an erasing DELETE arriving again, or None if sid erased nothing."""
     erasure = session.get(Erasure, sid)
-    if erasure is not None:
-        return _erased_reply(content, erasure.language)
+    return None if erasure is None else _erased_reply(content, erasure.language)
+
+
+def _stored_replies(session: Session, sid: str) -> tuple[str, ...] | None:
+    """Return the replies given the first time a MessageSid arrived, or None if it is new."""
     first = session.scalars(select(Message.id).where(Message.twilio_sid == sid)).first()
     if first is None:
         return None
@@ -447,8 +487,11 @@ def _stored_replies(session: Session, sid: str, content: Content) -> tuple[str, 
     return tuple(body or "" for body in bodies)
 
 
-def _locked_contact(session: Session, inbound: Inbound, now: datetime, policy: Policy) -> Contact:
-    """Find or create the contact and hold its row lock until the request commits.
+def _locked_contact(
+    session: Session, inbound: Inbound, now: datetime, policy: Policy
+) -> tuple[Contact, bool]:
+    """Find or create the contact, hold its row lock until the request commits, and
+    say whether this request created it.
 
     The lock serialises every message of one texter, so two deliveries of the same
     message, or two quick messages, cannot both read the same menu state.
@@ -457,7 +500,7 @@ def _locked_contact(session: Session, inbound: Inbound, now: datetime, policy: P
     query = select(Contact).where(Contact.address_hash == digest).with_for_update()
     contact = session.scalars(query).one_or_none()
     if contact is not None:
-        return contact
+        return contact, False
     contact = Contact(
         address_hash=digest,
         address_encrypted=policy.keys.encrypt(inbound.address),
@@ -469,24 +512,20 @@ def _locked_contact(session: Session, inbound: Inbound, now: datetime, policy: P
             session.add(contact)
     except IntegrityError:
         # A concurrent request created the contact first and has committed since.
-        contact = session.scalars(query).one()
-    return contact
+        return session.scalars(query).one(), False
+    return contact, True
 
 
 def _open_conversation(
     session: Session,
     contact: Contact,
+    conversation: Conversation | None,
     inbound: Inbound,
     now: datetime,
     content: Content,
     policy: Policy,
 ) -> Conversation:
     """Return the contact's current episode, closing a quiet one and starting anew."""
-    conversation = session.scalars(
-        select(Conversation)
-        .where(Conversation.contact_id == contact.id, Conversation.closed_at.is_(None))
-        .order_by(Conversation.id.desc())
-    ).first()
     if conversation is not None and now - conversation.last_message_at >= policy.episode_gap:
         conversation.state, conversation.closed_at = "closed", now
         conversation = None

@@ -114,8 +114,14 @@ class Conversation(Base):
     queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # "Still in the queue" messages sent during the current wait.
     wait_notices: Mapped[int] = mapped_column(default=0)
+    # The rate limit's window: when the texter's current minute began and how many
+    # messages came in it. Kept on the row every message updates anyway, so a flood
+    # is seen without counting the texter's messages each time.
+    rate_window_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rate_window_count: Mapped[int] = mapped_column(default=0, server_default="0")
     counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), index=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Indexed for the expected wait, which reads the latest claims.
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     # How long the last wait lasted, kept after the claim to estimate the next waits.
     last_wait_seconds: Mapped[int | None] = mapped_column()
 
@@ -130,6 +136,18 @@ class Conversation(Base):
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", foreign_keys="Message.conversation_id"
     )
+
+
+# The queue in the order counsellors take it (queue.waiting_in_order): a page is read
+# off the index, not sorted out of every conversation ever held. Declared after the
+# class because the descending column must be the table's own for Alembic to compare.
+Index(
+    "ix_conversations_queue",
+    Conversation.state,
+    Conversation.priority.desc(),
+    Conversation.queued_at,
+    Conversation.id,
+)
 
 
 class Message(Base):
@@ -174,6 +192,10 @@ class Message(Base):
 
     conversation: Mapped[Conversation] = relationship(
         back_populates="messages", foreign_keys=[conversation_id]
+    )
+    # Lets a message and its replies be stored in one flush, the message first.
+    in_reply_to: Mapped[Message | None] = relationship(
+        remote_side=[id], foreign_keys=[in_reply_to_id]
     )
 
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from responder import handoff
 from responder.db import get_session
-from responder.models import Conversation, Event
-from tests.counsellors import add_counsellor, number, queue_texter
+from responder.models import Conversation, Counsellor, Event
+from tests.counsellors import add_counsellor, latest_conversation, number, queue_texter
+from tests.twilio_requests import TEXTER, post_signed, replies, sms
 
 CLAIMANTS = 20
 
@@ -76,3 +80,28 @@ def test_one_counsellor_at_their_limit_wins_only_one_of_two_claims(
             json={"category": "age_unknown"},
         )
         assert closed.status_code == 200
+
+
+def test_a_message_arriving_during_a_claim_goes_to_the_counsellor(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The texter's MENU, read while a claim is not yet committed, must not undo the claim."""
+    conversation_id = queue_texter(client)
+    add_counsellor(app, "quick")
+    answers: list[list[str]] = []
+    menu = threading.Thread(
+        target=lambda: answers.append(replies(post_signed(app.test_client(), sms("MENU"))))
+    )
+    with app.app_context():
+        session = get_session()
+        counsellor = session.scalars(select(Counsellor).where(Counsellor.username == "quick")).one()
+        handoff.claim(session, conversation_id, counsellor, datetime.now(UTC))
+        menu.start()
+        # Give the texter's request time to read the conversation before the claim lands.
+        time.sleep(0.5)
+        session.commit()
+    menu.join(timeout=30)
+
+    assert answers == [[]]
+    claimed = latest_conversation(app, TEXTER)
+    assert (claimed.state, claimed.counsellor_id) == ("counsellor", counsellor.id)
