@@ -80,7 +80,13 @@ def country_of(e164: str) -> str | None:
 
 
 def mask(e164: str) -> str:
-    """Show a number the way counsellors see it: country code and last three digits."""
-    parsed = phonenumbers.parse(e164, None)
-    national = str(parsed.national_number)
-    return f"+{parsed.country_code} •••• ••• {national[-3:]}"
+    """Show a number the way counsellors see it: country code and last three digits.
+
+    Country calling codes are prefix-free, so the first one to match is the code. A
+    queue page masks hundreds of numbers, and this is much quicker than a full parse.
+    """
+    digits = e164.removeprefix("+")
+    for length in (1, 2, 3):
+        if int(digits[:length] or 0) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            break
+    return f"+{digits[:length]} •••• ••• {digits[length:][-3:]}"

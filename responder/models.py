@@ -138,7 +138,7 @@ class Conversation(Base):
     )
 
 
-# The queue in the order counsellors take it (queue.waiting_in_order): a page is read
+# The queue in the order counsellors take it (queue.ORDER): a page is read
 # off the index, not sorted out of every conversation ever held. Declared after the
 # class because the descending column must be the table's own for Alembic to compare.
 Index(

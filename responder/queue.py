@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from flask import Flask
 from phonenumbers import timezone as phone_timezones
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from responder import outbox
@@ -27,19 +27,14 @@ MAX_WAIT_NOTICES = 2
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(7, 0)
 
 
-def waiting_in_order() -> Select[tuple[Conversation]]:
-    """Select waiting conversations, most urgent first, then longest waiting."""
-    return (
-        select(Conversation)
-        .where(Conversation.state == "waiting")
-        .order_by(Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
-    )
+# Queue order: most urgent first, then longest waiting; the id settles ties.
+ORDER = (Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
 
 
 def position(session: Session, conversation: Conversation) -> int:
     """Return the conversation's place in the queue, counting from 1."""
-    ahead = session.scalars(
-        select(Conversation.id).where(
+    ahead = session.scalar(
+        select(func.count(Conversation.id)).where(
             Conversation.state == "waiting",
             Conversation.id != conversation.id,
             or_(
@@ -56,8 +51,8 @@ def position(session: Session, conversation: Conversation) -> int:
                 ),
             ),
         )
-    ).all()
-    return len(ahead) + 1
+    )
+    return (ahead or 0) + 1
 
 
 def expected_wait(session: Session, now: datetime) -> timedelta | None:

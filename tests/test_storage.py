@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from responder import create_app, delivery, worker
-from responder.addresses import Keys
+from responder.addresses import Keys, mask
 from responder.conversations import Inbound, Policy, receive
 from responder.db import Base, get_session, make_engine
 from responder.migrate import alembic_config, upgrade
@@ -64,6 +64,20 @@ def test_the_number_can_be_read_back_with_the_key_only(app: Flask, client: Flask
     assert other.hash(TEXTER) != contact.address_hash
     with pytest.raises(ValueError):
         other.decrypt(contact.address_encrypted)
+
+
+@pytest.mark.parametrize(
+    ("number", "masked"),
+    [
+        ("+14155550123", "+1 •••• ••• 123"),  # one-digit code
+        ("+447700900456", "+44 •••• ••• 456"),  # two digits
+        ("+2250701234567", "+225 •••• ••• 567"),  # three digits
+        ("+390612345678", "+39 •••• ••• 678"),  # Italy keeps its leading zero
+        ("+8613912345678", "+86 •••• ••• 678"),
+    ],
+)
+def test_counsellors_see_the_country_code_and_last_three_digits(number: str, masked: str) -> None:
+    assert mask(number) == masked
 
 
 @pytest.mark.parametrize(
