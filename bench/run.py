@@ -31,6 +31,9 @@ TARGETS = ("baseline", "sqlite", "postgresql")
 
 def main(argv: list[str] | None = None) -> int:
     options = _arguments(argv)
+    # Other work on a shared machine slows its CPU, sometimes by half: timed on either
+    # side of the run, it says whether the run had the machine to itself.
+    before = yardstick()
     results = []
     with tempfile.TemporaryDirectory(prefix="responder-bench-") as folder:
         for index, name in enumerate(options.targets):
@@ -42,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{options.workers} {options.worker_class} workers x {options.threads} threads, "
         f"{options.texters} texters for {options.seconds:g} s, "
         f"{options.flat_out_texters} flat out for {options.flat_out_seconds:g} s, "
-        f"{os.cpu_count()} CPUs"
+        f"{os.cpu_count()} CPUs, CPU yardstick {before:.2f} s before, {yardstick():.2f} s after"
     )
     print(report.table(results))
     print()
@@ -53,6 +56,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nmessages went unanswered or wrong on: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def yardstick() -> float:
+    """Time a fixed piece of pure Python, to tell how fast this machine's CPU is.
+
+    The same run gives very different requests a second on a fast and a slow CPU;
+    this figure (lower is faster) lets runs on different machines be set side by side.
+    """
+    started = time.perf_counter()
+    total = 0
+    for number in range(5_000_000):
+        total += number
+    return time.perf_counter() - started
 
 
 def _breakdown(result: report.Result) -> str:

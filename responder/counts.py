@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -69,16 +70,22 @@ def add(
         "channel": channel or "",
         "count": amount,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(DailyCount).values(**values)
     # The count needs none of the caller's unsaved rows: leaving them for the caller's
-    # one flush at commit saves a flush per count.
+    # one flush saves a flush per count.
     with session.no_autoflush:
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=list(KEY), set_={"count": DailyCount.count + insert.excluded.count}
-            )
-        )
+        session.execute(_UPSERT[session.get_bind().dialect.name == "postgresql"], values)
+
+
+def _upsert(dialect: Any) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE adding to the count, values bound at execution."""
+    insert = dialect.insert(DailyCount)
+    return insert.on_conflict_do_update(
+        index_elements=list(KEY), set_={"count": DailyCount.count + insert.excluded.count}
+    )
+
+
+# Built once: constructing the statement for every count cost more than running it.
+_UPSERT = {True: _upsert(postgresql), False: _upsert(sqlite)}
 
 
 def recent(session: Session, today: date, days: int) -> Sequence[DailyCount]:

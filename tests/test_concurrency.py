@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from responder.db import get_session
-from responder.models import Contact, Conversation, Message
+from responder.models import Contact, Conversation, Erasure, Message
 from tests.twilio_requests import post_signed, sms
 
 THREADS = 4
@@ -64,3 +64,16 @@ def test_simultaneous_redeliveries_change_the_menu_once(app: Flask) -> None:
     for _ in range(3):
         page = lang.pages[page].options[0]
     assert conversation.page == page
+
+
+def test_simultaneous_deliveries_of_the_confirming_delete_erase_once(app: Flask) -> None:
+    """The deliveries that lose the race find the contact gone and must not bring it back."""
+    client = app.test_client()
+    post_signed(client, sms("hi"))
+    post_signed(client, sms("DELETE"))
+    results = deliver_at_once(app, sms("DELETE"))
+    assert {status for status, _ in results} == {200}
+    assert len({body for _, body in results}) == 1
+    assert counts(app) == (0, 0, 0)
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(Erasure)) == 1
