@@ -53,7 +53,7 @@ from twilio.request_validator import RequestValidator
 
 from bench import databases, servers
 from bench.fake_twilio import FakeTwilio
-from bench.report import percentile
+from bench.report import percentile, verdict
 from bench.texters import (
     PATH,
     QUEUE_WORDS,
@@ -741,7 +741,7 @@ def _count(
         ),
     ]
     for met, line in verdicts:
-        print(("met     " if met else "MISSED  ") + line)
+        print(verdict(met, line))
     return 0 if all(met for met, _ in verdicts) else 1
 
 

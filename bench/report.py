@@ -85,16 +85,16 @@ def verdicts(results: list[Result], texters: int) -> list[str]:
     if baseline and postgres:
         ratio = postgres.throughput / baseline.throughput if baseline.throughput else 0.0
         lines.append(
-            _verdict(ratio >= 0.40, f"PostgreSQL throughput {ratio:.0%} of baseline (>= 40%)")
+            verdict(ratio >= 0.40, f"PostgreSQL throughput {ratio:.0%} of baseline (>= 40%)")
         )
         p99 = percentile([value * 1000 for value in postgres.paced.latencies], 0.99)
         lines.append(
-            _verdict(p99 <= 100, f"PostgreSQL p99 {p99:.1f} ms with {texters} texters (<= 100 ms)")
+            verdict(p99 <= 100, f"PostgreSQL p99 {p99:.1f} ms with {texters} texters (<= 100 ms)")
         )
     for result in results[1:]:
-        lines.append(_verdict(result.errors == 0, f"{result.name}: {result.errors} errors (none)"))
+        lines.append(verdict(result.errors == 0, f"{result.name}: {result.errors} errors (none)"))
         lines.append(
-            _verdict(
+            verdict(
                 result.peak_worker_mb <= 150,
                 f"{result.name}: peak {result.peak_worker_mb:.0f} MB per worker (<= 150 MB)",
             )
@@ -102,5 +102,6 @@ def verdicts(results: list[Result], texters: int) -> list[str]:
     return lines
 
 
-def _verdict(met: bool, text: str) -> str:
+def verdict(met: bool, text: str) -> str:
+    """One target's line: met or MISSED, then what was measured against what."""
     return ("met     " if met else "MISSED  ") + text

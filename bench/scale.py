@@ -33,7 +33,6 @@ import secrets
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,8 +43,8 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from bench import databases, filler, plans, servers
-from bench.report import percentile
-from bench.texters import HELPLINE, PATH, Load, Tally, run
+from bench.report import percentile, verdict
+from bench.texters import PATH, Load, Tally, message_form, run
 from responder import auth, create_app, handoff
 from responder.addresses import Keys
 from responder.config import normalise_database_url
@@ -285,12 +284,7 @@ class _InProcess:
 
     def message(self, number: str, body: str) -> float:
         """Post one signed message; return how long the answer took, in milliseconds."""
-        sid = f"SM{uuid.uuid4().hex}"
-        form = {
-            "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid, "AccountSid":
-            servers.ACCOUNT_SID, "From": number, "To": HELPLINE, "Body": body,
-            "NumMedia": "0", "NumSegments": "1", "ApiVersion": "2010-04-01",
-        }  # fmt: skip
+        form = message_form(servers.ACCOUNT_SID, number, body)
         signature = self.validator.compute_signature(self.PUBLIC_URL + PATH, form)
         started = time.perf_counter()
         response = self.client.post(
@@ -427,7 +421,7 @@ def _verdicts(
     for label, share in (("p50", 0.50), ("p99", 0.99)):
         before, after = percentile(_ms(empty.tally), share), percentile(_ms(full.tally), share)
         lines.append(
-            _verdict(
+            verdict(
                 after <= before * WITHIN,
                 f"webhook {label} full {after:.1f} ms vs empty {before:.1f} ms "
                 f"(within {WITHIN - 1:.0%})",
@@ -435,7 +429,7 @@ def _verdicts(
         )
     before, after = percentile(empty.alone, 0.50), percentile(full.alone, 0.50)
     lines.append(
-        _verdict(
+        verdict(
             after <= before * WITHIN,
             f"one message at a time, p50 full {after:.1f} ms vs empty {before:.1f} ms "
             f"(within {WITHIN - 1:.0%})",
@@ -444,20 +438,16 @@ def _verdicts(
     for timing in queue:
         p99 = percentile(timing.ms, 0.99)
         lines.append(
-            _verdict(p99 < QUEUE_TARGET_MS, f"queue API {timing.name}: p99 {p99:.1f} ms (< 100 ms)")
+            verdict(p99 < QUEUE_TARGET_MS, f"queue API {timing.name}: p99 {p99:.1f} ms (< 100 ms)")
         )
     scans = sorted({table for plan in found for table in plan.big_seq_scans})
     seen = "Seq Scan on " + ", ".join(scans) if scans else "no sequential scan of a big table"
-    lines.append(_verdict(not scans, f"plans use indexes: {seen}"))
+    lines.append(verdict(not scans, f"plans use indexes: {seen}"))
     errors = empty.tally.errors + full.tally.errors + sum(t.failures for t in queue)
-    lines.append(_verdict(errors == 0, f"{errors} errors (none)"))
+    lines.append(verdict(errors == 0, f"{errors} errors (none)"))
     load = os.getloadavg()[0]
     lines.append(f"        filled in {fill_seconds:.0f} s; load average now {load:.1f}")
     return lines
-
-
-def _verdict(met: bool, text: str) -> str:
-    return ("met     " if met else "MISSED  ") + text
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

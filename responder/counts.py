@@ -73,7 +73,7 @@ def add(
     # The count needs none of the caller's unsaved rows: leaving them for the caller's
     # one flush saves a flush per count.
     with session.no_autoflush:
-        session.execute(_UPSERT[session.get_bind().dialect.name == "postgresql"], values)
+        session.execute(_UPSERT[session.get_bind().dialect.name], values)
 
 
 def _upsert(dialect: Any) -> Any:
@@ -85,7 +85,7 @@ def _upsert(dialect: Any) -> Any:
 
 
 # Built once: constructing the statement for every count cost more than running it.
-_UPSERT = {True: _upsert(postgresql), False: _upsert(sqlite)}
+_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
 
 
 def recent(session: Session, today: date, days: int) -> Sequence[DailyCount]:
