@@ -29,6 +29,7 @@ LONGEST_RETRY = timedelta(hours=1)
 # Twice is better than never for an alert.
 LEASE = timedelta(minutes=2)
 CRISIS = "crisis"
+UNCLAIMED = "unclaimed"  # a crisis still waiting for a counsellor after the follow-up time
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,13 @@ def policy_for(app: Flask) -> Policy:
     )
 
 
-def queue_crisis(session: Session, conversation: Conversation, now: datetime) -> None:
-    """Ask the worker to tell the on-call number about crisis words in this conversation."""
+def queue(session: Session, conversation: Conversation, now: datetime, kind: str) -> None:
+    """Ask the worker to tell the on-call number about this conversation."""
     if conversation.id is None:
         session.flush()  # a conversation started by this very message needs its id
     session.add(
         Alert(
-            kind=CRISIS,
+            kind=kind,
             conversation_id=conversation.id,
             status="pending",
             attempts=0,
@@ -75,6 +76,11 @@ def text(alert: Alert) -> str:
         if alert.conversation_id is not None
         else "a conversation"  # the texter has erased it since
     )
+    if alert.kind == UNCLAIMED:
+        return (
+            f"Helpline Responder: nobody has taken the crisis in {where} yet. "
+            "Please open the console now."
+        )
     return f"Helpline Responder: crisis words in {where}. Please open the console now."
 
 

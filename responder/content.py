@@ -57,6 +57,12 @@ MESSAGE_KEYS = (
     "your_country",
     "language_set",
     "crisis",
+    "crisis_nobody_free",
+    "crisis_followup",
+    "waiting_reply",
+    "waiting_reply_nobody_free",
+    "crisis_again",
+    "unsafe_offer",
     "delete_confirm",
     "erased",
     "slow_down",
@@ -74,6 +80,12 @@ PLACEHOLDERS = {
     "country_set": ("country",),
     "country_unknown": ("code",),
     "crisis": ("crisis", "emergency"),
+    "crisis_nobody_free": ("opens", "crisis", "emergency"),
+    "crisis_followup": ("crisis", "emergency"),
+    "waiting_reply": ("position",),
+    "waiting_reply_nobody_free": ("opens",),
+    "crisis_again": ("crisis", "emergency"),
+    "unsafe_offer": ("line",),
 }
 # What a page's text may refer to: the texter's country and its local help, by role.
 PAGE_PLACEHOLDERS = frozenset({"country", *ROLES})
@@ -182,12 +194,59 @@ class Language:
         opens is the next opening as a weekday (0 is Monday) and a time.
         """
         m = self.messages
-        if opens is None:
-            when = m["opens_unknown"]
-        else:
-            when = m["opens_at"].format(day=self.days[opens[0]], time=opens[1])
         then = m["queued_while_closed"] if queued else m["not_queued"]
-        return m["nobody_free"].format(opens=when) + "\n\n" + then
+        return m["nobody_free"].format(opens=self.opening(opens)) + "\n\n" + then
+
+    def opening(self, opens: tuple[int, str] | None) -> str:
+        """Say when someone will be there: the next opening, or as soon as they can."""
+        if opens is None:
+            return self.messages["opens_unknown"]
+        return self.messages["opens_at"].format(day=self.days[opens[0]], time=opens[1])
+
+    def crisis_reply(self, turn_to: CrisisHelp, free: bool, opens: tuple[int, str] | None) -> str:
+        """Answer crisis words, telling the truth about whether a person can reply now."""
+        if free:
+            return self.messages["crisis"].format(crisis=turn_to.lines, emergency=turn_to.emergency)
+        return self.messages["crisis_nobody_free"].format(
+            opens=self.opening(opens), crisis=turn_to.lines, emergency=turn_to.emergency
+        )
+
+    def waiting_reply(
+        self,
+        position: int,
+        free: bool,
+        opens: tuple[int, str] | None,
+        turn_to: CrisisHelp | None,
+    ) -> str:
+        """Answer a texter writing in the queue; after crisis words, with the numbers again."""
+        m = self.messages
+        if free:
+            reply = m["waiting_reply"].format(position=position)
+        else:
+            reply = m["waiting_reply_nobody_free"].format(opens=self.opening(opens))
+        if turn_to is None:
+            return reply
+        again = m["crisis_again"].format(crisis=turn_to.lines, emergency=turn_to.emergency)
+        return f"{reply}\n{again}"
+
+    def crisis_followup(self, turn_to: CrisisHelp) -> str:
+        """Write to a texter whose crisis nobody has taken yet."""
+        return self.messages["crisis_followup"].format(
+            crisis=turn_to.lines, emergency=turn_to.emergency
+        )
+
+    def unsafe_offer(self, turn_to: CrisisHelp) -> str:
+        """End a "did not understand" reply with a person and a number to turn to."""
+        return self.messages["unsafe_offer"].format(line=turn_to.first)
+
+
+@dataclass(frozen=True)
+class CrisisHelp:
+    """Where a texter in crisis can turn now, written out in their language."""
+
+    lines: str  # crisis lines, else the child line, else a directory of crisis lines
+    emergency: str  # the emergency number, or what to do when none is known
+    first: str  # the one line offered when a message was not understood
 
 
 @dataclass(frozen=True)
@@ -217,6 +276,27 @@ class Content:
             if country in language.countries:
                 return language.code
         return self.default_language
+
+    def crisis_help(self, code: str, country: str | None, under_18: bool | None) -> CrisisHelp:
+        """Find where a texter in crisis can turn now, never leaving them without a number.
+
+        In order: the country's crisis lines, its child line (unless the texter said they
+        are an adult), then the international directory of crisis lines. The emergency
+        number has a line of its own in every crisis reply, so it is not repeated as the
+        place to turn. Only verified entries are used, as everywhere.
+        """
+        lang = self.language(code)
+        directory = self.directory
+        found = directory.own(country, "crisis", under_18)
+        if not found and under_18 is not False:
+            found = directory.own(country, "child", under_18)
+        found = found or directory.international_entries("crisis", under_18)
+        emergency = directory.own(country, "emergency", under_18)
+        emergency = emergency or directory.international_entries("emergency", under_18)
+        none = lang.messages["none_emergency"]
+        lines = [r.line(lang.code) for r in found] or [none]
+        emergency_text = "\n".join(r.line(lang.code) for r in emergency) or none
+        return CrisisHelp("\n".join(lines), emergency_text, lines[0])
 
     def local(self, code: str, country: str | None, under_18: bool | None = None) -> dict[str, str]:
         """Fill the page placeholders for a country in a language, never with unverified help.

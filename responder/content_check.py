@@ -151,6 +151,7 @@ def composed_messages(content: Content, language: Language) -> Iterator[Composed
                     yield Composed(
                         pages, f"{entry} with messages.{key} in front", channel, country, text
                     )
+
         yield from _messages(content, language, messages, channel)
 
 
@@ -196,8 +197,18 @@ def _messages(content: Content, language: Language, file: str, channel: str) -> 
     unknown = m["country_unknown"].format(code="XYZ")
     yield Composed(file, "messages.country_unknown", channel, None, unknown)
     for country in countries(content):
-        text = m["crisis"].format_map(content.local(language.code, country))
-        yield Composed(file, "messages.crisis", channel, country, text)
+        for under_18 in AGES:
+            turn_to = content.crisis_help(language.code, country, under_18)
+            for free in (True, False):
+                text = language.crisis_reply(turn_to, free, SAMPLE_OPENS)
+                yield Composed(file, "messages.crisis", channel, country, text)
+            offer = language.unsafe_offer(turn_to)
+            yield Composed(file, "messages.unsafe_offer", channel, country, offer)
+            followup = language.crisis_followup(turn_to)
+            yield Composed(file, "messages.crisis_followup", channel, country, followup)
+            for free in (True, False):
+                text = language.waiting_reply(SAMPLE_POSITION, free, SAMPLE_OPENS, turn_to)
+                yield Composed(file, "messages.waiting_reply", channel, country, text)
 
 
 def _same_everywhere(content: Content) -> list[Problem]:

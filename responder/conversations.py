@@ -61,6 +61,8 @@ class Policy:
     rate_limit: int = 20  # messages a minute from one texter before they are asked to slow down
     ask_age: bool = True  # ask "are you under 18?" where the answer changes the advice
     oncall: bool = False  # an on-call number is set: crisis marks are also texted to it
+    # A texter writing while they wait is answered at most this often.
+    waiting_reply_every: timedelta = timedelta(minutes=10)
 
 
 def receive(
@@ -157,6 +159,8 @@ def _decide(
     # else may decide to stay quiet: only STOP stands above them.
     tier = crisis.detect(inbound.text, content.crisis_lists)
     if tier == crisis.Tier.T1:
+        # Like any message but DELETE, crisis words cancel a request to erase.
+        contact.erase_requested_at = None
         reply = _crisis(session, contact, conversation, now, content, policy)
         return (reply,) if reply else (), None
     if tier == crisis.Tier.T2:
@@ -211,8 +215,10 @@ def _decide(
             return (reply,), None
         if inbound.media_count:
             return (lang.messages["media"],), None
-        # Kept for the counsellor who will take the conversation.
-        return (), None
+        # Kept for the counsellor who will take the conversation, and answered now and
+        # then, so that nobody writes into silence.
+        reply = _waiting_reply(session, contact, conversation, now, content, policy)
+        return ((reply,) if reply else ()), None
 
     if inbound.media_count:
         return (lang.messages["media"],), None
@@ -278,8 +284,11 @@ def _crisis(
         conversation.crisis_at = now
         counts.add(session, now, "crisis", conversation=conversation)
         if policy.oncall:
-            alerts.queue_crisis(session, conversation, now)
+            alerts.queue(session, conversation, now, alerts.CRISIS)
     conversation.priority = max(conversation.priority, CRISIS_PRIORITY)
+    # A texter in crisis is queued even when nobody is on duty or the service is
+    # closed: the reply then says so, with numbers to call now, and the first person
+    # to come on sees them first.
     if conversation.state == "menu":
         conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
         events.record(session, "queued", now, conversation)
@@ -288,16 +297,59 @@ def _crisis(
     log.warning("crisis words in conversation=%s state=%s", conversation.id, conversation.state)
     if contact.opted_out or conversation.state == "counsellor":
         return None
+    # The texter has been told the numbers; the next message while waiting is
+    # answered only after the usual pause.
+    conversation.acknowledged_at = now
     lang = content.language(conversation.language)
-    return lang.messages["crisis"].format_map(content.local(lang.code, contact.country))
+    free, opens = _availability(session, now, policy)
+    turn_to = content.crisis_help(lang.code, contact.country, contact.under_18)
+    return lang.crisis_reply(turn_to, free, opens)
+
+
+def _waiting_reply(
+    session: Session,
+    contact: Contact,
+    conversation: Conversation,
+    now: datetime,
+    content: Content,
+    policy: Policy,
+) -> str | None:
+    """Answer a message from a texter in the queue, at most once in a while.
+
+    Their place in the queue, honestly: whether a person is free, and after crisis
+    words the numbers to call now. In between, messages are kept without an answer, so
+    a texter writing a lot is not sent a reply to each one.
+    """
+    last = conversation.acknowledged_at
+    if last is not None and now - last < policy.waiting_reply_every:
+        return None
+    conversation.acknowledged_at = now
+    lang = content.language(conversation.language)
+    free, opens = _availability(session, now, policy)
+    turn_to = (
+        content.crisis_help(lang.code, contact.country, contact.under_18)
+        if conversation.crisis_at is not None
+        else None
+    )
+    return lang.waiting_reply(queue.position(session, conversation), free, opens, turn_to)
+
+
+def _availability(
+    session: Session, now: datetime, policy: Policy
+) -> tuple[bool, tuple[int, str] | None]:
+    """Say whether a person can answer now and, when not, when the service next opens."""
+    someone = session.scalars(select(Counsellor.id).where(Counsellor.available)).first()
+    if someone is not None and (policy.hours is None or policy.hours.is_open(now)):
+        return True, None
+    opening = policy.hours.next_opening(now) if policy.hours else None
+    return False, (policy.hours.local(opening) if policy.hours and opening else None)
 
 
 def request_person(
     session: Session, conversation: Conversation, now: datetime, lang: Language, policy: Policy
 ) -> str:
     """Put the texter in the queue if anyone can answer, and say honestly what happens."""
-    someone = session.scalars(select(Counsellor.id).where(Counsellor.available)).first()
-    open_now = someone is not None and (policy.hours is None or policy.hours.is_open(now))
+    open_now, opens = _availability(session, now, policy)
     if open_now or policy.queue_when_closed:
         conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
         if conversation.contact is not None and conversation.contact.under_18:
@@ -309,8 +361,6 @@ def request_person(
         wait = queue.expected_wait(session, now)
         minutes = None if wait is None else queue.wait_minutes(wait)
         return lang.queued(queue.position(session, conversation), minutes)
-    opening = policy.hours.next_opening(now) if policy.hours else None
-    opens = policy.hours.local(opening) if policy.hours and opening else None
     return lang.nobody_free(opens, queued=conversation.state == "waiting")
 
 
@@ -540,6 +590,12 @@ def _open_conversation(
             history=[],
             started_at=now,
             last_message_at=now,
+            # Column defaults arrive only at the flush, and this very message may raise
+            # the priority or count towards the rate limit before then.
+            priority=0,
+            wait_notices=0,
+            rate_window_count=0,
+            survey_pending=False,
         )
         session.add(conversation)
         counts.add(session, now, "contacts", conversation=conversation)

@@ -6,7 +6,7 @@ path can be tested from a table and replayed exactly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import phonenumbers
@@ -108,6 +108,15 @@ def step(state: MenuState, text: str, content: Content, context: Context) -> Out
         new_state = MenuState(page, state.history, context.now)
         return Outcome(new_state, replies, page, lang.code, country, age, action)
 
+    def not_understood() -> Outcome:
+        # A message the bot cannot place may be a cry for help the crisis lists missed:
+        # the reply always ends with a person and a number to turn to, as a message of
+        # its own so that the page keeps its length.
+        outcome = show(current or MAIN, state.history, lang.messages["not_understood"])
+        under_18 = context.age.under_18 if context.ask_age else None
+        offer = lang.unsafe_offer(content.crisis_help(lang.code, country, under_18))
+        return replace(outcome, replies=(*outcome.replies, offer))
+
     def switch(language: Language, prefix: str | None = None) -> Outcome:
         return show(MAIN, (), prefix or language.messages["language_set"], language)
 
@@ -166,13 +175,13 @@ def step(state: MenuState, text: str, content: Content, context: Context) -> Out
         if 1 <= choice <= len(options):
             return go(options[choice - 1])
         if not options:
-            return show(current, state.history, lang.messages["not_understood"])
+            return not_understood()
         prefix = lang.messages["out_of_range"].format(count=len(options))
         return show(current, state.history, prefix)
     matched = match_page(lang, text)
     if matched is not None:
         return go(matched)
-    return show(current, state.history, lang.messages["not_understood"])
+    return not_understood()
 
 
 def age_answer(word: str) -> bool | None:

@@ -22,6 +22,7 @@ KINDS = frozenset(
         "delivery",  # an outbound message changed status
         "availability",  # a counsellor became available or unavailable
         "crisis",  # crisis words came in: supervisors should look now
+        "crisis_unclaimed",  # a crisis is still waiting for a counsellor after the follow-up time
         "erased",  # a texter erased everything: their conversations are gone
     }
 )

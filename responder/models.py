@@ -114,6 +114,11 @@ class Conversation(Base):
     queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # "Still in the queue" messages sent during the current wait.
     wait_notices: Mapped[int] = mapped_column(default=0)
+    # When a texter's message while waiting was last answered with their place in the
+    # queue: such answers are spaced out, so a texter writing a lot is not flooded.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the texter was written to again because nobody had claimed their crisis.
+    crisis_followup_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The rate limit's window: when the texter's current minute began and how many
     # messages came in it. Kept on the row every message updates anyway, so a flood
     # is seen without counting the texter's messages each time.

@@ -105,6 +105,15 @@ class Directory:
             return own + tuple(r for r in self.international.verified(role) if r.name not in seen)
         return own or self.international.verified(role)
 
+    def own(self, country: str | None, role: str, under_18: bool | None) -> tuple[Resource, ...]:
+        """Return a country's own verified entries of a role that fit the texter's age."""
+        place = self.places.get(country or "")
+        return tuple(r for r in place.verified(role) if r.fits(under_18)) if place else ()
+
+    def international_entries(self, role: str, under_18: bool | None) -> tuple[Resource, ...]:
+        """Return the verified international entries of a role that fit the texter's age."""
+        return tuple(r for r in self.international.verified(role) if r.fits(under_18))
+
     def name(self, country: str | None) -> str | None:
         place = self.places.get(country or "")
         return place.name if place else None

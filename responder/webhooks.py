@@ -82,6 +82,7 @@ def policy() -> Policy:
         rate_limit=config["RESPONDER_RATE_LIMIT_PER_MINUTE"],
         ask_age=config["RESPONDER_ASK_AGE"],
         oncall=bool(config.get("RESPONDER_ONCALL_NUMBER")),
+        waiting_reply_every=timedelta(minutes=config["RESPONDER_WAITING_REPLY_MINUTES"]),
     )
 
 

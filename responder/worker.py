@@ -6,7 +6,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from flask import Flask, Response
@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from responder import alerts, delivery, queue, retention, twilio_deletions
+from responder import alerts, crisis_followup, delivery, queue, retention, twilio_deletions
 from responder.channels import twilio
 from responder.config import ConfigError
 from responder.models import Heartbeat
@@ -84,6 +84,16 @@ def tick(
     # of what the others wrote.
     with sessions() as session:
         queue.send_wait_notices(session, clock(), app)
+        session.commit()
+    # Every round, about once a second: a crisis must not wait on a slow timer.
+    with sessions() as session:
+        crisis_followup.send_due(
+            session,
+            clock(),
+            app.extensions["responder.content"],
+            timedelta(seconds=app.config["RESPONDER_CRISIS_FOLLOWUP_SECONDS"]),
+            oncall=bool(app.config.get("RESPONDER_ONCALL_NUMBER")),
+        )
         session.commit()
     # Alerts and deletions claim and commit row by row, as delivery does.
     alerts.send_due(sessions, transport, alerts.policy_for(app), clock)

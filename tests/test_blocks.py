@@ -164,8 +164,10 @@ def test_unblock_gives_the_texter_back_their_replies_and_the_queue(make_app) -> 
     assert response.get_json()["blocked_until"] is None
     stored = contact(app)
     assert stored.blocked_at is None and stored.blocked_until is None
-    (menu,) = replies(post_signed(client, sms("hi")))
-    assert menu
+    # Still in the menu state the block left, "hi" is not understood; the texter is
+    # answered again, with the page and the offer of a person.
+    menu, offer = replies(post_signed(client, sms("hi")))
+    assert menu and "TALK" in offer
     assert replies(post_signed(client, sms("TALK")))
     assert queue_ids(client, alice) == [waiting]
 

@@ -156,7 +156,7 @@ def test_the_oncall_alert_meets_twilios_spec(
     conversation = add_texter(app)
     with app.app_context():
         session = get_session()
-        alerts.queue_crisis(session, session.get(Conversation, conversation), NOW)
+        alerts.queue(session, session.get(Conversation, conversation), NOW, alerts.CRISIS)
         session.commit()
     http = run_worker(app, Clock())
 

@@ -68,17 +68,21 @@ def test_french_crisis_reply_has_french_lines(app: Flask, client: FlaskClient) -
     assert "3114" in reply
 
 
-def test_no_checked_crisis_line_says_what_to_do_instead(app: Flask, client: FlaskClient) -> None:
+def test_a_texter_from_nowhere_known_still_gets_where_to_turn(
+    app: Flask, client: FlaskClient
+) -> None:
     post_signed(client, sms("hi", sender=NOWHERE))
     (reply,) = crisis_reply(app, NOWHERE, "kms", client)
-    messages = app.extensions["responder.content"].language("en").messages
-    assert messages["none_crisis"] in reply
-    assert messages["none_emergency"] in reply
+    content = app.extensions["responder.content"]
+    turn_to = content.crisis_help("en", None, None)
+    assert turn_to.lines in reply and turn_to.emergency in reply
 
 
 def test_pressure_raises_priority_without_the_crisis_reply(app: Flask, client: FlaskClient):
     add_counsellor(app, "alex")
     waiting = queue_texter(client, US)
-    assert crisis_reply(app, US, "they said they will post it tonight", client) == []
+    (reply,) = crisis_reply(app, US, "they said they will post it tonight", client)
+    assert "in the queue" in reply
+    assert "988" not in reply
     assert conversation(app, waiting).priority == 20
     assert conversation(app, waiting).crisis_at is None

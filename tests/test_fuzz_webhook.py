@@ -1,12 +1,17 @@
-"""Random signed forms at the webhook: whatever arrives, the answer is never a 500."""
+"""Random signed forms at the webhook, and messages made of the helpline's own words:
+whatever arrives, the answer is never a 500."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.twilio_requests import post_signed, sms
+from responder.content import load
+from responder.conversations import START_WORDS, STOP_WORDS
+from tests.twilio_requests import post_signed, replies, sms, whatsapp
 
 FIELDS = [
     "Body",
@@ -52,3 +57,55 @@ def forms(draw: st.DrawFn) -> dict[str, str]:
 def test_the_webhook_never_answers_500(app: Flask, form: dict[str, str]) -> None:
     response = post_signed(app.test_client(), form)
     assert response.status_code in (200, 400, 413), response.get_data(as_text=True)[:300]
+
+
+def _vocabulary() -> list[str]:
+    """Every word the helpline itself listens for: crisis and pressure entries, keywords,
+    page keywords, menu numbers, and the carrier's opt-out words."""
+    content = load(Path(__file__).parent.parent / "content")
+    words: set[str] = {str(n) for n in range(13)} | set(STOP_WORDS) | set(START_WORDS)
+    for lang in content.languages.values():
+        for entry in (*lang.crisis.terms, *lang.crisis.exclusions):
+            # Number patterns stand for numbers: write one in their range.
+            words.add(" ".join(p if isinstance(p, str) else str(p.low) for p in entry.parts))
+        for group in lang.keywords.values():
+            words.update(group)
+        for page in lang.pages.values():
+            words.update(page.keywords)
+    return sorted(words)
+
+
+VOCABULARY = _vocabulary()
+# A few senders reused across examples, so that later messages meet existing texters in
+# every state the earlier ones left them in, and fresh senders for first messages.
+KNOWN = ["+14155550123", "+33612345678", "+6591234567", "+2250700000000"]
+
+
+@st.composite
+def helpline_messages(draw: st.DrawFn) -> dict[str, str]:
+    """A message made of the helpline's own words, mixed with random text, by SMS or WhatsApp."""
+    pieces = draw(
+        st.lists(st.one_of(st.sampled_from(VOCABULARY), TEXT.map(lambda t: t[:40])), max_size=5)
+    )
+    body = draw(st.sampled_from([" ", "", ". ", "\n"])).join(pieces)
+    sender = draw(
+        st.one_of(
+            st.sampled_from(KNOWN),
+            st.from_regex(r"\+1415555[0-9]{4}", fullmatch=True),
+        )
+    )
+    form = draw(st.sampled_from([sms, whatsapp]))
+    return form(body, sender=sender)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(form=helpline_messages())
+def test_the_helplines_own_words_never_answer_an_error(app: Flask, form: dict[str, str]) -> None:
+    response = post_signed(app.test_client(), form)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    # Whatever state the texter is in, the answer is TwiML: a reply or a deliberate silence.
+    replies(response)

@@ -149,11 +149,15 @@ def test_closed_service_can_refuse_to_queue(app: Flask) -> None:
     assert conversation_of(app).state == "menu"
 
 
-def test_bot_is_silent_while_waiting_and_menu_leaves(app: Flask, client: FlaskClient) -> None:
+def test_a_waiting_texter_is_answered_now_and_then_and_menu_leaves(
+    app: Flask, client: FlaskClient
+) -> None:
     add_counsellor(app)
     post_signed(client, sms("hi"))
     talk(client)
-    assert replies(post_signed(client, sms("they posted it, please help"))) == []
+    (heard,) = replies(post_signed(client, sms("they posted it, please help")))
+    assert "number 1 in the queue" in heard
+    # Within the next 10 minutes messages are kept for the counsellor without a reply.
     assert replies(post_signed(client, sms("3"))) == []
     (again,) = replies(post_signed(client, sms("TALK")))
     assert "still in the queue, number 1" in again

@@ -255,8 +255,10 @@ def test_odd_bodies_get_a_safe_reply(app: Flask, client: FlaskClient, body: str)
     post_signed(client, sms("hi"))
     response = post_signed(client, sms(body))
     assert response.status_code == 200
-    (reply,) = replies(response)
+    reply, *offer = replies(response)
     assert reply
+    # Text the bot cannot place ends with the offer of a person.
+    assert all("TALK" in line for line in offer)
     # The texter can always get home.
     (home,) = replies(post_signed(client, sms("0")))
     assert home.startswith(english(app).pages["main"].title)
