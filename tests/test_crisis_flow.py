@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -9,6 +13,7 @@ from tests.counsellors import add_counsellor, conversation, queue_texter
 from tests.twilio_requests import post_signed, replies, sms
 
 US, FR, NOWHERE = "+14155550123", "+33612345678", "+80012345678"
+SHIPPED = Path(__file__).parent.parent / "content"
 
 
 def crisis_reply(app: Flask, sender: str, text: str, client: FlaskClient) -> list[str]:
@@ -68,14 +73,29 @@ def test_french_crisis_reply_has_french_lines(app: Flask, client: FlaskClient) -
     assert "3114" in reply
 
 
-def test_a_texter_from_nowhere_known_still_gets_where_to_turn(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_a_texter_from_nowhere_gets_the_international_lines(app: Flask, client: FlaskClient):
     post_signed(client, sms("hi", sender=NOWHERE))
     (reply,) = crisis_reply(app, NOWHERE, "kms", client)
-    content = app.extensions["responder.content"]
-    turn_to = content.crisis_help("en", None, None)
-    assert turn_to.lines in reply and turn_to.emergency in reply
+    assert "findahelpline.com" in reply
+    assert "112" in reply
+
+
+def test_with_nothing_checked_anywhere_the_reply_says_what_to_do(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    # Content with no international crisis or emergency entry: nothing checked to send.
+    root = tmp_path / "content"
+    shutil.copytree(SHIPPED, root)
+    path = root / "resources" / "international.toml"
+    head, *tables = path.read_text().split("[[resources]]")
+    kept = [t for t in tables if 'role = "crisis"' not in t and 'role = "emergency"' not in t]
+    path.write_text("[[resources]]".join([head, *kept]))
+    app = make_app(RESPONDER_CONTENT_DIR=str(root))
+    client = app.test_client()
+    post_signed(client, sms("hi", sender=NOWHERE))
+    (reply,) = crisis_reply(app, NOWHERE, "kms", client)
+    messages = app.extensions["responder.content"].language("en").messages
+    assert messages["none_emergency"] in reply
 
 
 def test_pressure_raises_priority_without_the_crisis_reply(app: Flask, client: FlaskClient):
