@@ -96,7 +96,7 @@ PAGE_ID = re.compile(r"^[a-z0-9_]+$")
 # A page's text for a texter who said they are under 18, or 18 and over.
 AGE_TEXTS = {True: "text_under_18", False: "text_adult"}
 PAGE_FIELDS = frozenset(
-    {"title", "text", "options", "keywords", "action", "asks_age", *AGE_TEXTS.values()}
+    {"title", "text", "options", "keywords", "action", "asks_age", "despair", *AGE_TEXTS.values()}
 )
 
 
@@ -121,6 +121,9 @@ class Page:
     # What the page says instead of text to a texter who is under 18, or 18 and over.
     text_under_18: str | None = None
     text_adult: str | None = None
+    # The page for despair: free text that fits any of its keywords comes here,
+    # whatever else it fits, so a cry for help is never answered about something else.
+    despair: bool = False
 
     def text_for(self, under_18: bool | None) -> str:
         """Return the text for a texter's age; None (not known) gets the general text."""
@@ -425,6 +428,7 @@ def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[st
         keywords = table.get("keywords", [])
         action = table.get("action")
         asks_age = table.get("asks_age", False)
+        despair = table.get("despair", False)
         ages = {name: table.get(name) for name in AGE_TEXTS.values()}
         unknown = set(table) - PAGE_FIELDS
         if unknown:
@@ -443,6 +447,9 @@ def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[st
             continue
         if action is not None and not (isinstance(action, str) and ACTION.match(action)):
             problems.append(Problem(file, entry, 'action must be "talk" or "language:<code>"'))
+            continue
+        if not isinstance(despair, bool) or (despair and not keywords):
+            problems.append(Problem(file, entry, "despair must be true or false, with keywords"))
             continue
         age_problem = _age_problem(page_id, action, asks_age, ages)
         if age_problem:
@@ -463,6 +470,7 @@ def _pages(path: Path, data: dict[str, Any], problems: list[Problem]) -> dict[st
             tuple(keywords),
             action,
             asks_age,
+            despair=despair,
             **{name: t.strip() for name, t in ages.items() if t is not None},
         )
     if MAIN not in pages and not any(p.entry == f"pages.{MAIN}" for p in problems):

@@ -226,6 +226,8 @@ def _same_everywhere(content: Content) -> list[Problem]:
             entry = f"pages.{page_id}"
             if page.options != model.options:
                 problems.append(Problem(file, entry, f"options differ from {default.code}/"))
+            if page.despair != model.despair:
+                problems.append(Problem(file, entry, f"despair differs from {default.code}/"))
             if page.asks_age != model.asks_age:
                 asks = "asks" if model.asks_age else "does not ask"
                 problems.append(Problem(file, entry, f"{asks} the age in {default.code}/"))

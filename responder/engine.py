@@ -14,6 +14,8 @@ import phonenumbers
 from responder.content import LOCAL_HELP, MAIN, Content, Language, normalise_keyword, tokens
 
 HISTORY_LIMIT = 20
+# How well a typed word fits a keyword's word: a longer form of it, or a typo of it.
+PREFIX_SCORE, TYPO_SCORE = 0.9, 0.8
 # The answers to the age question; any other reply skips it.
 AGE_ANSWERS = {"1": True, "2": False}
 # Every region with its own numbering plan: what "COUNTRY XX" accepts.
@@ -198,7 +200,13 @@ def _country_command(lang: Language, word: str) -> str | None:
 
 
 def match_page(lang: Language, text: str) -> str | None:
-    """Pick the page whose keywords best fit free text, forgiving small typos."""
+    """Pick the page whose keywords best fit free text, forgiving small typos.
+
+    Despair wins: text holding any keyword of the despair page goes there, even if it
+    fits another page better ("i want to die, he will tell my mum" is not a message
+    about telling a parent). A guessed typo does not win that way: "trying" is one
+    letter from "crying".
+    """
     words = tokens(text)
     if not words:
         return None
@@ -206,6 +214,8 @@ def match_page(lang: Language, text: str) -> str | None:
     for page_id, keyword in lang.match_table:
         score = _phrase_score(keyword, words)
         if score:
+            if lang.pages[page_id].despair and score >= len(keyword) * PREFIX_SCORE:
+                return page_id
             scores[page_id] = scores.get(page_id, 0.0) + score
     if not scores:
         return None
@@ -232,9 +242,9 @@ def _word_score(keyword: str, word: str) -> float:
         return 0.0
     # "blackmail" should catch "blackmailed" and "blackmailing".
     if word.startswith(keyword):
-        return 0.9
+        return PREFIX_SCORE
     allowed = 1 if len(keyword) < 8 else 2
-    return 0.8 if _distance(keyword, word, allowed) <= allowed else 0.0
+    return TYPO_SCORE if _distance(keyword, word, allowed) <= allowed else 0.0
 
 
 def _distance(a: str, b: str, limit: int) -> int:
