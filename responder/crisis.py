@@ -17,7 +17,8 @@ How a message is read before matching (list entries are read the same way):
 - a letter typed 3 times or more counts once or twice ("diiiie" is "die", "killll" "kill");
 - a digit or symbol between two letters is read as the letter it looks like ("k1ll", "su!cide");
 - a mark inside a word (' . - _ *) is read both as nothing and as a space, so "j'ai" is
-  "jai" and "j ai", and "k.m.s" is "kms";
+  "jai" and "j ai", and "k.m.s" is "kms"; "j" before a consonant is read the second way
+  too, as French "je" whose apostrophe was skipped ("jveux" is "j veux");
 - single letters spaced out are joined ("s u i c i d e" is "suicide"), and an entry of 5
   letters or more may sit anywhere inside such a run;
 - numbers stand apart from their unit ("800mg" is "800 mg"); in an entry, <n> matches any
@@ -26,21 +27,27 @@ How a message is read before matching (list entries are read the same way):
   never the other way round, and an entry never matches part of a word, so "od" does not
   fire inside "good" nor "kms" inside "okms";
 - emoji match anywhere, each one a word of its own; so do Chinese and Japanese characters;
-- a typo is forgiven, as menu keywords forgive it: a typed word also reads as a list word
-  of 5 letters or more that one edit away (a letter changed, added, dropped, or two
-  neighbours swapped), two for a single list word of 9 letters or more, with the same first
-  letter ("myslef" is "myself", "sucidial" "suicidal", "mourrir" "mourir"). Words run
-  together count as one list word here ("kilmyself" is "killmyself"). A typed word that
-  is itself a list word, a word of an exclusion or a listed ordinary word is never read
-  as a typo, so "beach" never becomes "bleach", nor "prendre" "pendre".
+- a typo is forgiven, as menu keywords forgive it: a typed word also reads as a word of a
+  T1 entry that has 5 letters or more and the same first letter, one edit away (a letter
+  changed, added, dropped, or two neighbours swapped), two for an entry of one word of 9
+  letters or more; a letter typed twice or once counts as the same ("myslef" is
+  "myself", "suicde" "suicide", "mourrir" and "dissapear" are "mourir" and "disappear").
+  Two entry words typed together count as one word here ("goodbey" is "good bye").
 
 Why typos are guarded this way: one edit turns many list words into everyday words
-("pills" and "polls", "poison" and "poisson", "pendre" and "prendre"). Keeping the first
-letter rules out most of them (rhymes such as "hills", "moose", "courir" and "nourrir"),
-since typing rarely slips on a word's first letter; every list names the ordinary words of
-its language that are still one typo from one of its words, and those are read only as
-themselves. Short words (rope, dead, tuer) are never guessed at: one letter makes them
-another word (hope, deal, tuyer) too often for any list of ordinary words to keep up.
+("pills" and "polls", "poison" and "poisson", "pendre" and "prendre"), and a typo read
+wrongly sends the crisis reply to someone who is fine. So:
+- the first letter must be right: typing rarely slips on it, and it rules out the rhymes
+  ("hills", "moose", "courir" and "nourrir");
+- a typed word that is a word in its own right is read only as itself: a word of any
+  entry or exclusion, or one of the ordinary words each list names, the everyday words of
+  its language one typo from one of its words ("beach" is never "bleach");
+- nor is a typed word whose first letter or two stand for an elided word before an
+  ordinary word ("mecouter" is "m'écouter", not "me couper");
+- words of 4 letters or fewer are never guessed at (rope, dead, tuer): one letter makes
+  them another word (hope, deal, tuyer) too often for any list of ordinary words;
+- only T1 words are guessed at: a T2 entry only raises the queue's priority, and its
+  words are everyday words (tonight, posted, school) with crowded neighbourhoods.
 
 An exclusion silences only the matches lying wholly inside the words it covers: "killing
 myself laughing" is silent, "killing myself laughing, no i want to kill myself" still fires.
@@ -50,8 +57,9 @@ letters joined) and walks each reading once. Entries sit in a tree of their lett
 a gap between two words that a word typed together may skip; from each word the walk goes
 only as far as the tree does, so no start looks further than the longest entry and nothing
 backtracks. A typo's list words come from a table of list words with letters left out,
-looked up with the typed word's own letters left out: a few lookups for a word of bounded
-length. The time taken grows in step with the message's length.
+looked up with the typed word's own letters left out: a few lookups for a word no longer
+than the longest list word, once per distinct word. The time taken grows in step with the
+message's length.
 """
 
 from __future__ import annotations
@@ -357,10 +365,13 @@ def _typo_of(typed: str, lists: tuple[CrisisList, ...]) -> tuple[str, ...]:
     if size < TYPO_MIN - 1 or not typed.isalpha():
         return ()
     # A word in its own right in any language is never a typo: texters mix languages. Nor
-    # is one behind a letter or two that stand for an elided word: "mecouter" is
-    # "m'écouter" typed without its apostrophe, not "me couper" mistyped.
-    words = [w for w in (typed, typed[1:], typed[2:]) if len(w) >= ELIDED_REST]
-    if any(w in crisis_list._typos.known for w in words for crisis_list in lists):
+    # is an ordinary word behind a letter or two that stand for an elided word: "mecouter"
+    # is "m'écouter" typed without its apostrophe, not "me couper" mistyped ("mtuer" is
+    # still "me tuer").
+    if any(typed in crisis_list._typos.known for crisis_list in lists):
+        return ()
+    rests = [w for w in (typed[1:], typed[2:]) if len(w) >= ELIDED_REST]
+    if any(w in crisis_list.ordinary for w in rests for crisis_list in lists):
         return ()
     if all(size > crisis_list._typos.longest + 2 for crisis_list in lists):
         return ()
