@@ -104,6 +104,9 @@ LEADING_LOOKALIKES = frozenset("$")
 ELIDED_BEFORE = frozenset("bcdfgjklmnpqrstvwxz")
 # NFKD leaves these whole, but French texters type "coeur" as often as "cœur".
 LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+# A letter typed 3 times or more in a row: the word is read with it once and twice.
+LONG_RUN = re.compile(r"(.)\1\1")
+IDEOGRAPHS_FROM = "\u2e7f"  # no character before this is an ideograph
 # Longer digit runs are no dose or age, and must never become huge integers.
 MAX_NUMBER_DIGITS = 6
 # Entries shorter than this are not looked for inside spelled-out runs ("od" is in "g o o d").
@@ -476,7 +479,7 @@ def _split(text: str, join: bool) -> list[str]:
         leading = ch in LEADING_LOOKALIKES and after.isalpha() and not before.isalnum()
         if ch in LOOKALIKES and (inside or leading):
             ch = LOOKALIKES[ch]
-        if ch.isalnum() and not _ideograph(ch):
+        if ch.isalnum() and not (ch > IDEOGRAPHS_FROM and _ideograph(ch)):
             # "800mg" is a number and a unit; "b4" a letter and a number.
             if current and current[-1].isdigit() != ch.isdigit():
                 words.append("".join(current))
@@ -534,9 +537,9 @@ def _word(text: str, spelled: bool = False) -> _Word:
     if text.isdigit():
         short = len(text) <= MAX_NUMBER_DIGITS and text.isdecimal()
         return _Word((text,), int(text) if short else None, spelled)
-    runs = [(ch, sum(1 for _ in group)) for ch, group in groupby(text)]
-    if all(n < 3 for _, n in runs):
+    if LONG_RUN.search(text) is None:
         return _Word((text,), None, spelled)
+    runs = [(ch, sum(1 for _ in group)) for ch, group in groupby(text)]
     once = "".join(ch if n >= 3 else ch * n for ch, n in runs)
     twice = "".join(ch * 2 if n >= 3 else ch * n for ch, n in runs)
     return _Word((once, twice), None, spelled)
