@@ -7,7 +7,7 @@ The rules (safeguarding reference, section 4):
 - The detector supports human judgement and never replaces it: it only says how urgent a
   message looks, and counsellors raise or lower the risk by hand.
 - Every message is checked against every language's list, since texters mix languages, and
-  an exclusion in any list applies to all of them.
+  an exclusion or ordinary word in any list applies to all of them.
 - Callers get a tier and nothing else, never the words that matched, so no reply, log,
   analytics row or notification preview can echo a method back. T1 wins over T2.
 
@@ -17,7 +17,8 @@ How a message is read before matching (list entries are read the same way):
 - a letter typed 3 times or more counts once or twice ("diiiie" is "die", "killll" "kill");
 - a digit or symbol between two letters is read as the letter it looks like ("k1ll", "su!cide");
 - a mark inside a word (' . - _ *) is read both as nothing and as a space, so "j'ai" is
-  "jai" and "j ai", and "k.m.s" is "kms";
+  "jai" and "j ai", and "k.m.s" is "kms"; "j" before a consonant is read the second way
+  too, as French "je" whose apostrophe was skipped ("jveux" is "j veux");
 - single letters spaced out are joined ("s u i c i d e" is "suicide"), and an entry of 5
   letters or more may sit anywhere inside such a run;
 - numbers stand apart from their unit ("800mg" is "800 mg"); in an entry, <n> matches any
@@ -25,15 +26,40 @@ How a message is read before matching (list entries are read the same way):
 - words run together match an entry written apart ("killmyself" matches "kill my self"),
   never the other way round, and an entry never matches part of a word, so "od" does not
   fire inside "good" nor "kms" inside "okms";
-- emoji match anywhere, each one a word of its own; so do Chinese and Japanese characters.
+- emoji match anywhere, each one a word of its own; so do Chinese and Japanese characters;
+- a typo is forgiven, as menu keywords forgive it: a typed word also reads as a word of a
+  T1 entry that has 5 letters or more and the same first letter, one edit away (a letter
+  changed, added, dropped, or two neighbours swapped), two for an entry of one word of 9
+  letters or more; a letter typed twice or once counts as the same ("myslef" is
+  "myself", "suicde" "suicide", "mourrir" and "dissapear" are "mourir" and "disappear").
+  Two entry words typed together count as one word here ("goodbey" is "good bye").
+
+Why typos are guarded this way: one edit turns many list words into everyday words
+("pills" and "polls", "poison" and "poisson", "pendre" and "prendre"), and a typo read
+wrongly sends the crisis reply to someone who is fine. So:
+- the first letter must be right: typing rarely slips on it, and it rules out the rhymes
+  ("hills", "moose", "courir" and "nourrir");
+- a typed word that is a word in its own right is read only as itself: a word of any
+  entry or exclusion, or one of the ordinary words each list names, the everyday words of
+  its language one typo from one of its words ("beach" is never "bleach");
+- nor is a typed word whose first letter or two stand for an elided word before an
+  ordinary word ("mecouter" is "m'écouter", not "me couper");
+- words of 4 letters or fewer are never guessed at (rope, dead, tuer): one letter makes
+  them another word (hope, deal, tuyer) too often for any list of ordinary words;
+- only T1 words are guessed at: a T2 entry only raises the queue's priority, and its
+  words are everyday words (tonight, posted, school) with crowded neighbourhoods.
 
 An exclusion silences only the matches lying wholly inside the words it covers: "killing
 myself laughing" is silent, "killing myself laughing, no i want to kill myself" still fires.
 
 Matching reads each message three ways (marks as nothing, marks as spaces, spelled-out
-letters joined) and walks each reading once, trying only the entries whose first word starts
-the current word; an entry never looks further than its own length and nothing backtracks,
-so the time taken grows in step with the message's length.
+letters joined) and walks each reading once. Entries sit in a tree of their letters, with
+a gap between two words that a word typed together may skip; from each word the walk goes
+only as far as the tree does, so no start looks further than the longest entry and nothing
+backtracks. A typo's list words come from a table of list words with letters left out,
+looked up with the typed word's own letters left out: a few lookups for a word no longer
+than the longest list word, once per distinct word. The time taken grows in step with the
+message's length.
 """
 
 from __future__ import annotations
@@ -61,6 +87,8 @@ class Tier(IntEnum):
 TABLES: Mapping[str, Tier | None] = MappingProxyType(
     {"t1": Tier.T1, "t2": Tier.T2, "exclusions": None}
 )
+# Words never read as a typo of a list word: a table of its own, since it holds no entry.
+ORDINARY = "ordinary"
 CATEGORY = re.compile(r"^[a-z0-9_]+$")
 PLACEHOLDER = re.compile(r"^<(?:n|(\d{1,6})-(\d{1,6}))>$")
 # Marks inside one word: read once as nothing and once as a space.
@@ -71,13 +99,29 @@ LOOKALIKES: Mapping[str, str] = MappingProxyType(
 )
 # Typed for a letter at the start of a word ("$uicide").
 LEADING_LOOKALIKES = frozenset("$")
+# No word starts with "j" and one of these, so "jveux", "jvais", "jpourrai" are "je" elided
+# and run on ("j'veux") by texters who skip the apostrophe.
+ELIDED_BEFORE = frozenset("bcdfgjklmnpqrstvwxz")
 # NFKD leaves these whole, but French texters type "coeur" as often as "cœur".
 LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+# A letter typed 3 times or more in a row: the word is read with it once and twice.
+LONG_RUN = re.compile(r"(.)\1\1")
+IDEOGRAPHS_FROM = "\u2e7f"  # no character before this is an ideograph
 # Longer digit runs are no dose or age, and must never become huge integers.
 MAX_NUMBER_DIGITS = 6
 # Entries shorter than this are not looked for inside spelled-out runs ("od" is in "g o o d").
 SPELLED_MIN = 5
-NUMBER_KEY = "<n>"  # index key of entries that start with a number; no word contains "<"
+# A list word shorter than this is never guessed at: one edit makes "rope" "hope".
+TYPO_MIN = 5
+# An entry of one word this long forgives two edits ("paracetmol", "suicidiare").
+TYPO_TWO = 9
+# Two list words typed together are guessed at, if one of them is this long: "myself"
+# and "goodbye" are typed as one word, "allto" is not.
+GLUED_LONGEST = 4
+# A word typed without its apostrophe ("mecouter") is seen for what it is when at least
+# this many letters remain once the elided word is gone: fewer make words by chance.
+ELIDED_REST = 4
+BOUNDARY = " "  # the gap between two words of an entry, in the tree; no word has a space
 
 
 class CrisisListError(Exception):
@@ -101,19 +145,39 @@ class Entry:
     """One line of a list, read into words and number patterns."""
 
     text: str  # as written in the file, for problems and tests only
-    where: str  # "t1.methods", "exclusions.idioms"
+    where: str  # "t1.plans_means", "exclusions.idioms"
     parts: tuple[str | Range, ...]
     tier: Tier | None  # None: an exclusion
 
 
-@dataclass(frozen=True)
-class _Index:
-    """Entries by their first word, to try only those that can start at a word."""
+@dataclass(slots=True, eq=False)
+class _Node:
+    """A place in the tree of entries: after some letters, or at the gap between words."""
 
-    first: Mapping[str, tuple[Entry, ...]]
-    longest: int  # the longest first word, bounding the prefixes looked up
+    next: dict[str, _Node] = field(default_factory=dict)  # by character, or BOUNDARY
+    numbers: list[tuple[Range, _Node]] = field(default_factory=list)
+    ends: list[Entry] = field(default_factory=list)  # entries that end here
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """Entries by their letters, to walk a message once from each word."""
+
+    root: _Node
     # Entries of letters only, run together, to find inside spelled-out letters.
     compact: tuple[tuple[str, Entry], ...]
+
+
+@dataclass(frozen=True)
+class _Typos:
+    """What a typed word may be a typo of, and the words never read as one."""
+
+    # A list word with doubled letters typed once, and that with one or two letters left
+    # out: the list words, each with its doubled letters typed once and its edits allowed.
+    omitted: Mapping[str, tuple[tuple[str, str, int], ...]]
+    known: frozenset[str]  # list words, exclusion words and ordinary words
+    longest: int  # the longest list word; a typed word 3 letters longer is none of them
+    two_from: int  # the shortest list word allowed two edits, its doubled letters once
 
 
 @dataclass(frozen=True)
@@ -123,8 +187,10 @@ class CrisisList:
     file: str
     terms: tuple[Entry, ...]
     exclusions: tuple[Entry, ...]
-    _terms: _Index = field(repr=False, compare=False)
-    _exclusions: _Index = field(repr=False, compare=False)
+    ordinary: frozenset[str]  # words never read as a typo
+    _terms: _Tree = field(repr=False, compare=False)
+    _exclusions: _Tree = field(repr=False, compare=False)
+    _typos: _Typos = field(repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path) -> CrisisList:
@@ -152,9 +218,13 @@ class CrisisList:
             problems.append(Problem(file, "-", f"cannot be read: {exc}"))
             return None
         errors = sum(not p.warning for p in problems)
-        for name in sorted(set(data) - set(TABLES)):
+        for name in sorted(set(data) - {*TABLES, ORDINARY}):
             problems.append(
-                Problem(file, name, "is not a list table; use [t1], [t2] and [exclusions]")
+                Problem(
+                    file,
+                    name,
+                    "is not a list table; use [t1], [t2], [exclusions] and [ordinary]",
+                )
             )
         entries: list[Entry] = []
         for name, tier in TABLES.items():
@@ -162,17 +232,28 @@ class CrisisList:
         terms = tuple(e for e in entries if e.tier is not None)
         exclusions = tuple(e for e in entries if e.tier is None)
         _check_exclusions(file, terms, exclusions, problems)
+        ordinary = _read_ordinary(file, data.get(ORDINARY), problems)
         if sum(not p.warning for p in problems) > errors:
             return None
-        # Spelled-out letters are typed on purpose: no exclusion silences them.
-        return cls(file, terms, exclusions, _index(terms), _index(exclusions, spelled=False))
+        return cls(
+            file,
+            terms,
+            exclusions,
+            ordinary,
+            _tree(terms),
+            # Spelled-out letters are typed on purpose: no exclusion silences them.
+            _tree(exclusions, spelled=False),
+            _typos(terms, exclusions, ordinary),
+        )
 
 
 def detect(text: str, lists: Iterable[CrisisList]) -> Tier | None:
     """Return the most urgent tier any list finds in a message, or None."""
     lists = tuple(lists)
     found: Tier | None = None
-    for words in _readings(text):
+    guessed: dict[str, tuple[str, ...]] = {}  # the readings share most of their words
+    for reading in _readings(text):
+        words = tuple(_with_typos(word, lists, guessed) for word in reading)
         tier = _tier(words, lists)
         if tier is Tier.T1:
             return tier
@@ -184,7 +265,9 @@ def detect(text: str, lists: Iterable[CrisisList]) -> Tier | None:
 class _Word:
     """One word of a message as matching sees it."""
 
-    forms: tuple[str, ...]  # as typed, or with long letter runs shortened both ways
+    # As typed, or with long letter runs shortened both ways, then the list words it may
+    # be a typo of.
+    forms: tuple[str, ...]
     number: int | None
     spelled: bool = False  # joined from letters typed apart
 
@@ -209,68 +292,145 @@ def _tier(words: tuple[_Word, ...], lists: tuple[CrisisList, ...]) -> Tier | Non
     return found
 
 
-def _matches(words: tuple[_Word, ...], index: _Index) -> Iterator[tuple[Entry, int, int]]:
+def _matches(words: tuple[_Word, ...], tree: _Tree) -> Iterator[tuple[Entry, int, int]]:
     """Yield each entry found in the words, with the span of words it covers."""
     for start, word in enumerate(words):
-        for entry in _starting(word, index):
-            end = _end(entry.parts, words, start)
-            if end is not None:
-                yield entry, start, end
+        nodes = [tree.root]
+        for position in range(start, len(words)):
+            reached = _step(nodes, words[position])
+            for node in reached:
+                for entry in node.ends:
+                    yield entry, start, position + 1
+            nodes = [node.next[BOUNDARY] for node in reached if BOUNDARY in node.next]
+            if not nodes:
+                break
         if word.spelled:
-            for compact, entry in index.compact:
+            for compact, entry in tree.compact:
                 if any(compact in form for form in word.forms):
                     yield entry, start, start + 1
 
 
-def _starting(word: _Word, index: _Index) -> Iterable[Entry]:
-    """Return the entries whose first word can begin at this word."""
-    found: dict[int, Entry] = {}
-    if word.number is not None:
-        found.update((id(e), e) for e in index.first.get(NUMBER_KEY, ()))
-    for form in word.forms:
-        for size in range(1, min(len(form), index.longest) + 1):
-            found.update((id(e), e) for e in index.first.get(form[:size], ()))
-    return found.values()
+def _step(nodes: list[_Node], word: _Word) -> list[_Node]:
+    """Return where one word takes the walk from these gaps: each place ends an entry's word.
 
-
-def _end(parts: tuple[str | Range, ...], words: tuple[_Word, ...], start: int) -> int | None:
-    """Return where an entry starting at words[start] ends, or None if it does not match.
-
-    Tracks every part the words so far can reach (a set no bigger than the entry), so a
-    word read two ways never makes it backtrack.
+    A word typed together may skip a gap between two of an entry's words ("killmyself"),
+    so a letter can lead to two places; both are kept, and none is ever gone back to.
     """
-    states = {0}
-    for position in range(start, len(words)):
-        reached: set[int] = set()
-        for at in states:
-            reached.update(_advance(parts, at, words[position]))
-        if len(parts) in reached:
-            return position + 1
-        if not reached:
-            return None
-        states = reached
-    return None
+    reached: dict[_Node, None] = {}
+    for node in nodes:
+        if word.number is not None:
+            for pattern, after in node.numbers:
+                if pattern.low <= word.number <= pattern.high:
+                    reached[after] = None
+        for form in word.forms:
+            here = [node]
+            for ch in form:
+                there = []
+                for place in here:
+                    after = place.next.get(ch)
+                    if after is not None:
+                        there.append(after)
+                    gap = place.next.get(BOUNDARY)
+                    if gap is not None:
+                        after = gap.next.get(ch)
+                        if after is not None:
+                            there.append(after)
+                if not there:
+                    break
+                here = there
+            else:
+                # A word ends only where an entry's word does: never inside one ("okms").
+                reached.update(
+                    (place, None) for place in here if place.ends or BOUNDARY in place.next
+                )
+    return list(reached)
 
 
-def _advance(parts: tuple[str | Range, ...], at: int, word: _Word) -> Iterator[int]:
-    """Yield the parts a word can take an entry to: one part, or several run together."""
-    part = parts[at]
-    if isinstance(part, Range):
-        if word.number is not None and part.low <= word.number <= part.high:
-            yield at + 1
-        return
+def _with_typos(
+    word: _Word, lists: tuple[CrisisList, ...], guessed: dict[str, tuple[str, ...]]
+) -> _Word:
+    """Add to a word the list words it may be a typo of, if any."""
+    if word.number is not None:
+        return word
+    extra: list[str] = []
     for form in word.forms:
-        glued = ""
-        for k in range(at, len(parts)):
-            piece = parts[k]
-            if not isinstance(piece, str):
-                break
-            glued += piece
-            if not form.startswith(glued):
-                break
-            if len(glued) == len(form):
-                yield k + 1
-                break
+        if form not in guessed:
+            guessed[form] = _typo_of(form, lists)
+        extra.extend(w for w in guessed[form] if w not in word.forms and w not in extra)
+    if not extra:
+        return word
+    return _Word((*word.forms, *extra), word.number, word.spelled)
+
+
+def _typo_of(typed: str, lists: tuple[CrisisList, ...]) -> tuple[str, ...]:
+    """Return the list words a typed word is a typo of, with the same first letter."""
+    size = len(typed)
+    if size < TYPO_MIN - 1 or not typed.isalpha():
+        return ()
+    # A word in its own right in any language is never a typo: texters mix languages. Nor
+    # is an ordinary word behind a letter or two that stand for an elided word: "mecouter"
+    # is "m'écouter" typed without its apostrophe, not "me couper" mistyped ("mtuer" is
+    # still "me tuer").
+    if any(typed in crisis_list._typos.known for crisis_list in lists):
+        return ()
+    rests = [w for w in (typed[1:], typed[2:]) if len(w) >= ELIDED_REST]
+    if any(w in crisis_list.ordinary for w in rests for crisis_list in lists):
+        return ()
+    if all(size > crisis_list._typos.longest + 2 for crisis_list in lists):
+        return ()
+    # A letter doubled or not is the commonest slip of all ("dissapear", "mourrir"), and
+    # costs nothing: words are compared with every doubled letter typed once.
+    single = _single(typed)
+    two = any(len(single) >= c._typos.two_from - 2 for c in lists)
+    keys = _omissions(single, 2 if two else 1)
+    found: dict[str, None] = {}
+    for crisis_list in lists:
+        omitted = crisis_list._typos.omitted
+        for key in keys:
+            for word, letters, allowed in omitted.get(key, ()):
+                if word[0] == typed[0] and _distance(letters, single, allowed) <= allowed:
+                    found[word] = None
+    return tuple(found)
+
+
+def _single(word: str) -> str:
+    """Return a word with each run of one letter typed once: "dissapear" is "disapear"."""
+    return "".join(ch for ch, _ in groupby(word))
+
+
+def _omissions(word: str, most: int) -> set[str]:
+    """Return the word with up to most letters left out, the word itself included.
+
+    Two words an edit apart share such a form (a swap too: "myslef" and "myself" both
+    give "mysef"), so looking these up finds every candidate; _distance then keeps only
+    those really close enough, since sharing a form can also mean two edits.
+    """
+    found = {word}
+    layer = {word}
+    for _ in range(most):
+        layer = {w[:i] + w[i + 1 :] for w in layer for i in range(len(w))}
+        found |= layer
+    return found
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Edit distance with adjacent swaps (a typo's usual shapes), giving up past limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            value = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, previous2[j - 2] + 1)
+            row.append(value)
+        if min(row) > limit:
+            return limit + 1
+        previous2, previous = previous, row
+    return previous[-1]
 
 
 def _readings(text: str) -> list[tuple[_Word, ...]]:
@@ -278,13 +438,24 @@ def _readings(text: str) -> list[tuple[_Word, ...]]:
     folded = _fold(text)
     joined = _split(folded, join=True)
     readings = [[(w, False) for w in joined]]
-    apart = _split(folded, join=False)
+    apart = _unglue(_split(folded, join=False))
     if apart != joined:
         readings.append([(w, False) for w in apart])
     spelled = _join_spelled(joined)
     if spelled is not None:
         readings.append(spelled)
     return [tuple(_word(w, s) for w, s in reading) for reading in readings]
+
+
+def _unglue(words: list[str]) -> list[str]:
+    """Read "j" before a consonant as "je" elided without its apostrophe: "jveux" is "j veux"."""
+    found: list[str] = []
+    for word in words:
+        if len(word) >= 3 and word[0] == "j" and word[1] in ELIDED_BEFORE:
+            found.extend(("j", word[1:]))
+        else:
+            found.append(word)
+    return found
 
 
 def _fold(text: str) -> str:
@@ -308,7 +479,7 @@ def _split(text: str, join: bool) -> list[str]:
         leading = ch in LEADING_LOOKALIKES and after.isalpha() and not before.isalnum()
         if ch in LOOKALIKES and (inside or leading):
             ch = LOOKALIKES[ch]
-        if ch.isalnum() and not _ideograph(ch):
+        if ch.isalnum() and not (ch > IDEOGRAPHS_FROM and _ideograph(ch)):
             # "800mg" is a number and a unit; "b4" a letter and a number.
             if current and current[-1].isdigit() != ch.isdigit():
                 words.append("".join(current))
@@ -366,9 +537,9 @@ def _word(text: str, spelled: bool = False) -> _Word:
     if text.isdigit():
         short = len(text) <= MAX_NUMBER_DIGITS and text.isdecimal()
         return _Word((text,), int(text) if short else None, spelled)
-    runs = [(ch, sum(1 for _ in group)) for ch, group in groupby(text)]
-    if all(n < 3 for _, n in runs):
+    if LONG_RUN.search(text) is None:
         return _Word((text,), None, spelled)
+    runs = [(ch, sum(1 for _ in group)) for ch, group in groupby(text)]
     once = "".join(ch if n >= 3 else ch * n for ch, n in runs)
     twice = "".join(ch * 2 if n >= 3 else ch * n for ch, n in runs)
     return _Word((once, twice), None, spelled)
@@ -443,6 +614,42 @@ def _parts(text: str) -> tuple[str | Range, ...] | str:
     return tuple(parts)
 
 
+def _read_ordinary(file: str, table: object, problems: list[Problem]) -> frozenset[str]:
+    """Read [ordinary]: named lists of single words, never read as a typo of a list word."""
+    if table is None:
+        return frozenset()
+    if not isinstance(table, dict):
+        problems.append(Problem(file, ORDINARY, 'needs lists, like [ordinary] words = ["..."]'))
+        return frozenset()
+    words: set[str] = set()
+    for category, values in table.items():
+        where = f"{ORDINARY}.{category}"
+        if not CATEGORY.match(category):
+            problems.append(Problem(file, where, "list names use a-z, 0-9 and _ only"))
+            continue
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            problems.append(Problem(file, where, 'must be a list of texts: ["...", "..."]'))
+            continue
+        for text in values:
+            if _fold(text) != text:
+                problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f'"{text}": write words in lower case without accents: "{_fold(text)}"',
+                    )
+                )
+            elif not text.isalpha():
+                problems.append(
+                    Problem(file, where, f'"{text}": one word of letters only, no spaces or marks')
+                )
+            elif text in words:
+                problems.append(Problem(file, where, f'"{text}" is listed twice', warning=True))
+            else:
+                words.add(text)
+    return frozenset(words)
+
+
 def _check_exclusions(
     file: str, terms: tuple[Entry, ...], exclusions: tuple[Entry, ...], problems: list[Problem]
 ) -> None:
@@ -460,12 +667,20 @@ def _check_exclusions(
             )
 
 
-def _index(entries: tuple[Entry, ...], spelled: bool = True) -> _Index:
-    """Index entries by their first word, and keep the lettered ones run together."""
-    first: dict[str, list[Entry]] = {}
+def _tree(entries: tuple[Entry, ...], spelled: bool = True) -> _Tree:
+    """Put entries in a tree of their letters, and keep the lettered ones run together."""
+    root = _Node()
     for entry in entries:
-        head = entry.parts[0]
-        first.setdefault(NUMBER_KEY if isinstance(head, Range) else head, []).append(entry)
+        node = root
+        for i, part in enumerate(entry.parts):
+            if i:
+                node = node.next.setdefault(BOUNDARY, _Node())
+            if isinstance(part, Range):
+                node = _number(node, part)
+                continue
+            for ch in part:
+                node = node.next.setdefault(ch, _Node())
+        node.ends.append(entry)
     compact = tuple(
         ("".join(str(p) for p in e.parts), e)
         for e in entries
@@ -473,5 +688,66 @@ def _index(entries: tuple[Entry, ...], spelled: bool = True) -> _Index:
         and all(isinstance(p, str) and p.isalpha() for p in e.parts)
         and sum(len(str(p)) for p in e.parts) >= SPELLED_MIN
     )
-    longest = max((len(key) for key in first), default=0)
-    return _Index(MappingProxyType({k: tuple(v) for k, v in first.items()}), longest, compact)
+    return _Tree(root, compact)
+
+
+def _number(node: _Node, pattern: Range) -> _Node:
+    """Return the place after a number pattern, shared by the entries that have it there."""
+    for known, after in node.numbers:
+        if known == pattern:
+            return after
+    after = _Node()
+    node.numbers.append((pattern, after))
+    return after
+
+
+def _typos(
+    terms: tuple[Entry, ...], exclusions: tuple[Entry, ...], ordinary: frozenset[str]
+) -> _Typos:
+    """Index the list words a typo may stand for, by their letters left out."""
+    targets: dict[str, int] = {}
+    # Only crisis words: a T2 entry only raises the queue's priority, and its words are
+    # everyday words (tonight, posted, school) with crowded neighbourhoods.
+    for entry in (e for e in terms if e.tier is Tier.T1):
+        for run in _lettered_runs(entry.parts):
+            for size in (1, 2):
+                for i in range(len(run) - size + 1):
+                    glued = run[i : i + size]
+                    word = "".join(glued)
+                    if len(word) < TYPO_MIN:
+                        continue
+                    # Short words run together are no word a texter types ("all to"), nor
+                    # is a word with the letter after its apostrophe ("life s").
+                    if size > 1 and (
+                        max(map(len, glued)) < GLUED_LONGEST or min(map(len, glued)) < 2
+                    ):
+                        continue
+                    # Two edits only for an entry of one long word, which fires on its own
+                    # and is often misspelt; in a phrase one edit is enough.
+                    alone = len(entry.parts) == 1
+                    allowed = 2 if alone and len(word) >= TYPO_TWO else 1
+                    targets[word] = max(targets.get(word, 0), allowed)
+    omitted: dict[str, list[tuple[str, str, int]]] = {}
+    for word, allowed in targets.items():
+        letters = _single(word)
+        for key in _omissions(letters, allowed):
+            omitted.setdefault(key, []).append((word, letters, allowed))
+    known = {p for e in exclusions for run in _lettered_runs(e.parts) for p in run}
+    known |= {p for e in terms for run in _lettered_runs(e.parts) for p in run}
+    return _Typos(
+        MappingProxyType({k: tuple(v) for k, v in omitted.items()}),
+        frozenset(known | set(targets) | ordinary),
+        max(map(len, targets), default=0),
+        min((len(_single(w)) for w, a in targets.items() if a == 2), default=TYPO_TWO),
+    )
+
+
+def _lettered_runs(parts: tuple[str | Range, ...]) -> list[list[str]]:
+    """Split an entry's parts into runs of words of letters (numbers and emoji break them)."""
+    runs: list[list[str]] = [[]]
+    for part in parts:
+        if isinstance(part, str) and part.isalpha():
+            runs[-1].append(part)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]

@@ -5,7 +5,7 @@ The figures, per language:
 - T2 recall: the share of pressure texts flagged at all (T1 is more urgent, not a miss);
 - false positives: the share of ordinary texts flagged at all, and the share of ordinary
   and pressure texts flagged T1 (a crisis reply sent where none was needed).
-The test fails below 0.95 recall or above 0.2 false positives, and prints the figures.
+The test fails below 0.95 recall or above 0.10 false positives, and prints the figures.
 
 Choices made in the sets:
 - Negatives are texts that are clearly no crisis and no pressure. A few realistic ones
@@ -29,7 +29,11 @@ CONTENT = Path(__file__).parent.parent / "content"
 LANGUAGES = ("en", "fr")
 LISTS = tuple(CrisisList.load(CONTENT / code / "crisis.toml") for code in LANGUAGES)
 MIN_RECALL = 0.95
-MAX_FALSE_POSITIVES = 0.2
+MAX_FALSE_POSITIVES = 0.10
+# The crisis lists name their [t1] lists after these, and only these.
+CATEGORIES = frozenset(
+    {"direct_intent", "passive_wish", "hopelessness", "plans_means", "self_harm", "goodbyes"}
+)
 
 
 @dataclass(frozen=True)
@@ -375,7 +379,7 @@ def test_sets_are_big_enough(language: str) -> None:
 def test_recall_and_false_positives(
     language: str, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Recall stays at 0.95 or more and false positives at 0.2 or less, per tier."""
+    """Recall stays at 0.95 or more and false positives at 0.10 or less, per tier."""
     cases = CASES[language]
     crisis = {text: detect(text, LISTS) for text in cases.crisis}
     pressure = {text: detect(text, LISTS) for text in cases.pressure}
@@ -489,6 +493,155 @@ def test_exclusions_cover_only_their_span(text: str, expected: Tier | None) -> N
     assert detect(text, LISTS) is expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("kill myslef", Tier.T1, id="swap"),
+        pytest.param("i want to kill mysef", Tier.T1, id="letter-dropped"),
+        pytest.param("kill myselfe", Tier.T1, id="letter-added"),
+        pytest.param("im so sucidial", Tier.T1, id="letter-added-to-a-misspelling"),
+        pytest.param("suicde", Tier.T1, id="letter-dropped-single-word"),
+        pytest.param("suixide", Tier.T1, id="letter-changed"),
+        pytest.param("i want to dissapear forever", Tier.T1, id="double-letter-moved"),
+        pytest.param("je veux mourrir", Tier.T1, id="double-letter-french"),
+        pytest.param("je vais me tué", Tier.T1, id="french-participle-for-infinitive"),
+        pytest.param("paracetmol", Tier.T1, id="long-word-one-edit"),
+        pytest.param("paracetmlo", Tier.T1, id="long-word-two-edits"),
+        pytest.param("j'ai des medicamment", Tier.T1, id="long-word-french"),
+        pytest.param("i cant be here anymroe", Tier.T1, id="words-run-together-with-a-typo"),
+        pytest.param("goodbey forever", Tier.T1, id="glued-entry-words-with-a-swap"),
+        pytest.param("jvais mtuer", Tier.T1, id="french-clitic-run-on"),
+        pytest.param("KILL MYSLEF!!!", Tier.T1, id="typo-upper-case"),
+        pytest.param("k1ll mysleff", Tier.T1, id="typo-with-lookalikes"),
+        pytest.param("killllll myslef", Tier.T1, id="typo-with-a-long-run"),
+        pytest.param("jveux mourir", Tier.T1, id="j-before-a-consonant-is-je"),
+        pytest.param("jpourrai jamais vivre avec ça", Tier.T1, id="j-run-on-verb"),
+        pytest.param("suicidaire", Tier.T1, id="exact-still-matches"),
+        # Short list words are matched exactly: one letter makes them another word.
+        pytest.param("i have hope", None, id="hope-is-not-rope"),
+        pytest.param("dead", None, id="dead-alone"),
+        # A typo never fires inside a longer word, nor from two words apart.
+        pytest.param("myselfish", None, id="no-typo-inside-a-word"),
+    ],
+)
+def test_typos_are_forgiven(text: str, expected: Tier | None) -> None:
+    """One typo in a list word of 5 letters or more, two in a long single word, still match."""
+    assert detect(text, LISTS) is expected
+
+
+ORDINARY_NEAR_TERMS = [
+    # English words one typo from a list word, alone and in everyday sentences.
+    "short",
+    "polls",
+    "hills",
+    "pulls",
+    "piles",
+    "rose",
+    "deal",
+    "moose",
+    "loose",
+    "nose",
+    "noise",
+    "beach",
+    "breach",
+    "prison",
+    "blame",
+    "blaze",
+    "bladder",
+    "ballet",
+    "billet",
+    "butter",
+    "cuter",
+    "clutter",
+    "code",
+    "core",
+    "aspiring",
+    "anvil",
+    "melanin",
+    "overdone",
+    "overdoing",
+    "subside",
+    "scarf",
+    "razer",
+    "blake",
+    "i'm too short for this ride",
+    "the polls close at 8",
+    "we went to the beach",
+    "my nose is bleeding from the cold",
+    "noone cares about my grades",
+    "i got a razer headset",
+    "what's the wifi code",
+    "i'm aspiring to be a nurse",
+    "a moose crossed the road",
+    "that's a great deal",
+    "i bought roses for my mom",
+    # French words one typo from a list word.
+    "nourrir",
+    "courir",
+    "tuyer",
+    "poisson",
+    "compris",
+    "pilule",
+    "coude",
+    "corse",
+    "corne",
+    "cache",
+    "cacher",
+    "metier",
+    "perdue",
+    "sacrifice",
+    "couleur",
+    "courant",
+    "je vais me prendre un goûter",
+    "je vais me perdre en ville",
+    "je mange du poisson ce midi",
+    "j'ai pas compris le menu",
+    "merci de m'écouter",
+    "je prends la pilule",
+    "j'ai mal au coude",
+    "on part en Corse cet été",
+    "j'aime mon métier",
+    "il faut nourrir le chat",
+    "je vais courir",
+    "le code ne marche pas",
+    "je me suis perdue",
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY_NEAR_TERMS)
+def test_ordinary_words_near_list_words_never_fire(text: str) -> None:
+    """A typed word that is a word in its own right is never read as a typo of a list word."""
+    assert detect(text, LISTS) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("killing myslef laughing", None, id="idiom-with-a-typo"),
+        pytest.param(
+            "killing myslef laughing. no really i want to kill myslef",
+            Tier.T1,
+            id="idiom-and-term-with-typos",
+        ),
+        pytest.param("chill pill", None, id="idiom-word-near-a-term"),
+        pytest.param("ma mere va me tuer", None, id="french-idiom"),
+        pytest.param("ma mere va me tuer, je vais me tué", Tier.T1, id="french-idiom-and-typo"),
+        pytest.param("je vais me couper les cheveux", None, id="french-idiom-long"),
+    ],
+)
+def test_exclusions_cover_typos_too(text: str, expected: Tier | None) -> None:
+    """Exclusions read typos as matching does, and still silence only their own words."""
+    assert detect(text, LISTS) is expected
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_t1_lists_are_the_categories(code: str) -> None:
+    """Every [t1] list is one of the six categories, or emoji, in both languages."""
+    names = set(shipped(code)["t1"])
+    assert names <= CATEGORIES | {"emoji"}
+    assert names >= CATEGORIES
+
+
 def test_detect_returns_only_a_tier() -> None:
     """Callers get a Tier or None, nothing they could echo back."""
     for cases in CASES.values():
@@ -523,6 +676,9 @@ HOSTILE = [
     pytest.param("<n> <10-17> " * 133, id="pattern-syntax"),
     pytest.param("".join(chr(c) for c in range(32, 1632)), id="every-character"),
     pytest.param("自殺" * 800, id="ideographs"),
+    pytest.param("myslef " * 228, id="typo-flood"),
+    pytest.param("abcdefghijklmnopqrst " * 76, id="long-words-flood"),
+    pytest.param("jvais " * 266, id="run-on-french-flood"),
 ]
 
 
@@ -604,6 +760,14 @@ GOOD = '[t1]\nintent = ["want to die"]\n[t2]\ndeadline = ["tonight"]\n'
             "exclusions.idioms",
             "remove the term",
             id="exclusion-is-a-term",
+        ),
+        pytest.param(GOOD + "[ordinary]\nwords = 'a'\n", "ordinary.words", "list of", id="ord"),
+        pytest.param('ordinary = ["beach"]\n' + GOOD, "ordinary", "needs lists", id="ord-flat"),
+        pytest.param(
+            GOOD + '[ordinary]\nwords = ["the beach"]\n', "ordinary.words", "one word", id="ord-two"
+        ),
+        pytest.param(
+            GOOD + '[ordinary]\nwords = ["Beach"]\n', "ordinary.words", "lower case", id="ord-case"
         ),
     ],
 )
