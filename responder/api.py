@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from responder import audit, auth, blocks, handoff, openapi, reveal
+from responder import audit, auth, blocks, caseload, handoff, openapi, reveal
 from responder.addresses import Keys
 from responder.console.session import csrf_matches, signed_in_counsellor
 from responder.content import Content
@@ -201,9 +201,24 @@ def reveal_number(conversation_id: int) -> ResponseReturnValue:
     return response
 
 
+@bp.post(f"{CONVERSATION}/read")
+def mark_read(conversation_id: int) -> ResponseReturnValue:
+    up_to = _message_id(_sole_field("up_to"))
+    session = get_session()
+    handoff.visible(session, conversation_id, g.counsellor)
+    mark = caseload.mark_read(session, g.counsellor, conversation_id, up_to)
+    session.commit()
+    return _json(mark)
+
+
 @bp.get("/me")
 def me() -> ResponseReturnValue:
     return _json(handoff.counsellor_view(get_session(), g.counsellor))
+
+
+@bp.get("/me/conversations")
+def my_conversations() -> ResponseReturnValue:
+    return _json({"items": caseload.held(get_session(), g.counsellor)})
 
 
 @bp.put("/me/availability")
@@ -281,6 +296,18 @@ def _storable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return "\x00" not in text
+
+
+def _message_id(value: object) -> int:
+    # 7.0 is the same JSON number as 7; true is not a message.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value < 0
+        or (isinstance(value, float) and not value.is_integer())
+    ):
+        abort(422, description="up_to must be a message id: a whole number, 0 or more")
+    return int(value)
 
 
 def _limit() -> int:

@@ -270,6 +270,26 @@ class Event(Base):
     conversation: Mapped[Conversation | None] = relationship()
 
 
+class ReadMark(Base):
+    """How far a counsellor has read a conversation: texter messages after it are unread.
+
+    One row per counsellor and conversation, on the server rather than in a browser, so
+    what was read survives a reload and holds in a second tab or on another computer.
+    """
+
+    __tablename__ = "read_marks"
+
+    # Conversation first, so the key also serves the cascade when a texter erases
+    # themselves: the erasure deletes conversations and never names this table.
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), primary_key=True)
+    # The id of the last message read. Not a foreign key: messages go before their
+    # conversation when a texter erases themselves, and only the number is compared.
+    up_to: Mapped[int] = mapped_column()
+
+
 class Heartbeat(Base):
     """The last time each background process said it was alive."""
 

@@ -243,6 +243,52 @@ SCHEMAS: dict[str, Any] = {
             "open_conversations": {"type": "array", "items": {"type": "integer"}},
         }
     ),
+    "HeldConversation": _object(
+        {
+            "id": {"type": "integer"},
+            "channel": {"type": "string", "enum": ["sms", "whatsapp"]},
+            "priority": {"type": "integer"},
+            "crisis_at": _nullable(
+                "string", format="date-time", description="crisis words came in; null if none"
+            ),
+            "unread": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "messages from the texter you have not read; your own and the "
+                "bot's never count",
+            },
+            "crisis_unread": {
+                "type": "boolean",
+                "description": "the crisis words came in a message you have not read",
+            },
+        },
+        "A conversation you hold.",
+    ),
+    "Caseload": _object(
+        {"items": {"type": "array", "items": _ref("HeldConversation")}},
+        "The conversations you hold: crisis first, then the longest held.",
+    ),
+    "ReadRequest": _object(
+        {
+            "up_to": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "the id of the last message you have read",
+            }
+        }
+    ),
+    "ReadMark": _object(
+        {
+            "conversation_id": {"type": "integer"},
+            "up_to": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "the last message read, 0 for none",
+            },
+            "unread": {"type": "integer", "minimum": 0},
+        },
+        "How far you have read a conversation.",
+    ),
     "Event": _object(
         {
             "id": {"type": "integer"},
@@ -426,6 +472,17 @@ CONVERSATION_ACTIONS: dict[str, Any] = {
             **_errors("401", "403", "404", "409"),
         },
     },
+    "read": {
+        "summary": "Mark the conversation read up to a message",
+        "description": "Kept per counsellor on the server, so every tab and computer agrees. "
+        "A mark never moves back, and one past the latest message stops there. By anyone who "
+        "may see the conversation. Only the texter's messages count as unread.",
+        "requestBody": _request("ReadRequest"),
+        "responses": {
+            **_ok("ReadMark", "Marked"),
+            **_errors("401", "403", "404", "422"),
+        },
+    },
     "reveal": {
         "summary": "Show the texter's full number, for a written reason",
         "description": "Supervisors and admins only. The reason goes into the audit log with "
@@ -496,6 +553,12 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Show your account",
             "responses": {**_ok("Counsellor", "Your account"), **_errors("401")},
+        }
+    },
+    f"{PREFIX}/me/conversations": {
+        "get": {
+            "summary": "List the conversations you hold, with what is unread",
+            "responses": {**_ok("Caseload", "Your conversations"), **_errors("401")},
         }
     },
     f"{PREFIX}/me/availability": {

@@ -56,4 +56,4 @@ def _secure(response: Response) -> Response:
 
 
 # The views add themselves to bp, so they are imported once it exists.
-from responder.console import accounts, login, pages  # noqa: E402, F401
+from responder.console import accounts, live, login, pages  # noqa: E402, F401

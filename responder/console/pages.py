@@ -10,19 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, current_app, g, render_template, request, url_for
+from flask import abort, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 
-from responder import audit, handoff
+from responder import audit, caseload, handoff
 from responder.addresses import Keys
 from responder.auth import SUPERVISING_ROLES, supervises
 from responder.console import bp
+from responder.console.live import conversations_url, latest_event
 from responder.console.session import signed_in
 from responder.content import Content
 from responder.conversations import MAX_BODY
 from responder.db import get_session
-from responder.models import Event
 from responder.resources import ROLES
 from responder.sms import GSM7_BASIC, GSM7_EXTENSION
 
@@ -91,14 +90,13 @@ class LocalHelp:
 def queue() -> ResponseReturnValue:
     session, now = get_session(), _now()
     # Read before the queue, so a change in between is seen again rather than missed.
-    events_after = _latest_event()
+    events_after = latest_event()
     page = handoff.queue_page(session, _keys(), now, QUEUE_SHOWN, None)
     return render_template(
         "console/queue.html",
         page=page,
         shown=QUEUE_SHOWN,
-        api=_api_root(),
-        conversations_url=_conversations_url(),
+        conversations_url=conversations_url(),
         me=handoff.counsellor_view(session, g.counsellor),
         events_after=events_after,
         held=_held() if supervises(g.counsellor) else None,
@@ -109,9 +107,7 @@ def queue() -> ResponseReturnValue:
 @signed_in(*SUPERVISING_ROLES)
 def held() -> ResponseReturnValue:
     """The queue page's list of conversations with counsellors, which console.js redraws."""
-    return render_template(
-        "console/held.html", held=_held(), conversations_url=_conversations_url()
-    )
+    return render_template("console/held.html", held=_held(), conversations_url=conversations_url())
 
 
 @bp.get("/audit")
@@ -135,7 +131,7 @@ def audit_log() -> ResponseReturnValue:
 @signed_in()
 def conversation(conversation_id: int) -> ResponseReturnValue:
     session, now, content = get_session(), _now(), _content()
-    events_after = _latest_event()
+    events_after = latest_event()
     try:
         view = handoff.conversation_view(
             session, conversation_id, g.counsellor, _keys(), content, now
@@ -145,6 +141,11 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
     except handoff.NotPermitted:
         abort(403, description="This conversation is with another counsellor.")
     audit.record(session, g.counsellor, "view", conversation_id, now)
+    # Opening the conversation reads what it shows; console.js marks later messages
+    # read as they appear while the page is in view.
+    read = caseload.mark_read(
+        session, g.counsellor, conversation_id, view.messages[-1].id if view.messages else 0
+    )
     session.commit()
     language = content.language(view.language)
     mine = view.counsellor == g.counsellor.username
@@ -152,8 +153,8 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
         "console/conversation.html",
         view=view,
         now=now,
-        api=_api_root(),
         events_after=events_after,
+        read_up_to=read.up_to,
         max_body=MAX_BODY,
         language=language,
         canned=language.canned,
@@ -162,6 +163,7 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
         status_words=STATUS_WORDS,
         gsm7={"basic": "".join(sorted(GSM7_BASIC)), "extension": "".join(sorted(GSM7_EXTENSION))},
         template_ready=bool(current_app.config.get("TWILIO_WHATSAPP_TEMPLATE_SID")),
+        mine=mine,
         can_reply=mine and view.state == "counsellor",
         can_note=mine,
         can_act=view.state == "counsellor" and (mine or supervises(g.counsellor)),
@@ -308,20 +310,6 @@ def _entry_number(raw: str) -> int:
     if not raw.isascii() or not raw.isdigit() or int(raw) > 2147483647:
         abort(400, description="That is not a page of the audit log. Start again from the newest.")
     return int(raw)
-
-
-def _api_root() -> str:
-    return url_for("api.me").removesuffix("/me")
-
-
-def _conversations_url() -> str:
-    # The page links to each conversation by appending its id to this.
-    return url_for("console.conversation", conversation_id=0).removesuffix("0")
-
-
-def _latest_event() -> int:
-    # The page starts the change feed from here: what it shows already includes the rest.
-    return get_session().scalar(select(func.max(Event.id))) or 0
 
 
 def _now() -> datetime:

@@ -1,15 +1,19 @@
 // The counsellor console's pages: live updates from the change feed, and every
 // action through /api/v1 with the session cookie and the page's CSRF token.
-// Texters' words only ever reach the page through textContent, never as HTML.
+// Texters' words only ever reach the page through textContent, never as HTML, and
+// never the tab title or a sound: those say only that something happened, and where.
 "use strict";
 
 (function () {
-  const root = document.querySelector(".console-page");
-  if (!root) return;
+  // Every signed-in page carries the list of the counsellor's own conversations,
+  // which holds what the script needs to follow the change feed.
+  const live = document.getElementById("caseload");
+  if (!live) return;
+  const root = document.querySelector(".console-page") || document.createElement("div");
 
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   const csrf = csrfMeta ? csrfMeta.content : "";
-  const apiRoot = root.dataset.api;
+  const apiRoot = live.dataset.api;
   const POLL_MS = 1000;
 
   // Calls the API; resolves to {status, data} and never rejects on HTTP errors.
@@ -83,10 +87,25 @@
     });
   }
 
-  // The change feed: ask what changed after the cursor, about once a second.
-  // Everything is in the database, so it works whichever worker answers.
+  // The change feed: ask what changed after the cursor, about once a second. One
+  // loop per page, shared by everything on it that follows changes. Everything is in
+  // the database, so it works whichever worker answers.
+  const followers = [];
   function followChanges(onChanges) {
-    let cursor = root.dataset.eventsAfter || "0";
+    followers.push(onChanges);
+  }
+
+  // Offline, the feed backs off to one try in ten seconds and says so in one quiet line.
+  const liveStatus = document.getElementById("live-status");
+  function connection(failures) {
+    show(
+      liveStatus,
+      failures >= 2 ? "Live updates paused: the helpline cannot be reached. Trying again." : "",
+    );
+  }
+
+  function startFeed() {
+    let cursor = live.dataset.eventsAfter || "0";
     let failures = 0;
     async function poll() {
       try {
@@ -94,7 +113,7 @@
         if (result.status === 200) {
           failures = 0;
           cursor = result.data.next_cursor;
-          if (result.data.items.length) await onChanges(result.data.items);
+          if (result.data.items.length) await changed(result.data.items);
           // A full page means more is waiting: ask again at once.
           if (result.data.items.length === 200) return poll();
         } else {
@@ -103,37 +122,97 @@
       } catch (error) {
         failures += 1;
       }
+      connection(failures);
       setTimeout(poll, failures ? Math.min(POLL_MS * 2 ** failures, 10000) : POLL_MS);
     }
     setTimeout(poll, POLL_MS);
   }
 
-  // A short two-note chime made on the spot: no sound file to fetch. Browsers keep
-  // audio off until the person has clicked or typed on the page; until then the
-  // chime is skipped silently and the tab title still tells.
+  // The page's own parts first (the conversation page marks what it shows read), then
+  // the list of the counsellor's conversations, then at most one sound for them all.
+  async function changed(items) {
+    for (const follower of followers) {
+      try {
+        await follower(items);
+      } catch (error) {
+        // A part that could not refresh tries again with the next change.
+      }
+    }
+    playWanted();
+  }
+
+  // Sounds are made on the spot: no sound file to fetch. Each kind has its own pattern:
+  //   queued:  two rising notes, someone joined the queue;
+  //   message: one short high note, a texter wrote in a conversation you hold;
+  //   crisis:  a lower falling pair, three times, crisis words came in.
+  // Browsers keep audio off until the person has clicked or typed on the site; until
+  // then sounds are skipped silently and the tab title still tells.
+  const SOUNDS = {
+    queued: { wave: "sine", volume: 0.2, length: 0.16, notes: [[660, 0], [880, 0.18]] },
+    message: { wave: "sine", volume: 0.18, length: 0.12, notes: [[988, 0]] },
+    crisis: {
+      wave: "triangle",
+      volume: 0.3,
+      length: 0.2,
+      notes: [[440, 0], [330, 0.24], [440, 0.6], [330, 0.84], [440, 1.2], [330, 1.44]],
+    },
+  };
+  const URGENCY = ["queued", "message", "crisis"];
   let audio = null;
+  let wanted = null;
+  let played = 0;
   function unlockAudio() {
     const Context = window.AudioContext || window.webkitAudioContext;
     if (!Context) return;
     if (!audio) audio = new Context();
     if (audio.state === "suspended") audio.resume().catch(() => {});
   }
-  function chime() {
-    if (!audio || audio.state !== "running") return;
+  function want(kind) {
+    if (wanted === null || URGENCY.indexOf(kind) > URGENCY.indexOf(wanted)) wanted = kind;
+  }
+  function playWanted() {
+    const kind = wanted;
+    wanted = null;
+    if (kind === null || !audio || audio.state !== "running") return;
+    const sound = SOUNDS[kind];
     const start = audio.currentTime;
-    [660, 880].forEach((frequency, index) => {
+    sound.notes.forEach(([frequency, offset]) => {
       const tone = audio.createOscillator();
       const volume = audio.createGain();
-      tone.type = "sine";
+      tone.type = sound.wave;
       tone.frequency.value = frequency;
-      const at = start + index * 0.18;
+      const at = start + offset;
       volume.gain.setValueAtTime(0.0001, at);
-      volume.gain.exponentialRampToValueAtTime(0.2, at + 0.02);
-      volume.gain.exponentialRampToValueAtTime(0.0001, at + 0.16);
+      volume.gain.exponentialRampToValueAtTime(sound.volume, at + 0.02);
+      volume.gain.exponentialRampToValueAtTime(0.0001, at + sound.length);
       tone.connect(volume).connect(audio.destination);
       tone.start(at);
-      tone.stop(at + 0.17);
+      tone.stop(at + sound.length + 0.01);
     });
+    // Which sound played last, and how many have: the browser tests read these, as
+    // nobody can listen to a headless browser.
+    played += 1;
+    document.documentElement.dataset.lastSound = kind;
+    document.documentElement.dataset.soundsPlayed = String(played);
+  }
+  // Created at once, it may already run when the counsellor clicked on an earlier page.
+  unlockAudio();
+  document.addEventListener("click", unlockAudio);
+  document.addEventListener("keydown", unlockAudio);
+
+  // The tab title says what needs the counsellor, never what anyone wrote:
+  // "⚠ Crisis · (2) Queue · Helpline Responder".
+  const baseTitle = document.title;
+  const titleParts = { crisisHere: false, crisisUnread: false, unread: 0, arrivals: 0 };
+  function retitle(changes) {
+    Object.assign(titleParts, changes || {});
+    const crisis = titleParts.crisisHere || titleParts.crisisUnread;
+    const count = titleParts.unread + titleParts.arrivals;
+    document.title = (crisis ? "\u26a0 Crisis \u00b7 " : "") + (count ? "(" + count + ") " : "") +
+      baseTitle;
+  }
+  function inView() {
+    return document.visibilityState === "visible";
   }
 
   function claimButton(button, onTaken) {
@@ -162,23 +241,20 @@
     const switcher = document.getElementById("available");
     const meError = document.getElementById("me-error");
     const limit = root.dataset.queueLimit;
-    const title = document.title;
     let unseen = 0;
     let lastQueue = "";
+    let waitingIds = new Set(
+      Array.from(list.querySelectorAll("button[data-claim]")).map((b) => b.dataset.claim),
+    );
 
-    function retitle() {
-      document.title = unseen ? "(" + unseen + ") " + title : title;
-    }
     function seen() {
-      if (document.visibilityState === "visible" && document.hasFocus()) {
+      if (inView() && document.hasFocus()) {
         unseen = 0;
-        retitle();
+        retitle({ arrivals: 0 });
       }
     }
     window.addEventListener("focus", seen);
     document.addEventListener("visibilitychange", seen);
-    document.addEventListener("click", unlockAudio);
-    document.addEventListener("keydown", unlockAudio);
 
     function fact(name, value) {
       const row = element("div");
@@ -226,6 +302,7 @@
       const result = await api("GET", "/queue?limit=" + limit);
       if (result.status !== 200) return;
       const page = result.data;
+      waitingIds = new Set(page.items.map((i) => String(i.id)));
       // Redrawn only when something changed, so screen readers hear changes, not repeats.
       const shape = JSON.stringify(page.items.map((i) => [i.id, i.position, i.priority, i.crisis_at]));
       stampWaits();
@@ -243,14 +320,6 @@
       switcher.checked = me.available;
       const count = document.querySelector("#open-count strong");
       count.textContent = me.open_conversations.length + " of " + me.max_open;
-      const links = me.open_conversations.map((id) => {
-        const li = element("li");
-        const link = element("a", "", "Conversation " + id);
-        link.href = root.dataset.conversations + id;
-        li.append(link);
-        return li;
-      });
-      document.getElementById("my-conversations").replaceChildren(...links);
     }
 
     // Wait times tick on the page between refreshes.
@@ -311,13 +380,17 @@
       if (heldUrl && items.some((e) => heldKinds.has(e.kind))) await refreshHeld();
       const queued = items.filter((e) => e.kind === "queued").length;
       if (queued) {
-        chime();
-        if (!(document.visibilityState === "visible" && document.hasFocus())) {
+        want("queued");
+        if (!(inView() && document.hasFocus())) {
           unseen += queued;
-          retitle();
+          retitle({ arrivals: unseen });
         }
       }
       await refreshQueue();
+      // Crisis words from someone waiting: the crisis sound rather than the chime.
+      if (items.some((e) => e.kind === "crisis" && waitingIds.has(String(e.conversation_id)))) {
+        want("crisis");
+      }
       await refreshMe();
     });
   }
@@ -334,6 +407,9 @@
     const transcript = document.getElementById("transcript");
     const notes = document.getElementById("notes");
     const replyBox = document.getElementById("reply-body");
+    const banner = document.getElementById("crisis-banner");
+    const priority = document.getElementById("priority");
+    const mine = root.dataset.mine === "yes";
 
     function deliveryWords(message) {
       const word = words[message.status] || message.status;
@@ -391,6 +467,39 @@
     showWindow();
     setInterval(showWindow, 30000);
 
+    // Crisis words show as a banner at the top and in the tab title for as long as the
+    // page is open, in calm words: never the words that matched, which are not kept.
+    function showCrisis(crisisAt) {
+      retitle({ crisisHere: Boolean(crisisAt) });
+      if (!crisisAt || !banner.hidden) return;
+      const line = element("p");
+      line.append(
+        element("strong", "", "Crisis words in this conversation"),
+        ", first at ",
+        timeElement(crisisAt),
+        ". Check they are safe first.",
+      );
+      banner.replaceChildren(line);
+      banner.hidden = false;
+    }
+    showCrisis(root.dataset.crisisAt);
+
+    // What the page shows is read once it is in view: the server keeps how far, for
+    // the counsellor's other tabs and pages (see responder/caseload.py).
+    let readUpTo = Number(root.dataset.readUpTo || 0);
+    let shownUpTo = readUpTo;
+    let texterShownUpTo = readUpTo;
+    async function markRead() {
+      if (!inView() || texterShownUpTo <= readUpTo) return;
+      const result = await api("POST", "/conversations/" + id + "/read", { up_to: shownUpTo });
+      if (result.status !== 200) return;
+      readUpTo = result.data.up_to;
+      tellOtherTabs();
+    }
+    beforeCaseload = markRead;
+    // The server marked what it rendered read: the counsellor's other tabs catch up.
+    tellOtherTabs();
+
     let lastShown = "";
     async function refresh() {
       const result = await api("GET", "/conversations/" + id);
@@ -408,17 +517,30 @@
         window.location.reload();
         return;
       }
-      const shape = JSON.stringify([view.messages, view.notes]);
-      if (shape === lastShown) return;
-      lastShown = shape;
-      transcript.replaceChildren(...view.messages.map(messageItem));
-      notes.replaceChildren(
-        ...view.notes.map((note) => entry("note", note.author, note.created_at, note.body)),
-      );
-      if (windowNode && view.whatsapp_window_ends_at) {
-        windowNode.dataset.ends = view.whatsapp_window_ends_at;
-        showWindow();
+      showCrisis(view.crisis_at);
+      priority.textContent = String(view.priority);
+      const fromTexter = view.messages.filter((m) => m.direction === "in");
+      const newest = fromTexter.length ? fromTexter[fromTexter.length - 1].id : 0;
+      // A texter writing in a conversation the counsellor holds is heard even here:
+      // the newest message may be far below what they are reading.
+      if (mine && newest > texterShownUpTo) want("message");
+      texterShownUpTo = Math.max(texterShownUpTo, newest);
+      if (view.messages.length) {
+        shownUpTo = Math.max(shownUpTo, view.messages[view.messages.length - 1].id);
       }
+      const shape = JSON.stringify([view.messages, view.notes]);
+      if (shape !== lastShown) {
+        lastShown = shape;
+        transcript.replaceChildren(...view.messages.map(messageItem));
+        notes.replaceChildren(
+          ...view.notes.map((note) => entry("note", note.author, note.created_at, note.body)),
+        );
+        if (windowNode && view.whatsapp_window_ends_at) {
+          windowNode.dataset.ends = view.whatsapp_window_ends_at;
+          showWindow();
+        }
+      }
+      await markRead();
     }
 
     // The SMS counter mirrors responder/sms.py: one character outside GSM-7 sends
@@ -627,11 +749,121 @@
     });
 
     followChanges(async (items) => {
-      if (items.some((e) => String(e.conversation_id) === id)) await refresh();
+      const here = items.filter((e) => String(e.conversation_id) === id);
+      if (!here.length) return;
+      if (here.some((e) => e.kind === "crisis")) want("crisis");
+      await refresh();
     });
   }
 
+  // The counsellor's own conversations, on every page: unread counts, crisis marks,
+  // the tab title and the message sound.
+
+  function caseloadPart() {
+    const list = document.getElementById("caseload-list");
+    const none = document.getElementById("caseload-none");
+    const news = document.getElementById("caseload-news");
+    const kinds = new Set([
+      "message", "crisis", "claimed", "transferred", "released", "closed", "erased",
+    ]);
+    // Any of these may bring a conversation to the counsellor, or take one away.
+    const arriving = new Set(["claimed", "transferred", "erased"]);
+    let held = Array.from(list.children).map((li) => ({
+      id: Number(li.dataset.conversationId),
+      unread: Number(li.dataset.unread),
+      crisis_at: li.dataset.crisis === "yes",
+      crisis_unread: li.dataset.crisisUnread === "yes",
+    }));
+    let lastShape = shapeOf(held);
+
+    function shapeOf(conversations) {
+      return JSON.stringify(conversations.map((c) => [c.id, c.unread, Boolean(c.crisis_at)]));
+    }
+
+    function showTitle() {
+      retitle({
+        unread: held.reduce((sum, c) => sum + c.unread, 0),
+        crisisUnread: held.some((c) => c.crisis_unread),
+      });
+    }
+
+    function item(conversation) {
+      const li = element("li", "caseload-item" + (conversation.crisis_at ? " is-crisis" : ""));
+      li.dataset.conversationId = conversation.id;
+      const link = element("a", "", "Conversation " + conversation.id);
+      link.href = live.dataset.conversations + conversation.id;
+      if (link.pathname === window.location.pathname) link.setAttribute("aria-current", "page");
+      li.append(link);
+      if (conversation.crisis_at) li.append(" ", element("strong", "mark mark-crisis", "Crisis"));
+      if (conversation.unread) {
+        li.append(" ", element("span", "mark mark-unread", conversation.unread + " unread"));
+      }
+      return li;
+    }
+
+    async function refresh() {
+      const result = await api("GET", "/me/conversations");
+      if (result.status !== 200) return;
+      const before = new Map(held.map((c) => [c.id, c]));
+      held = result.data.items;
+      const wrote = held.filter((c) => c.unread > (before.has(c.id) ? before.get(c.id).unread : 0));
+      const marked = held.filter((c) => c.crisis_at && !(before.get(c.id) || {}).crisis_at);
+      if (wrote.length) want("message");
+      // Said once to screen readers, in words that hold nothing anyone wrote.
+      if (marked.length) news.textContent = "Crisis words in conversation " + marked[0].id + ".";
+      else if (wrote.length) news.textContent = "The texter wrote in conversation " + wrote[0].id + ".";
+      const shape = shapeOf(held);
+      if (shape !== lastShape) {
+        lastShape = shape;
+        list.replaceChildren(...held.map(item));
+        none.hidden = held.length > 0;
+      }
+      showTitle();
+    }
+
+    followChanges(async (items) => {
+      const mine = new Set(held.map((c) => String(c.id)));
+      const relevant = items.filter(
+        (e) => kinds.has(e.kind) && (mine.has(String(e.conversation_id)) || arriving.has(e.kind)),
+      );
+      if (!relevant.length) return;
+      if (relevant.some((e) => e.kind === "crisis" && mine.has(String(e.conversation_id)))) {
+        want("crisis");
+      }
+      await refresh();
+    });
+
+    // Reading happens in other tabs too, and on other computers, without an event of
+    // its own: catch up when this tab comes back into view, when another tab of this
+    // browser has read something, and now and then.
+    async function catchUp() {
+      try {
+        await beforeCaseload();
+        await refresh();
+      } catch (error) {
+        // Offline: the feed says so, and the next change tries again.
+      }
+    }
+    document.addEventListener("visibilitychange", () => {
+      if (inView()) catchUp();
+    });
+    if (otherTabs) otherTabs.addEventListener("message", catchUp);
+    setInterval(catchUp, 30000);
+    showTitle();
+  }
+
+  // Tabs of one browser tell each other that something was read, and nothing more.
+  const otherTabs = "BroadcastChannel" in window ? new BroadcastChannel("console-reads") : null;
+  function tellOtherTabs() {
+    if (otherTabs) otherTabs.postMessage("read");
+  }
+  let beforeCaseload = async () => {};
+
   localiseTimes(document);
+  // The page's own part follows the feed first, so the list of conversations after it
+  // already knows what the page has just marked read.
   if (root.dataset.page === "queue") queuePage();
   else if (root.dataset.page === "conversation") conversationPage();
+  caseloadPart();
+  startFeed();
 })();
