@@ -1,8 +1,8 @@
 """read marks
 
 Revision ID: 0011
-Revises: 0009
-Create Date: 2026-12-06 10:00:00.000000
+Revises: 0010
+Create Date: 2026-12-05 10:00:00.000000
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 revision = "0011"
 # Goes to "0010" once that migration is merged.
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,112 @@
+"""The crisis lists scored on an evaluation set kept apart from them (tests/crisis_eval/).
+
+Recall is the share of crisis messages flagged T1, the tier that sends the crisis
+reply; the false-positive rate is the share of ordinary messages flagged T1. T2 on an
+ordinary message is no false alarm: it only brings a person sooner. Both figures are
+printed per language and per category at the end of the run (tests/conftest.py).
+
+The goal is recall of at least TARGET_RECALL with at most MAX_FALSE_POSITIVES. The lists
+do not reach that goal yet (the figures printed say how far off they are), so the test
+holds recall at RECALL_FLOOR, the level they reach now: it fails if a change to the
+lists or the matcher loses ground. Raise the floor as the lists improve; never by
+tuning the lists to these messages.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from responder.crisis import CrisisList, Tier, detect
+
+ROOT = Path(__file__).parent.parent
+LANGUAGES = ("en", "fr")
+LISTS = tuple(CrisisList.load(ROOT / "content" / code / "crisis.toml") for code in LANGUAGES)
+TARGET_RECALL = 0.95
+RECALL_FLOOR = 0.78
+MAX_FALSE_POSITIVES = 0.10
+CRISIS_CATEGORIES = (
+    "direct_intent",
+    "passive_wish",
+    "hopelessness",
+    "plans_means",
+    "self_harm",
+    "goodbyes",
+)
+
+
+@dataclass(frozen=True)
+class Score:
+    """How one group of messages fared: flagged T1 out of all."""
+
+    flagged: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        return self.flagged / self.total
+
+
+def evaluation(code: str) -> dict[str, dict[str, list[str]]]:
+    with (ROOT / "tests" / "crisis_eval" / f"{code}.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def score(messages: list[str]) -> Score:
+    return Score(sum(detect(m, LISTS) is Tier.T1 for m in messages), len(messages))
+
+
+def figures(code: str) -> dict[str, dict[str, Score]]:
+    """Score every category of a language's set, and each side as a whole."""
+    sets = evaluation(code)
+    result: dict[str, dict[str, Score]] = {}
+    for side in ("crisis", "ordinary"):
+        result[side] = {name: score(messages) for name, messages in sets[side].items()}
+        everything = [m for messages in sets[side].values() for m in messages]
+        result[side]["all"] = score(everything)
+    return result
+
+
+def report() -> list[str]:
+    """The figures as lines for the end of the test run."""
+    lines = [
+        f"crisis lists on the evaluation set (T1 share; goal: recall {TARGET_RECALL}, "
+        f"false positives at most {MAX_FALSE_POSITIVES}):"
+    ]
+    for code in LANGUAGES:
+        found = figures(code)
+        crisis, ordinary = found["crisis"], found["ordinary"]
+        lines.append(
+            f"  {code}: recall {crisis['all'].rate:.3f} ({crisis['all'].flagged}/"
+            f"{crisis['all'].total}), false positives {ordinary['all'].rate:.3f} "
+            f"({ordinary['all'].flagged}/{ordinary['all'].total})"
+        )
+        for side, label in (("crisis", "recall"), ("ordinary", "false positives")):
+            cells = ", ".join(
+                f"{name} {s.rate:.2f}" for name, s in found[side].items() if name != "all"
+            )
+            lines.append(f"    {label}: {cells}")
+    return lines
+
+
+def test_the_evaluation_set_covers_every_category_in_size() -> None:
+    for code in LANGUAGES:
+        sets = evaluation(code)
+        assert tuple(sets["crisis"]) == CRISIS_CATEGORIES
+        assert sum(len(m) for m in sets["crisis"].values()) >= 150
+        assert sum(len(m) for m in sets["ordinary"].values()) >= 150
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_recall_on_crisis_messages_written_apart_from_the_lists(code: str) -> None:
+    found = figures(code)["crisis"]
+    assert found["all"].rate >= RECALL_FLOOR, "\n".join(report())
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_false_alarms_on_ordinary_messages_written_apart_from_the_lists(code: str) -> None:
+    found = figures(code)["ordinary"]
+    assert found["all"].rate <= MAX_FALSE_POSITIVES, "\n".join(report())
