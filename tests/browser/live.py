@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask
 from playwright.sync_api import Page, expect
@@ -33,7 +35,7 @@ class LiveHelpline:
         self.app = app
         self.twilio = FakeTwilio()
         self.client = app.test_client()
-        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, closing(app), threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -101,6 +103,27 @@ class LiveHelpline:
         }
         response = post_signed(self.client, form, path="/twilio/status")
         assert response.status_code == 204
+
+
+def closing(app: WSGIApplication) -> WSGIApplication:
+    """Wrap an app so that every response is closed, even one the browser gave up on.
+
+    When a page reloads while a static file is still on its way, Werkzeug's development
+    server can fail on the dropped connection before it closes the response, and the
+    open file then fails whichever test is running with a ResourceWarning. A generator
+    closes what it wraps when it is collected, however the server left it.
+    """
+
+    def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterator[bytes]:
+        response = app(environ, start_response)
+        try:
+            yield from response
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+
+    return serve
 
 
 def log_in(page: Page, helpline: LiveHelpline, name: str) -> None:
