@@ -74,6 +74,7 @@ from itertools import groupby
 from pathlib import Path
 from types import MappingProxyType
 
+from responder import typos
 from responder.problems import Problem
 
 
@@ -388,7 +389,7 @@ def _typo_of(typed: str, lists: tuple[CrisisList, ...]) -> tuple[str, ...]:
         omitted = crisis_list._typos.omitted
         for key in keys:
             for word, letters, allowed in omitted.get(key, ()):
-                if word[0] == typed[0] and _distance(letters, single, allowed) <= allowed:
+                if word[0] == typed[0] and typos.distance(letters, single, allowed) <= allowed:
                     found[word] = None
     return tuple(found)
 
@@ -402,7 +403,7 @@ def _omissions(word: str, most: int) -> set[str]:
     """Return the word with up to most letters left out, the word itself included.
 
     Two words an edit apart share such a form (a swap too: "myslef" and "myself" both
-    give "mysef"), so looking these up finds every candidate; _distance then keeps only
+    give "mysef"), so looking these up finds every candidate; typos.distance then keeps only
     those really close enough, since sharing a form can also mean two edits.
     """
     found = {word}
@@ -411,26 +412,6 @@ def _omissions(word: str, most: int) -> set[str]:
         layer = {w[:i] + w[i + 1 :] for w in layer for i in range(len(w))}
         found |= layer
     return found
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """Edit distance with adjacent swaps (a typo's usual shapes), giving up past limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        row = [i]
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            value = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, previous2[j - 2] + 1)
-            row.append(value)
-        if min(row) > limit:
-            return limit + 1
-        previous2, previous = previous, row
-    return previous[-1]
 
 
 def _readings(text: str) -> list[tuple[_Word, ...]]:
@@ -557,14 +538,7 @@ def _read_table(
         return []
     entries: list[Entry] = []
     seen: set[tuple[str | Range, ...]] = set()
-    for category, values in table.items():
-        where = f"{name}.{category}"
-        if not CATEGORY.match(category):
-            problems.append(Problem(file, where, "list names use a-z, 0-9 and _ only"))
-            continue
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            problems.append(Problem(file, where, 'must be a list of texts: ["...", "..."]'))
-            continue
+    for where, values in _named_lists(file, name, table, problems):
         for text in values:
             parts = _parts(text)
             if isinstance(parts, str):
@@ -614,6 +588,20 @@ def _parts(text: str) -> tuple[str | Range, ...] | str:
     return tuple(parts)
 
 
+def _named_lists(
+    file: str, name: str, table: dict[str, object], problems: list[Problem]
+) -> Iterator[tuple[str, list[str]]]:
+    """Yield each well-formed list of a table with where it is; add a problem for the rest."""
+    for category, values in table.items():
+        where = f"{name}.{category}"
+        if not CATEGORY.match(category):
+            problems.append(Problem(file, where, "list names use a-z, 0-9 and _ only"))
+        elif not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            problems.append(Problem(file, where, 'must be a list of texts: ["...", "..."]'))
+        else:
+            yield where, values
+
+
 def _read_ordinary(file: str, table: object, problems: list[Problem]) -> frozenset[str]:
     """Read [ordinary]: named lists of single words, never read as a typo of a list word."""
     if table is None:
@@ -622,14 +610,7 @@ def _read_ordinary(file: str, table: object, problems: list[Problem]) -> frozens
         problems.append(Problem(file, ORDINARY, 'needs lists, like [ordinary] words = ["..."]'))
         return frozenset()
     words: set[str] = set()
-    for category, values in table.items():
-        where = f"{ORDINARY}.{category}"
-        if not CATEGORY.match(category):
-            problems.append(Problem(file, where, "list names use a-z, 0-9 and _ only"))
-            continue
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            problems.append(Problem(file, where, 'must be a list of texts: ["...", "..."]'))
-            continue
+    for where, values in _named_lists(file, ORDINARY, table, problems):
         for text in values:
             if _fold(text) != text:
                 problems.append(

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 
+from responder import typos
 from responder.content import LOCAL_HELP, MAIN, Content, Language, normalise_keyword, tokens
 
 HISTORY_LIMIT = 20
@@ -244,24 +245,4 @@ def _word_score(keyword: str, word: str) -> float:
     if word.startswith(keyword):
         return PREFIX_SCORE
     allowed = 1 if len(keyword) < 8 else 2
-    return TYPO_SCORE if _distance(keyword, word, allowed) <= allowed else 0.0
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """Edit distance with adjacent swaps (a typo's usual shapes), giving up past limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        row = [i]
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            value = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, previous2[j - 2] + 1)
-            row.append(value)
-        if min(row) > limit:
-            return limit + 1
-        previous2, previous = previous, row
-    return previous[-1]
+    return TYPO_SCORE if typos.distance(keyword, word, allowed) <= allowed else 0.0

@@ -28,14 +28,6 @@ LISTS = tuple(CrisisList.load(ROOT / "content" / code / "crisis.toml") for code 
 TARGET_RECALL = 0.95
 RECALL_FLOOR = 0.78
 MAX_FALSE_POSITIVES = 0.10
-CRISIS_CATEGORIES = (
-    "direct_intent",
-    "passive_wish",
-    "hopelessness",
-    "plans_means",
-    "self_harm",
-    "goodbyes",
-)
 
 
 @dataclass(frozen=True)
@@ -90,14 +82,6 @@ def report() -> list[str]:
             )
             lines.append(f"    {label}: {cells}")
     return lines
-
-
-def test_the_evaluation_set_covers_every_category_in_size() -> None:
-    for code in LANGUAGES:
-        sets = evaluation(code)
-        assert tuple(sets["crisis"]) == CRISIS_CATEGORIES
-        assert sum(len(m) for m in sets["crisis"].values()) >= 150
-        assert sum(len(m) for m in sets["ordinary"].values()) >= 150
 
 
 @pytest.mark.parametrize("code", LANGUAGES)

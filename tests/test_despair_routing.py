@@ -10,6 +10,7 @@ understand" that ends with the offer of a person.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from responder.content import load
+from responder.content_check import check
 from responder.engine import match_page
 from tests.twilio_requests import post_signed, replies, sms
 
-CONTENT = load(Path(__file__).parent.parent / "content")
+SHIPPED = Path(__file__).parent.parent / "content"
+CONTENT = load(SHIPPED)
 US, FR = "+14155550123", "+33612345678"
 
 
@@ -49,9 +52,13 @@ def test_despair_keywords_win_over_every_other_page(code: str) -> None:
         assert match_page(lang, f"{word} {other}") == target, (word, other)
 
 
-@pytest.mark.parametrize("code", sorted(CONTENT.languages))
-def test_every_language_has_the_same_despair_page(code: str) -> None:
-    assert despair_page(code) == despair_page(CONTENT.default_language)
+def test_the_content_check_refuses_a_language_without_the_despair_page(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(SHIPPED, root)
+    pages = root / "fr" / "pages.toml"
+    pages.write_text(pages.read_text().replace("despair = true\n", ""))
+    problems = [str(p) for p in check(root) if not p.warning]
+    assert any("pages.too_much" in p and "despair differs" in p for p in problems), problems
 
 
 def test_a_guessed_typo_does_not_make_despair_win() -> None:
