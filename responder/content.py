@@ -308,7 +308,8 @@ class Content:
         When the texter's age is known, entries for the other age group are left out.
         """
         lang = self.language(code)
-        values = {"country": self.directory.name(country) or lang.messages["your_country"]}
+        name = self.directory.name(country, lang.code)
+        values = {"country": name or lang.messages["your_country"]}
         for role in ROLES:
             entries = self.directory.entries(country, role)
             lines = [r.line(lang.code) for r in entries if r.fits(under_18)]

@@ -141,7 +141,9 @@ def composed_messages(content: Content, language: Language) -> Iterator[Composed
                     prefixes.update((key, language.messages[key]) for key in MAIN_PREFIXES)
                     prefixes["left_queue"] = language.messages["left_queue"]
                 if page_id == LOCAL_HELP:
-                    name = content.directory.name(country) or "Bosnia and Herzegovina"
+                    # A long name stands in for a country without a file.
+                    name = content.directory.name(country, language.code)
+                    name = name or "Bosnia and Herzegovina"
                     prefixes["country_set"] = language.messages["country_set"].format(country=name)
                 if page.options:
                     count = len(page.options)

@@ -156,7 +156,7 @@ def step(state: MenuState, text: str, content: Content, context: Context) -> Out
             return show(
                 current, state.history, lang.messages["country_unknown"].format(code=chosen)
             )
-        name = content.directory.name(chosen) or chosen
+        name = content.directory.name(chosen, lang.code) or chosen
         prefix = lang.messages["country_set"].format(country=name)
         history = (*state.history, current) if current != LOCAL_HELP else state.history
         return show(LOCAL_HELP, history, prefix, place=chosen)

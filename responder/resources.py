@@ -79,9 +79,14 @@ class Place:
     """A country, or the international fallback, with its resources."""
 
     code: str
-    name: str
+    # The country's name by language; "en" is always there and stands in for the rest.
+    names: Mapping[str, str]
     file: Path
     resources: tuple[Resource, ...]
+
+    @property
+    def name(self) -> str:
+        return self.names["en"]
 
     def verified(self, role: str) -> tuple[Resource, ...]:
         return tuple(r for r in self.resources if r.role == role and r.verified)
@@ -114,9 +119,10 @@ class Directory:
         """Return the verified international entries of a role that fit the texter's age."""
         return tuple(r for r in self.international.verified(role) if r.fits(under_18))
 
-    def name(self, country: str | None) -> str | None:
+    def name(self, country: str | None, language: str = "en") -> str | None:
+        """Return the country's name as a texter of that language reads it, if known."""
         place = self.places.get(country or "")
-        return place.name if place else None
+        return place.names.get(language, place.names["en"]) if place else None
 
 
 def load(folder: Path, problems: list[Problem]) -> Directory | None:
@@ -173,15 +179,18 @@ def _place(path: Path, problems: list[Problem]) -> Place | None:
     if code != expected or (code != INTERNATIONAL and not COUNTRY_CODE.match(code)):
         problems.append(Problem(file, "country", f"must be {expected!r}, as the file name says"))
         return None
-    if not isinstance(name, str) or not name.strip():
-        problems.append(Problem(file, "name", "needs the country's name"))
+    names = _by_language(name)
+    if names is None:
+        problems.append(
+            Problem(file, "name", "needs the country's name: text, or a table by language with en")
+        )
         return None
     resources = []
     for number, table in enumerate(data.get("resources", []), 1):
         resource = _resource(file, f"resources #{number}", table, problems)
         if resource is not None:
             resources.append(resource)
-    return Place(code, name.strip(), path, tuple(resources))
+    return Place(code, names, path, tuple(resources))
 
 
 def _resource(file: str, entry: str, table: Any, problems: list[Problem]) -> Resource | None:

@@ -100,6 +100,18 @@ def test_language_and_country_can_change_mid_conversation(app: Flask, client: Fl
     assert unknown.startswith(content.language("en").messages["country_unknown"].format(code="ZZ"))
 
 
+def test_country_names_are_in_the_texters_language(app: Flask, client: FlaskClient) -> None:
+    content = app.extensions["responder.content"]
+    texter = "+221771234567"  # Senegal starts in French
+    chat(client, texter, "bonjour")
+    (moved,) = chat(client, texter, "PAYS GB")
+    french = content.language("fr").messages
+    assert moved.startswith(french["country_set"].format(country="Royaume-Uni"))
+    assert "United Kingdom" not in moved
+    (back,) = chat(client, texter, "PAYS SN")
+    assert "Sénégal" in back
+
+
 def test_the_language_menu_switches_too(app: Flask, client: FlaskClient) -> None:
     content = app.extensions["responder.content"]
     lang = content.language("en")
