@@ -87,6 +87,9 @@ PLACEHOLDERS = {
     "crisis_again": ("crisis", "emergency"),
     "unsafe_offer": ("line",),
 }
+# The most places to turn, and emergency numbers, a crisis reply lists (Content.crisis_help).
+TURN_TO_LINES = 2
+EMERGENCY_LINES = 3
 # What a page's text may refer to: the texter's country and its local help, by role.
 PAGE_PLACEHOLDERS = frozenset({"country", *ROLES})
 KEYWORD_KINDS = ("menu", "back", "help", "talk", "country", "delete")
@@ -283,22 +286,30 @@ class Content:
     def crisis_help(self, code: str, country: str | None, under_18: bool | None) -> CrisisHelp:
         """Find where a texter in crisis can turn now, never leaving them without a number.
 
-        In order: the country's crisis lines, its child line (unless the texter said they
-        are an adult), then the international directory of crisis lines. The emergency
-        number has a line of its own in every crisis reply, so it is not repeated as the
-        place to turn. Only verified entries are used, as everywhere.
+        The country's crisis lines and, for an under-18 or a texter whose age is unknown,
+        its youth line too: a teenager is likelier to call a line made for them, so it
+        comes first when they said they are under 18. Without either, the international
+        directory of crisis lines. The emergency number has a line of its own in every
+        crisis reply, so it is not repeated as the place to turn. Only verified entries
+        are used, as everywhere, and a service listed under both roles shows once. At
+        most TURN_TO_LINES places and EMERGENCY_LINES emergency numbers: in a crisis two
+        numbers are a choice, five are a list to read, and the reply must fit in an SMS.
         """
         lang = self.language(code)
         directory = self.directory
-        found = directory.own(country, "crisis", under_18)
-        if not found and under_18 is not False:
-            found = directory.own(country, "child", under_18)
+        crisis = directory.own(country, "crisis", under_18)
+        youth = directory.own(country, "child", under_18) if under_18 is not False else ()
+        if under_18:
+            found = (*youth[:1], *crisis[:1], *youth[1:], *crisis[1:])
+        else:
+            found = (*crisis[:1], *youth[:1], *crisis[1:], *youth[1:])
         found = found or directory.international_entries("crisis", under_18)
         emergency = directory.own(country, "emergency", under_18)
         emergency = emergency or directory.international_entries("emergency", under_18)
         none = lang.messages["none_emergency"]
-        lines = [r.line(lang.code) for r in found] or [none]
-        emergency_text = "\n".join(r.line(lang.code) for r in emergency) or none
+        lines = list(dict.fromkeys(r.line(lang.code) for r in found))[:TURN_TO_LINES] or [none]
+        emergency_lines = [r.line(lang.code) for r in emergency][:EMERGENCY_LINES]
+        emergency_text = "\n".join(emergency_lines) or none
         return CrisisHelp("\n".join(lines), emergency_text, lines[0])
 
     def local(self, code: str, country: str | None, under_18: bool | None = None) -> dict[str, str]:
