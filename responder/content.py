@@ -68,6 +68,7 @@ MESSAGE_KEYS = (
     "slow_down",
     "age_question",
     *(f"none_{role}" for role in ROLES),
+    "talk_offer",
 )
 # The placeholders each message must carry; every other message carries none.
 PLACEHOLDERS = {
@@ -90,6 +91,7 @@ PLACEHOLDERS = {
 # The most places to turn, and emergency numbers, a crisis reply lists (Content.crisis_help).
 TURN_TO_LINES = 2
 EMERGENCY_LINES = 3
+PLACEHOLDER_LINE = re.compile(r"\{\w+\}")
 # What a page's text may refer to: the texter's country and its local help, by role.
 PAGE_PLACEHOLDERS = frozenset({"country", *ROLES})
 KEYWORD_KINDS = ("menu", "back", "help", "talk", "country", "delete")
@@ -164,7 +166,7 @@ class Language:
         self,
         page_id: str,
         channel: str,
-        local: Mapping[str, str],
+        local: Local,
         prefix: str | None = None,
         under_18: bool | None = None,
     ) -> str:
@@ -175,7 +177,7 @@ class Language:
         """
         page = self.pages[page_id]
         title = f"*{page.title}*" if channel == "whatsapp" else page.title
-        lines = [title, page.text_for(under_18).format_map(local)]
+        lines = [title, local.fill(page.text_for(under_18))]
         if page.options:
             lines.append("")
             lines.extend(
@@ -312,20 +314,76 @@ class Content:
         emergency_text = "\n".join(emergency_lines) or none
         return CrisisHelp("\n".join(lines), emergency_text, lines[0])
 
-    def local(self, code: str, country: str | None, under_18: bool | None = None) -> dict[str, str]:
-        """Fill the page placeholders for a country in a language, never with unverified help.
+    def local(self, code: str, country: str | None, under_18: bool | None = None) -> Local:
+        """Gather a country's help in a language for the page placeholders, never unverified.
 
-        A role with no verified entry, here or internationally, says what to do instead.
         When the texter's age is known, entries for the other age group are left out.
         """
         lang = self.language(code)
         name = self.directory.name(country, lang.code)
-        values = {"country": name or lang.messages["your_country"]}
-        for role in ROLES:
-            entries = self.directory.entries(country, role)
-            lines = [r.line(lang.code) for r in entries if r.fits(under_18)]
-            values[role] = "\n".join(lines) if lines else lang.messages[f"none_{role}"]
-        return values
+        lines = {
+            role: tuple(
+                r.line(lang.code) for r in self.directory.entries(country, role) if r.fits(under_18)
+            )
+            for role in ROLES
+        }
+        fallbacks = {role: lang.messages[f"none_{role}"] for role in ROLES}
+        return Local(
+            name or lang.messages["your_country"],
+            MappingProxyType(lines),
+            MappingProxyType(fallbacks),
+            lang.messages["talk_offer"],
+            frozenset() if under_18 is None else frozenset({"adult" if under_18 else "child"}),
+        )
+
+
+@dataclass(frozen=True)
+class Local:
+    """A country's verified help in one language, ready to fill a page's placeholders."""
+
+    country: str
+    lines: Mapping[str, tuple[str, ...]]  # by role
+    fallbacks: Mapping[str, str]  # by role: what to do where the role has nothing
+    talk_offer: str  # the offer of a person, said after a fallback
+    # The roles made for the other age group (the child line for an adult), left out.
+    other_age: frozenset[str] = frozenset()
+
+    def fill(self, text: str) -> str:
+        """Fill the placeholders of a page's text, in the order the page uses them.
+
+        A service listed under two roles (a crisis line that is also the adults' line)
+        shows once, where it comes first. Where a role has nothing, its fallback says
+        what to do instead, with the offer of a person; a page shows one such fallback
+        at most, so that a country with little help does not read "reply TALK" three
+        times. Only a placeholder on a line of its own is ever left out: "In danger
+        now? {emergency}" always gets its text.
+        """
+        lines = text.split("\n")
+        alone = {line[1:-1] for line in lines if PLACEHOLDER_LINE.fullmatch(line)}
+        values: dict[str, str] = {"country": self.country}
+        shown: set[str] = set()
+        fell_back = False
+        for _, name, _, _ in Formatter().parse(text):
+            if name is None or name in values:
+                continue
+            fresh = [line for line in self.lines[name] if line not in shown or name not in alone]
+            shown.update(fresh)
+            if fresh:
+                values[name] = "\n".join(fresh)
+            elif name in alone and (self.lines[name] or fell_back or name in self.other_age):
+                values[name] = ""
+            else:
+                values[name] = self.with_offer(name)
+                fell_back = True
+        kept = [ln for ln in lines if not PLACEHOLDER_LINE.fullmatch(ln) or values[ln[1:-1]]]
+        return "\n".join(kept).format_map(values)
+
+    def with_offer(self, role: str) -> str:
+        return f"{self.fallbacks[role]} {self.talk_offer}"
+
+    def text(self, role: str) -> str:
+        """One role's help on its own: its lines, or its fallback with the offer."""
+        return "\n".join(self.lines[role]) or self.with_offer(role)
 
 
 def normalise_keyword(text: str) -> str:

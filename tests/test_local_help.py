@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from responder import create_app
 from responder.content import ContentError, load
-from responder.content_check import check
+from responder.content_check import check, composed_messages
 from responder.conversations import Inbound, Policy, receive
 from responder.db import get_session
 from responder.hours import load as load_hours
@@ -142,11 +142,45 @@ def test_unverified_entries_are_never_shown(country: str | None, code: str) -> N
             assert contact not in text, f"{country} {page_id} shows unverified {contact}"
 
 
+@pytest.mark.parametrize("code", sorted(CONTENT.languages))
+def test_no_page_repeats_a_line_or_stacks_fallbacks(code: str) -> None:
+    """Every page, for every country (and none), language, age and channel, with every
+    prefix the bot can put in front: no line twice, and "reply TALK" at most once."""
+    lang = CONTENT.language(code)
+    offer = lang.messages["talk_offer"]
+    checked = 0
+    for message in composed_messages(CONTENT, lang):
+        lines = [line for line in message.text.splitlines() if line.strip()]
+        repeated = {line for line in lines if lines.count(line) > 1}
+        assert not repeated, f"{message.entry} ({message.country}) repeats {repeated}"
+        assert message.text.count(offer) <= 1, f"{message.entry} ({message.country}) stacks offers"
+        checked += 1
+    assert checked > 1000
+
+
+def test_a_service_under_two_roles_shows_once() -> None:
+    """Lifeline answers adults and people in crisis; the helplines page lists it once."""
+    local = CONTENT.local("en", "AU", None)
+    assert set(local.lines["adult"]) & set(local.lines["crisis"])
+    page = CONTENT.language("en").render("local_helplines", "sms", local)
+    assert page.count("Lifeline: 13 11 14") == 1
+
+
+def test_a_country_with_little_help_offers_a_person_once() -> None:
+    en = CONTENT.language("en")
+    page = en.render("local_helplines", "sms", CONTENT.local("en", None, None))
+    assert page.count(en.messages["talk_offer"]) == 1
+    assert en.messages["none_child"] in page
+    assert en.messages["none_adult"] not in page  # the second fallback is left out
+    adult = en.render("local_helplines", "sms", CONTENT.local("en", None, False))
+    assert en.messages["none_child"] not in adult  # an adult is not sent to a child line
+
+
 def test_every_country_has_a_placeholder_answer_for_every_kind(tmp_path: Path) -> None:
     for code in CONTENT.languages:
         for country in [*CONTENT.directory.places, None, "ZZ"]:
             local = CONTENT.local(code, country)
-            assert all(value.strip() for value in local.values())
+            assert all(local.text(role).strip() for role in local.lines)
 
 
 def copy_content(tmp_path: Path) -> Path:

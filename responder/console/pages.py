@@ -180,15 +180,11 @@ def local_help(
 
     Where a kind has none, the words the bot itself would send instead are offered.
     """
-    language = content.language(code)
-    found = []
-    for role in ROLES:
-        entries = content.directory.entries(country, role)
-        lines = tuple(r.line(language.code) for r in entries if r.fits(under_18))
-        found.append(
-            LocalHelp(role, ROLE_NAMES[role], lines or (language.messages[f"none_{role}"],))
-        )
-    return tuple(found)
+    local = content.local(code, country, under_18)
+    return tuple(
+        LocalHelp(role, ROLE_NAMES[role], local.lines[role] or (local.fallbacks[role],))
+        for role in ROLES
+    )
 
 
 @bp.app_template_filter("console_wait")
