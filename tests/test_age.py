@@ -195,7 +195,7 @@ def test_french_question_and_child_steps() -> None:
     assert asked.replies == (FR.messages["age_question"],)
     (reply,) = send("1", asking="takedown", language="fr", country="FR").replies
     assert is_takedown(reply, "fr")
-    assert "Take It Down sert pour les photos prises avant tes 18 ans" in reply
+    assert "Take It Down : photos prises avant tes 18 ans" in reply
     assert "3018" in reply  # France's removal help for young people
     assert "StopNCII" not in reply
     (adult,) = send("2", asking="takedown", language="fr", country="FR").replies
@@ -236,8 +236,8 @@ def problems_after(tmp_path: Path, file: str, old: str, new: str) -> list[str]:
     [
         pytest.param(
             "fr/pages.toml",
-            'text_under_18 = """\nTake It Down sert',
-            'text_minor_unused = """\nTake It Down sert',
+            'text_under_18 = """\nTake It Down :',
+            'text_minor_unused = """\nTake It Down :',
             "fr/pages.toml: pages.takedown: unknown fields: text_minor_unused",
             id="unknown-field",
         ),
@@ -302,7 +302,7 @@ def test_a_missing_french_version_is_an_error(tmp_path: Path) -> None:
     root = copy_content(tmp_path)
     path = root / "fr" / "pages.toml"
     text = path.read_text(encoding="utf-8")
-    start = text.index('text_under_18 = """\nSignale-le')
+    start = text.index('text_under_18 = """\nAvec un adulte')
     end = text.index('"""', start + len('text_under_18 = """')) + 3
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     problems = [str(p) for p in check(root) if not p.warning]
@@ -391,7 +391,7 @@ def test_in_french_a_minor_is_asked_once_and_queued_first(app: Flask, client: Fl
     chat(client, FRANCE, "MENU")
     removal = chat(client, FRANCE, REMOVAL)
     assert removal.startswith(FR.pages["takedown"].title)
-    assert "Take It Down sert pour les photos prises avant tes 18 ans" in removal
+    assert "Take It Down : photos prises avant tes 18 ans" in removal
 
 
 def test_a_skip_is_kept_and_the_question_not_counted_as_a_page(
