@@ -7,7 +7,7 @@ The rules (safeguarding reference, section 4):
 - The detector supports human judgement and never replaces it: it only says how urgent a
   message looks, and counsellors raise or lower the risk by hand.
 - Every message is checked against every language's list, since texters mix languages, and
-  an exclusion or ordinary word in any list applies to all of them.
+  an exclusion, ordinary word or filler in any list applies to all of them.
 - Callers get a tier and nothing else, never the words that matched, so no reply, log,
   analytics row or notification preview can echo a method back. T1 wins over T2.
 
@@ -26,6 +26,13 @@ How a message is read before matching (list entries are read the same way):
 - words run together match an entry written apart ("killmyself" matches "kill my self"),
   never the other way round, and an entry never matches part of a word, so "od" does not
   fire inside "good" nor "kms" inside "okms";
+- between two words of an entry, up to two filler words may sit: words that add emphasis
+  and nothing else, named in each list's [fillers] ("just", "literally", "vraiment"), so
+  "want to die" matches "want to just die" and "life is over" "life is literally so
+  over"; a filler never starts or ends a match, and one listed in any list holds in all;
+- "..." in an entry stands for up to three words of any kind, or none, for the families
+  whose middle changes with every texter: "tell my ... i love" matches "tell my little
+  sister i love her", "hope i ... die" "i hope i get sick and die";
 - emoji match anywhere, each one a word of its own; so do Chinese and Japanese characters;
 - a typo is forgiven, as menu keywords forgive it: a typed word also reads as a word of a
   T1 entry that has 5 letters or more and the same first letter, one edit away (a letter
@@ -55,11 +62,12 @@ myself laughing" is silent, "killing myself laughing, no i want to kill myself" 
 Matching reads each message three ways (marks as nothing, marks as spaces, spelled-out
 letters joined) and walks each reading once. Entries sit in a tree of their letters, with
 a gap between two words that a word typed together may skip; from each word the walk goes
-only as far as the tree does, so no start looks further than the longest entry and nothing
-backtracks. A typo's list words come from a table of list words with letters left out,
-looked up with the typed word's own letters left out: a few lookups for a word no longer
-than the longest list word, once per distinct word. The time taken grows in step with the
-message's length.
+only as far as the tree does, standing still in a gap for at most two fillers or the
+three words of a "...", so no start looks further than the longest entry and those few
+words, and nothing backtracks. A typo's list words come from a table of list words with
+letters left out, looked up with the typed word's own letters left out: a few lookups
+for a word no longer than the longest list word, once per distinct word. The time taken
+grows in step with the message's length.
 """
 
 from __future__ import annotations
@@ -90,6 +98,8 @@ TABLES: Mapping[str, Tier | None] = MappingProxyType(
 )
 # Words never read as a typo of a list word: a table of its own, since it holds no entry.
 ORDINARY = "ordinary"
+# Words that may sit between two words of any entry ("want to just die"): a table of its own.
+FILLERS = "fillers"
 CATEGORY = re.compile(r"^[a-z0-9_]+$")
 PLACEHOLDER = re.compile(r"^<(?:n|(\d{1,6})-(\d{1,6}))>$")
 # Marks inside one word: read once as nothing and once as a space.
@@ -123,6 +133,15 @@ GLUED_LONGEST = 4
 # this many letters remain once the elided word is gone: fewer make words by chance.
 ELIDED_REST = 4
 BOUNDARY = " "  # the gap between two words of an entry, in the tree; no word has a space
+# The gap an entry's "..." stands for, in the tree: any few words may sit there.
+ANY_WORDS = "\t"
+# "..." in an entry: at most this many words of any kind, or none ("tell my ... i love her").
+# It stays "..." among the entry's parts: no word of a message is ever that.
+SKIP = "..."
+SKIP_WORDS = 3
+# Filler words skipped between two words of an entry, at most this many in one gap
+# ("life is literally just over").
+FILLERS_IN_A_GAP = 2
 
 
 class CrisisListError(Exception):
@@ -155,7 +174,8 @@ class Entry:
 class _Node:
     """A place in the tree of entries: after some letters, or at the gap between words."""
 
-    next: dict[str, _Node] = field(default_factory=dict)  # by character, or BOUNDARY
+    next: dict[str, _Node] = field(default_factory=dict)  # by character, BOUNDARY, ANY_WORDS
+    skips: bool = False  # the gap of an entry's "...": any few words may be passed over
     numbers: list[tuple[Range, _Node]] = field(default_factory=list)
     ends: list[Entry] = field(default_factory=list)  # entries that end here
 
@@ -189,6 +209,7 @@ class CrisisList:
     terms: tuple[Entry, ...]
     exclusions: tuple[Entry, ...]
     ordinary: frozenset[str]  # words never read as a typo
+    fillers: frozenset[str]  # words skipped between two words of an entry
     _terms: _Tree = field(repr=False, compare=False)
     _exclusions: _Tree = field(repr=False, compare=False)
     _typos: _Typos = field(repr=False, compare=False)
@@ -219,12 +240,12 @@ class CrisisList:
             problems.append(Problem(file, "-", f"cannot be read: {exc}"))
             return None
         errors = sum(not p.warning for p in problems)
-        for name in sorted(set(data) - {*TABLES, ORDINARY}):
+        for name in sorted(set(data) - {*TABLES, ORDINARY, FILLERS}):
             problems.append(
                 Problem(
                     file,
                     name,
-                    "is not a list table; use [t1], [t2], [exclusions] and [ordinary]",
+                    "is not a list table; use [t1], [t2], [exclusions], [ordinary] and [fillers]",
                 )
             )
         entries: list[Entry] = []
@@ -233,7 +254,8 @@ class CrisisList:
         terms = tuple(e for e in entries if e.tier is not None)
         exclusions = tuple(e for e in entries if e.tier is None)
         _check_exclusions(file, terms, exclusions, problems)
-        ordinary = _read_ordinary(file, data.get(ORDINARY), problems)
+        ordinary = _read_words(file, ORDINARY, data.get(ORDINARY), problems)
+        fillers = _read_words(file, FILLERS, data.get(FILLERS), problems)
         if sum(not p.warning for p in problems) > errors:
             return None
         return cls(
@@ -241,21 +263,24 @@ class CrisisList:
             terms,
             exclusions,
             ordinary,
+            fillers,
             _tree(terms),
             # Spelled-out letters are typed on purpose: no exclusion silences them.
             _tree(exclusions, spelled=False),
-            _typos(terms, exclusions, ordinary),
+            _typos(terms, exclusions, ordinary | fillers),
         )
 
 
 def detect(text: str, lists: Iterable[CrisisList]) -> Tier | None:
     """Return the most urgent tier any list finds in a message, or None."""
     lists = tuple(lists)
+    # Like an exclusion, a filler word in one list holds in all of them.
+    fillers = frozenset().union(*(crisis_list.fillers for crisis_list in lists))
     found: Tier | None = None
     guessed: dict[str, tuple[str, ...]] = {}  # the readings share most of their words
     for reading in _readings(text):
         words = tuple(_with_typos(word, lists, guessed) for word in reading)
-        tier = _tier(words, lists)
+        tier = _tier(words, lists, fillers)
         if tier is Tier.T1:
             return tier
         found = found or tier
@@ -273,18 +298,22 @@ class _Word:
     spelled: bool = False  # joined from letters typed apart
 
 
-def _tier(words: tuple[_Word, ...], lists: tuple[CrisisList, ...]) -> Tier | None:
+def _tier(
+    words: tuple[_Word, ...], lists: tuple[CrisisList, ...], fillers: frozenset[str]
+) -> Tier | None:
     """Return the most urgent tier matched in one reading, outside every exclusion."""
+    # Which words are fillers, for the walks of every tree.
+    skippable = tuple(any(form in fillers for form in word.forms) for word in words)
     # reach[i]: the furthest end of an exclusion starting at or before word i.
     reach = [0] * (len(words) + 1)
     for crisis_list in lists:
-        for _, start, end in _matches(words, crisis_list._exclusions):
+        for _, start, end in _matches(words, crisis_list._exclusions, skippable):
             reach[start] = max(reach[start], end)
     for i in range(1, len(reach)):
         reach[i] = max(reach[i], reach[i - 1])
     found: Tier | None = None
     for crisis_list in lists:
-        for entry, start, end in _matches(words, crisis_list._terms):
+        for entry, start, end in _matches(words, crisis_list._terms, skippable):
             if reach[start] >= end:
                 continue
             if entry.tier is Tier.T1:
@@ -293,18 +322,39 @@ def _tier(words: tuple[_Word, ...], lists: tuple[CrisisList, ...]) -> Tier | Non
     return found
 
 
-def _matches(words: tuple[_Word, ...], tree: _Tree) -> Iterator[tuple[Entry, int, int]]:
-    """Yield each entry found in the words, with the span of words it covers."""
+def _matches(
+    words: tuple[_Word, ...], tree: _Tree, skippable: tuple[bool, ...]
+) -> Iterator[tuple[Entry, int, int]]:
+    """Yield each entry found in the words, with the span of words it covers.
+
+    Between two words of an entry the walk may pass over up to FILLERS_IN_A_GAP filler
+    words, and where the entry has "..." over up to SKIP_WORDS words of any kind; it
+    never starts or ends on a word passed over.
+    """
     for start, word in enumerate(words):
-        nodes = [tree.root]
+        # Where the walk stands, each with the words passed over in the gap it stands in.
+        places: dict[_Node, int] = {tree.root: 0}
         for position in range(start, len(words)):
-            reached = _step(nodes, words[position])
+            reached = _step(list(places), words[position])
             for node in reached:
                 for entry in node.ends:
                     yield entry, start, position + 1
-            nodes = [node.next[BOUNDARY] for node in reached if BOUNDARY in node.next]
-            if not nodes:
+            after: dict[_Node, int] = {}
+            for node in reached:
+                for key in (BOUNDARY, ANY_WORDS):
+                    gap = node.next.get(key)
+                    if gap is not None:
+                        after[gap] = 0
+            if position > start:  # the root is no gap: nothing is passed over before a start
+                for node, passed in places.items():
+                    most = SKIP_WORDS if node.skips else 0
+                    if skippable[position]:
+                        most = max(most, FILLERS_IN_A_GAP)
+                    if passed < most and after.get(node, most) > passed:
+                        after[node] = passed + 1
+            if not after:
                 break
+            places = after
         if word.spelled:
             for compact, entry in tree.compact:
                 if any(compact in form for form in word.forms):
@@ -342,7 +392,9 @@ def _step(nodes: list[_Node], word: _Word) -> list[_Node]:
             else:
                 # A word ends only where an entry's word does: never inside one ("okms").
                 reached.update(
-                    (place, None) for place in here if place.ends or BOUNDARY in place.next
+                    (place, None)
+                    for place in here
+                    if place.ends or BOUNDARY in place.next or ANY_WORDS in place.next
                 )
     return list(reached)
 
@@ -553,13 +605,18 @@ def _read_table(
 
 
 def _parts(text: str) -> tuple[str | Range, ...] | str:
-    """Read an entry into words and number patterns, or say what is wrong with it."""
+    """Read an entry into words, number patterns and "...", or say what is wrong with it."""
     if not text.strip():
         return "has an empty entry"
     if _fold(text) != text:
         return f'"{text}": write entries in lower case without accents: "{_fold(text)}"'
     parts: list[str | Range] = []
     for chunk in text.split():
+        if chunk == SKIP:
+            if not parts or parts[-1] == SKIP:
+                return f'"{text}": "..." stands between two words, once'
+            parts.append(SKIP)
+            continue
         if "<" in chunk or ">" in chunk:
             number = PLACEHOLDER.match(chunk)
             if number is None:
@@ -583,7 +640,9 @@ def _parts(text: str) -> tuple[str | Range, ...] | str:
             parts.append(word)
     if not parts:
         return f'"{text}" has no letters, digits or emoji to match'
-    if all(isinstance(p, Range) for p in parts):
+    if parts[-1] == SKIP:
+        return f'"{text}": "..." stands between two words, never at the end'
+    if all(isinstance(p, Range) or p == SKIP for p in parts):
         return f'"{text}" would match every number; add a word'
     return tuple(parts)
 
@@ -602,15 +661,15 @@ def _named_lists(
             yield where, values
 
 
-def _read_ordinary(file: str, table: object, problems: list[Problem]) -> frozenset[str]:
-    """Read [ordinary]: named lists of single words, never read as a typo of a list word."""
+def _read_words(file: str, name: str, table: object, problems: list[Problem]) -> frozenset[str]:
+    """Read [ordinary] or [fillers]: named lists of single words."""
     if table is None:
         return frozenset()
     if not isinstance(table, dict):
-        problems.append(Problem(file, ORDINARY, 'needs lists, like [ordinary] words = ["..."]'))
+        problems.append(Problem(file, name, f'needs lists, like [{name}] words = ["..."]'))
         return frozenset()
     words: set[str] = set()
-    for where, values in _named_lists(file, ORDINARY, table, problems):
+    for where, values in _named_lists(file, name, table, problems):
         for text in values:
             if _fold(text) != text:
                 problems.append(
@@ -653,9 +712,14 @@ def _tree(entries: tuple[Entry, ...], spelled: bool = True) -> _Tree:
     root = _Node()
     for entry in entries:
         node = root
+        gap = BOUNDARY
         for i, part in enumerate(entry.parts):
+            if part == SKIP:
+                gap = ANY_WORDS
+                continue
             if i:
-                node = node.next.setdefault(BOUNDARY, _Node())
+                node = node.next.setdefault(gap, _Node(skips=gap == ANY_WORDS))
+                gap = BOUNDARY
             if isinstance(part, Range):
                 node = _number(node, part)
                 continue
@@ -724,7 +788,7 @@ def _typos(
 
 
 def _lettered_runs(parts: tuple[str | Range, ...]) -> list[list[str]]:
-    """Split an entry's parts into runs of words of letters (numbers and emoji break them)."""
+    """Split an entry's parts into runs of words of letters (numbers, emoji, "..." break them)."""
     runs: list[list[str]] = [[]]
     for part in parts:
         if isinstance(part, str) and part.isalpha():
