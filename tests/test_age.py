@@ -203,7 +203,7 @@ def test_french_question_and_child_steps() -> None:
     assert "3018" not in adult
 
 
-@pytest.mark.parametrize("code", ["en", "fr"])
+@pytest.mark.parametrize("code", ["en", "fr", "es"])
 def test_the_question_is_one_gsm7_sms(code: str) -> None:
     encoding = encode(CONTENT.language(code).messages["age_question"])
     assert (encoding.name, encoding.segments) == ("GSM-7", 1)

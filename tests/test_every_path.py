@@ -1,9 +1,9 @@
 """Every situation a texter can be in, crossed with crisis, pressure and ordinary text.
 
-One table over all of them, on both databases, in SMS (English, a US number) and
-WhatsApp (French, a French number): every message answers 200 with the reply its
-state calls for, never an error. Each situation is reached the way a texter and a
-counsellor reach it, through the signed webhook and the API.
+One table over all of them, on both databases, in SMS (English, a US number), WhatsApp
+(French, a French number) and SMS in Spanish (a Mexican number): every message answers
+200 with the reply its state calls for, never an error. Each situation is reached the way
+a texter and a counsellor reach it, through the signed webhook and the API.
 """
 
 from __future__ import annotations
@@ -54,6 +54,15 @@ WHATSAPP = Channel(
     "il veut 500 euros avant ce soir",
     "bonjour",
     "Merci de nous l'avoir dit.",
+)
+SPANISH_SMS = Channel(
+    "sms-es",
+    "+525512345678",
+    sms,
+    "me quiero matar",
+    "me dio 24 horas para pagar",
+    "hola",
+    "Gracias por contarnos.",
 )
 
 
@@ -170,7 +179,7 @@ SILENT = {
 }
 
 
-@pytest.mark.parametrize("channel", [SMS, WHATSAPP], ids=lambda c: c.name)
+@pytest.mark.parametrize("channel", [SMS, WHATSAPP, SPANISH_SMS], ids=lambda c: c.name)
 @pytest.mark.parametrize("tier", ["crisis", "pressure", "ordinary"])
 @pytest.mark.parametrize("situation", list(SITUATIONS))
 def test_every_message_gets_the_reply_its_state_calls_for(
