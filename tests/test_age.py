@@ -111,13 +111,13 @@ def test_report_remove_is_only_for_the_uk() -> None:
 
 
 def test_18_or_over_sees_stopncii() -> None:
-    """2: StopNCII, and Take It Down still listed for photos taken before 18."""
+    """2: StopNCII; Take It Down (marked under_18 in the resources) is left out."""
     outcome = send("2", asking="takedown")
     (reply,) = outcome.replies
     assert is_takedown(reply)
     assert "StopNCII is for photos taken at 18 or over" in reply
     assert "stopncii.org" in reply
-    assert "Take It Down (photos taken before 18)" in reply
+    assert "Take It Down" not in reply
     assert "Report Remove" not in reply
     assert outcome.age == ADULT
 
@@ -272,7 +272,7 @@ def problems_after(tmp_path: Path, file: str, old: str, new: str) -> list[str]:
         pytest.param(
             "en/pages.toml",
             "Ask an adult you trust to help you.",
-            "Ask an adult you trust to help you. " + "Please take your time. " * 4,
+            "Ask an adult you trust to help you. " + "Please take your time. " * 8,
             "en/pages.toml: pages.takedown.text_under_18: SMS message is 4 segments",
             id="under-18-text-too-long",
         ),
@@ -287,7 +287,7 @@ def problems_after(tmp_path: Path, file: str, old: str, new: str) -> list[str]:
             "resources/gb.toml",
             'audience = "under_18"',
             'audience = "teens"',
-            "resources/gb.toml: resources #5: audience must be one of",
+            "resources/gb.toml: resources #3: audience must be one of",
             id="unknown-audience",
         ),
     ],
