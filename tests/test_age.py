@@ -111,13 +111,13 @@ def test_report_remove_is_only_for_the_uk() -> None:
 
 
 def test_18_or_over_sees_stopncii() -> None:
-    """2: StopNCII; Take It Down (marked under_18 in the resources) is left out."""
+    """2: StopNCII, and Take It Down still, for photos taken before 18."""
     outcome = send("2", asking="takedown")
     (reply,) = outcome.replies
     assert is_takedown(reply)
     assert "StopNCII is for photos taken at 18 or over" in reply
     assert "stopncii.org" in reply
-    assert "Take It Down" not in reply
+    assert "takeitdown.ncmec.org" in reply
     assert "Report Remove" not in reply
     assert outcome.age == ADULT
 

@@ -10,11 +10,12 @@ import pytest
 from responder.content import load
 
 CONTENT = load(Path(__file__).parent.parent / "content")
-# Every country with a resources file, one with none (India), and a number with no country.
-COUNTRIES = [*sorted(CONTENT.directory.places), "IN", None]
+# Every country with a resources file, one with none (Iceland), and a number with no country.
+COUNTRIES = [*sorted(CONTENT.directory.places), "IS", None]
 AGES = [None, True, False]
-# A phone number as texters see them: 3 digits or more, maybe spaced or hyphenated.
-PHONE = re.compile(r"(?<![\d:])\d(?:[ -]?\d){2,}")
+# A phone number as texters see them: 3 digits or more, maybe spaced or hyphenated, or
+# a short emergency number standing alone after its name ("Police: 17").
+PHONE = re.compile(r"(?<![\d:])\d(?:[ -]?\d){2,}|: \d{2}\b")
 WEB = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|id|gov|uk|au|fr|sg|my|sn|ci|hk)\b")
 OPENS = (0, "09:00")
 
@@ -66,4 +67,4 @@ def test_a_child_line_stands_in_where_no_crisis_line_is_known(country: str) -> N
 
 def test_a_country_without_a_file_gets_the_international_directory() -> None:
     (directory,) = CONTENT.directory.international_entries("crisis", None)
-    assert CONTENT.crisis_help("en", "IN", None).lines == directory.line("en")
+    assert CONTENT.crisis_help("en", "IS", None).lines == directory.line("en")
