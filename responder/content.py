@@ -301,10 +301,8 @@ class Content:
         directory = self.directory
         crisis = directory.own(country, "crisis", under_18)
         youth = directory.own(country, "child", under_18) if under_18 is not False else ()
-        if under_18:
-            found = (*youth[:1], *crisis[:1], *youth[1:], *crisis[1:])
-        else:
-            found = (*crisis[:1], *youth[:1], *crisis[1:], *youth[1:])
+        first, then = (youth, crisis) if under_18 else (crisis, youth)
+        found = (*first[:1], *then[:1], *first[1:], *then[1:])
         found = found or directory.international_entries("crisis", under_18)
         emergency = directory.own(country, "emergency", under_18)
         emergency = emergency or directory.international_entries("emergency", under_18)
@@ -373,17 +371,13 @@ class Local:
             elif name in alone and (self.lines[name] or fell_back or name in self.other_age):
                 values[name] = ""
             else:
-                values[name] = self.with_offer(name)
+                # The offer of a person is made once, even where two fallbacks must show.
+                values[name] = self.fallbacks[name]
+                if not fell_back:
+                    values[name] += f" {self.talk_offer}"
                 fell_back = True
         kept = [ln for ln in lines if not PLACEHOLDER_LINE.fullmatch(ln) or values[ln[1:-1]]]
         return "\n".join(kept).format_map(values)
-
-    def with_offer(self, role: str) -> str:
-        return f"{self.fallbacks[role]} {self.talk_offer}"
-
-    def text(self, role: str) -> str:
-        """One role's help on its own: its lines, or its fallback with the offer."""
-        return "\n".join(self.lines[role]) or self.with_offer(role)
 
 
 def normalise_keyword(text: str) -> str:

@@ -84,10 +84,6 @@ class Place:
     file: Path
     resources: tuple[Resource, ...]
 
-    @property
-    def name(self) -> str:
-        return self.names["en"]
-
     def verified(self, role: str) -> tuple[Resource, ...]:
         return tuple(r for r in self.resources if r.role == role and r.verified)
 

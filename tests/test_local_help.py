@@ -112,6 +112,31 @@ def test_country_names_are_in_the_texters_language(app: Flask, client: FlaskClie
     assert "Sénégal" in back
 
 
+@pytest.mark.parametrize(
+    ("sender", "first", "word", "code"),
+    [
+        ("+447700900123", "is this confidential?", "PRIVACY", "en"),
+        ("+33612345678", "c'est confidentiel ?", "CONFIDENTIEL", "fr"),
+        ("+525512345678", "es confidencial?", "PRIVACIDAD", "es"),
+    ],
+)
+def test_a_new_texter_can_ask_first_what_stays_private(
+    app: Flask, client: FlaskClient, sender: str, first: str, word: str, code: str
+) -> None:
+    """Someone afraid of being found out may ask this before anything else: the welcome
+    and menu answer first, the menu says which word shows what stays private, and that
+    word (or the question asked again) shows it."""
+    lang = app.extensions["responder.content"].language(code)
+    about = lang.pages["about"]
+    (welcome,) = chat(client, sender, first)
+    assert welcome.startswith(lang.messages["welcome"])
+    assert word in welcome  # the main menu under the welcome names the word
+    for ask in (word, first):
+        (answer,) = chat(client, sender, ask)
+        assert answer.startswith(about.title)
+        assert about.text.strip().splitlines()[0] in answer  # the confidentiality sentence
+
+
 def test_the_language_menu_switches_too(app: Flask, client: FlaskClient) -> None:
     content = app.extensions["responder.content"]
     lang = content.language("en")
@@ -172,6 +197,10 @@ def test_a_country_with_little_help_offers_a_person_once() -> None:
     assert page.count(en.messages["talk_offer"]) == 1
     assert en.messages["none_child"] in page
     assert en.messages["none_adult"] not in page  # the second fallback is left out
+    # Placeholders inside a sentence always get their text, but the offer still comes once.
+    inline = CONTENT.local("en", None, None).fill("Young? {child} Older? {adult}")
+    assert inline.count(en.messages["talk_offer"]) == 1
+    assert en.messages["none_child"] in inline and en.messages["none_adult"] in inline
     adult = en.render("local_helplines", "sms", CONTENT.local("en", None, False))
     assert en.messages["none_child"] not in adult  # an adult is not sent to a child line
 
@@ -180,7 +209,9 @@ def test_every_country_has_a_placeholder_answer_for_every_kind(tmp_path: Path) -
     for code in CONTENT.languages:
         for country in [*CONTENT.directory.places, None, "ZZ"]:
             local = CONTENT.local(code, country)
-            assert all(local.text(role).strip() for role in local.lines)
+            for role in local.lines:
+                # A page listing one kind of help never shows nothing there.
+                assert local.fill(f"Help:\n{{{role}}}").strip() != "Help:", (code, country, role)
 
 
 def copy_content(tmp_path: Path) -> Path:
