@@ -917,6 +917,12 @@ GOOD = '[t1]\nintent = ["want to die"]\n[t2]\ndeadline = ["tonight"]\n'
         pytest.param(
             GOOD + '[ordinary]\nwords = ["Beach"]\n', "ordinary.words", "lower case", id="ord-case"
         ),
+        pytest.param(
+            GOOD + '[fillers]\nwords = ["pretty much"]\n', "fillers.words", "one word", id="fill"
+        ),
+        pytest.param(GOOD.replace("want to die", "... die"), "t1.intent", "between", id="skip-1st"),
+        pytest.param(GOOD.replace("want to die", "want to ..."), "t1.intent", "end", id="skip-end"),
+        pytest.param(GOOD.replace("want to die", "a ... ... b"), "t1.intent", "once", id="skip-2"),
     ],
 )
 def test_load_names_the_file_and_entry(

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from responder.crisis import CrisisList, CrisisListError, Tier, detect
+from responder.crisis import CrisisList, Tier, detect
 
 CONTENT = Path(__file__).parent.parent / "content"
-SHIPPED = tuple(CrisisList.load(CONTENT / code / "crisis.toml") for code in ("en", "fr"))
-
-GOOD = '[t1]\nintent = ["want to die"]\n[t2]\ndeadline = ["tonight"]\n'
+# Every language's list, as the helpline reads every message.
+SHIPPED = tuple(CrisisList.load(path) for path in sorted(CONTENT.glob("*/crisis.toml")))
 SMALL = """
 [t1]
 intent = ["want to die", "tell my ... i love her", "hope i ... die"]
@@ -65,30 +64,6 @@ def test_fillers_and_skips(small: tuple[CrisisList, ...], text: str, expected: T
 
 
 @pytest.mark.parametrize(
-    ("entry", "message"),
-    [
-        pytest.param("... die", "between two words", id="skip-first"),
-        pytest.param("want to ...", "never at the end", id="skip-last"),
-        pytest.param("want ... ... die", "once", id="skip-twice"),
-    ],
-)
-def test_a_misplaced_skip_is_refused(tmp_path: Path, entry: str, message: str) -> None:
-    path = tmp_path / "crisis.toml"
-    path.write_text(GOOD.replace("want to die", entry), encoding="utf-8")
-    with pytest.raises(CrisisListError) as caught:
-        CrisisList.load(path)
-    assert any(message in p.message for p in caught.value.problems), caught.value.problems
-
-
-def test_fillers_are_single_words(tmp_path: Path) -> None:
-    path = tmp_path / "crisis.toml"
-    path.write_text(GOOD + '[fillers]\nwords = ["pretty much"]\n', "utf-8")
-    with pytest.raises(CrisisListError) as caught:
-        CrisisList.load(path)
-    assert [p.entry for p in caught.value.problems] == ["fillers.words"]
-
-
-@pytest.mark.parametrize(
     ("text", "expected"),
     [
         pytest.param("my life is literally just over", Tier.T1, id="en-fillers"),
@@ -117,5 +92,7 @@ def test_shipped_lists(text: str, expected: Tier | None) -> None:
         pytest.param("want to just " * 123, id="filler-inside-entries-flood"),
     ],
 )
-def test_floods_of_fillers_stay_cheap(text: str) -> None:
-    assert detect(text, SHIPPED) in (None, Tier.T1, Tier.T2)
+def test_floods_of_fillers_and_half_entries_match_nothing(text: str) -> None:
+    """Thousands of gaps to pass over, and no entry ever completed: silent, and quickly
+    (bench/crisis_speed.py measures how quickly)."""
+    assert detect(text, SHIPPED) is None
