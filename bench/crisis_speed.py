@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from responder.crisis import CrisisList, detect
+from responder.bot.crisis import CrisisList, detect
 
 CONTENT = Path(__file__).parent.parent / "content"
 LANGUAGES = ("en", "fr")

@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, make_url, text
 
 from responder.config import normalise_database_url
-from responder.db import make_engine
-from responder.migrate import upgrade
+from responder.store.db import make_engine
+from responder.store.migrate import upgrade
 
 
 def sqlite(folder: Path) -> str:

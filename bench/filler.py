@@ -33,8 +33,8 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, text
 from werkzeug.security import generate_password_hash
 
-from responder.addresses import Keys
-from responder.handoff import CATEGORIES
+from responder.counselling.handoff import CATEGORIES
+from responder.privacy.addresses import Keys
 
 MESSAGES_PER_CONVERSATION = 10
 COUNSELLORS = 20

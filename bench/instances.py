@@ -65,10 +65,10 @@ from bench.texters import (
     message_count,
     message_form,
 )
-from responder.auth import add_counsellor, issue_token
 from responder.config import normalise_database_url
-from responder.db import make_engine
-from responder.handoff import CATEGORIES
+from responder.counselling.handoff import CATEGORIES
+from responder.staff.auth import add_counsellor, issue_token
+from responder.store.db import make_engine
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/bench_instances"
 # Both instances stand behind one public address, as they would behind a load

@@ -20,6 +20,8 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from responder import services
+
 # Tables that grow with the helpline's history; a sequential scan of one is a finding.
 BIG_TABLES = ("contacts", "conversations", "messages", "events")
 SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
@@ -61,7 +63,7 @@ class Plan:
 
 
 def engine_of(app: Flask) -> Engine:
-    return app.extensions["responder.db"].kw["bind"]
+    return services.of(app).sessions.kw["bind"]
 
 
 @contextmanager

@@ -45,10 +45,12 @@ from twilio.request_validator import RequestValidator
 from bench import databases, filler, plans, servers
 from bench.report import percentile, verdict
 from bench.texters import PATH, Load, Tally, message_form, run
-from responder import auth, create_app, handoff
-from responder.addresses import Keys
+from responder import create_app
 from responder.config import normalise_database_url
-from responder.db import make_engine
+from responder.counselling import handoff
+from responder.privacy.addresses import Keys
+from responder.staff import auth
+from responder.store.db import make_engine
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/bench_scale"
 # Texter numbers: each phase starts a range of its own, far from the others'.

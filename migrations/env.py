@@ -1,11 +1,11 @@
-"""Alembic environment: the engine comes from the app, the schema from responder.models."""
+"""Alembic environment: the engine comes from the app, the schema from responder.store.models."""
 
 from __future__ import annotations
 
 from alembic import context
 
-import responder.models  # noqa: F401  (registers every table on the metadata)
-from responder.db import Base
+import responder.store.models  # noqa: F401  (registers every table on the metadata)
+from responder.store.db import Base
 
 
 def _engine():
@@ -14,7 +14,7 @@ def _engine():
         return engine
     # Run through the plain `alembic` command: build the app the way it is deployed.
     from responder import create_app
-    from responder.db import make_engine
+    from responder.store.db import make_engine
 
     return make_engine(create_app().config["DATABASE_URL"])
 

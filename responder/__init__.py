@@ -13,29 +13,43 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: config, then extensions, then blueprints, then commands."""
     # INSTANCE_PATH lets tests and unusual deployments keep generated secrets elsewhere.
     instance_path = (test_config or {}).get("INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
 
-    from responder import config, db, logs, paths, web
-    from responder.addresses import Keys
-    from responder.content_check import content_of
-    from responder.hours import hours_of
+    from responder import config, logs, paths, services
+    from responder.bot.check import content_of
+    from responder.conversations.hours import hours_of
+    from responder.privacy.addresses import Keys
+    from responder.store import db
+    from responder.web import plumbing
 
     config.load(app, test_config, os.environ)
     logs.init_app(app)
-    db.init_app(app)
-    app.extensions["responder.content"] = content_of(paths.content_dir(app.config))
-    app.extensions["responder.keys"] = Keys.from_secret(app.config["RESPONDER_DATA_KEY"])
-    app.extensions["responder.hours"] = hours_of(app.config.get("RESPONDER_HOURS_FILE"))
-    web.init_app(app)
+    services.attach(
+        app,
+        services.Services(
+            sessions=db.init_app(app),
+            content=content_of(paths.content_dir(app.config)),
+            keys=Keys.from_secret(app.config["RESPONDER_DATA_KEY"]),
+            hours=hours_of(app.config.get("RESPONDER_HOURS_FILE")),
+        ),
+    )
+    plumbing.init_app(app)
 
-    from responder import api, console, health, webhooks
+    from responder.web import api, console, health, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(console.bp)
     if app.config["RESPONDER_ENV"] == "development":
-        from responder import simulator, worker
+        from responder import worker
+        from responder.web import simulator
 
         app.register_blueprint(simulator.bp)
         # Deliver counsellor messages as responses close, so `make run` needs no worker.

@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from responder import create_app, paths
-from responder.addresses import AddressError, normalise
+from responder.privacy.addresses import AddressError, normalise
 
 
 @click.group(cls=FlaskGroup, create_app=create_app)
@@ -29,8 +29,8 @@ def db() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    from responder import db as database
-    from responder.migrate import upgrade
+    from responder.store import db as database
+    from responder.store.migrate import upgrade
 
     upgrade(database.engine(), revision)
     click.echo(f"database upgraded to {revision}")
@@ -44,7 +44,7 @@ def content() -> None:
 @content.command("check", with_appcontext=False)
 def content_check() -> None:
     """Check every page and message in every language, and print SMS segments per page."""
-    from responder.content_check import errors, report, table
+    from responder.bot.check import errors, report, table
 
     folder = paths.content_dir({"RESPONDER_CONTENT_DIR": os.environ.get("RESPONDER_CONTENT_DIR")})
     result = report(folder)
@@ -80,8 +80,8 @@ def counsellor_add(name: str, role: str) -> None:
     """Create the account NAME; the password is read from stdin when it is not a terminal."""
     from datetime import UTC, datetime
 
-    from responder.auth import AccountError, add_counsellor
-    from responder.db import get_session
+    from responder.staff.auth import AccountError, add_counsellor
+    from responder.store.db import get_session
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -104,8 +104,8 @@ def counsellor_token(name: str) -> None:
     """Print a new API token for NAME. It is shown only this once."""
     from datetime import UTC, datetime
 
-    from responder.auth import AccountError, issue_token
-    from responder.db import get_session
+    from responder.staff.auth import AccountError, issue_token
+    from responder.store.db import get_session
 
     session = get_session()
     try:
@@ -123,7 +123,7 @@ def counsellor_token(name: str) -> None:
 @with_appcontext
 def chat(number: str | None, whatsapp: bool) -> None:
     """Talk to the bot in the terminal, through the same path as the webhook."""
-    from responder.phone import DEFAULT_NUMBER, Phone, PhoneError
+    from responder.channels.phone import DEFAULT_NUMBER, Phone, PhoneError
 
     try:
         address = normalise(number or DEFAULT_NUMBER)
@@ -169,8 +169,8 @@ def purge() -> None:
     """Apply the retention periods now, as the worker does every hour, and print the figures."""
     from datetime import UTC, datetime
 
-    from responder import retention
-    from responder.db import get_session
+    from responder.privacy import retention
+    from responder.store.db import get_session
 
     session = get_session()
     done = retention.run(session, datetime.now(UTC), current_app.config)
@@ -188,8 +188,8 @@ def stats(days: int) -> None:
     """Print the anonymous daily counts of the last DAYS days (today included)."""
     from datetime import UTC, datetime
 
-    from responder import counts
-    from responder.db import get_session
+    from responder.store import counts
+    from responder.store.db import get_session
 
     rows = counts.recent(get_session(), datetime.now(UTC).date(), days)
     click.echo(counts.table(rows) if rows else f"no counts in the last {days} days")

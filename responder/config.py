@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from responder.addresses import AddressError, normalise
+from responder.privacy.addresses import AddressError, normalise
 
 ENVIRONMENTS = ("development", "production")
 SESSION_LIFETIME = timedelta(hours=12)

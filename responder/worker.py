@@ -14,10 +14,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from responder import alerts, crisis_followup, delivery, queue, retention, twilio_deletions
+from responder import services
 from responder.channels import twilio
 from responder.config import ConfigError
-from responder.models import Heartbeat
+from responder.conversations import crisis_followup, queue
+from responder.delivery import alerts, deletions, sending
+from responder.privacy import retention
+from responder.store.models import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +34,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def transport_for(app: Flask) -> delivery.Transport:
+def transport_for(app: Flask) -> sending.Transport:
     """Send through Twilio when it has credentials; to the phone simulator in development."""
     if app.config.get("TWILIO_ACCOUNT_SID"):
         return twilio.rest(app.config)
     if app.config["RESPONDER_ENV"] == "development":
-        return delivery.Simulator()
+        return sending.Simulator()
     # config.load already refuses production without credentials; never divert quietly.
     raise ConfigError("sending messages needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
 
 
 def run(
     app: Flask,
-    transport: delivery.Transport | None = None,
+    transport: sending.Transport | None = None,
     *,
     once: bool = False,
     clock: Clock = utcnow,
@@ -73,10 +76,10 @@ def run(
 
 
 def tick(
-    app: Flask, transport: delivery.Transport, clock: Clock, stop: threading.Event | None = None
+    app: Flask, transport: sending.Transport, clock: Clock, stop: threading.Event | None = None
 ) -> int:
     """Beat, run the timed jobs, deliver what is due, purge hourly; return messages handled."""
-    sessions = app.extensions["responder.db"]
+    sessions = services.of(app).sessions
     with sessions() as session:
         beat(session, clock())
         session.commit()
@@ -90,15 +93,15 @@ def tick(
         crisis_followup.send_due(
             session,
             clock(),
-            app.extensions["responder.content"],
+            services.of(app).content,
             timedelta(seconds=app.config["RESPONDER_CRISIS_FOLLOWUP_SECONDS"]),
             oncall=bool(app.config.get("RESPONDER_ONCALL_NUMBER")),
         )
         session.commit()
     # Alerts and deletions claim and commit row by row, as delivery does.
     alerts.send_due(sessions, transport, alerts.policy_for(app), clock)
-    twilio_deletions.delete_due(sessions, transport, clock)
-    handled = drain(sessions, transport, delivery.policy_for(app), clock, stop)
+    deletions.delete_due(sessions, transport, clock)
+    handled = drain(sessions, transport, sending.policy_for(app), clock, stop)
     # The hourly purge goes last: however long it takes, what was due went first.
     with sessions() as session:
         retention.run_if_due(session, clock(), app.config)
@@ -108,16 +111,14 @@ def tick(
 
 def drain(
     sessions: sessionmaker[Session],
-    transport: delivery.Transport,
-    policy: delivery.Policy,
+    transport: sending.Transport,
+    policy: sending.Policy,
     clock: Clock,
     stop: threading.Event | None = None,
 ) -> int:
     """Deliver messages until none is due (or stop is set); return how many were handled."""
     handled = 0
-    while not (stop and stop.is_set()) and delivery.deliver_next(
-        sessions, transport, policy, clock
-    ):
+    while not (stop and stop.is_set()) and sending.deliver_next(sessions, transport, policy, clock):
         handled += 1
     return handled
 
@@ -144,14 +145,14 @@ def deliver_after_responses(app: Flask) -> None:
     timed jobs (wait notices) still need `responder worker`.
     """
     transport = transport_for(app)
-    policy = delivery.policy_for(app)
+    policy = sending.policy_for(app)
     alert_policy = alerts.policy_for(app)
 
     def deliver() -> None:
-        sessions = app.extensions["responder.db"]
+        sessions = services.of(app).sessions
         try:
             alerts.send_due(sessions, transport, alert_policy, utcnow)
-            twilio_deletions.delete_due(sessions, transport, utcnow)
+            deletions.delete_due(sessions, transport, utcnow)
             drain(sessions, transport, policy, utcnow)
         except Exception:
             log.exception("development delivery failed")

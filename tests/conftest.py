@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from responder import config, create_app
-from responder.db import Base, make_engine
-from responder.migrate import upgrade
+from responder import config, create_app, services
+from responder.store.db import Base, make_engine
+from responder.store.migrate import upgrade
 from tests.fake_twilio import FakeTwilio
 from tests.outbox_rows import Clock
 from tests.twilio_requests import settings
@@ -80,7 +80,7 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
     yield build
     for app in built:
-        app.extensions["responder.db"].kw["bind"].dispose()
+        services.of(app).sessions.kw["bind"].dispose()
 
 
 @pytest.fixture

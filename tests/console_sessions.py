@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from responder.db import get_session
-from responder.models import Counsellor
+from responder.store.db import get_session
+from responder.store.models import Counsellor
 from tests.counsellors import password_of
 
 HIDDEN_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -8,9 +8,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from responder import auth
-from responder.db import get_session
-from responder.models import Contact, Conversation
+from responder import services
+from responder.staff import auth
+from responder.store.db import get_session
+from responder.store.models import Contact, Conversation
 from tests.twilio_requests import TEXTER, post_signed, sms
 
 
@@ -56,7 +57,7 @@ def queue_texter(client: FlaskClient, sender: str = TEXTER, age_reply: str = "3"
 def latest_conversation(app: Flask, sender: str) -> Conversation:
     """Read a texter's latest conversation as it is stored now."""
     with app.app_context():
-        digest = app.extensions["responder.keys"].hash(sender)
+        digest = services.of(app).keys.hash(sender)
         conversation = (
             get_session()
             .scalars(

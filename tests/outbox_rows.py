@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from responder import delivery, outbox, worker
+from responder import services, worker
 from responder.channels import twilio
-from responder.db import get_session
-from responder.models import Contact, Conversation, Message
+from responder.delivery import outbox, sending
+from responder.store.db import get_session
+from responder.store.models import Contact, Conversation, Message
 from tests.fake_twilio import FakeTwilio
 from tests.twilio_requests import HELPLINE, TEXTER
 
@@ -39,7 +40,7 @@ def add_texter(
     last_message_at: datetime = NOW,
 ) -> int:
     """Store a texter and an open conversation with a counsellor; return the conversation id."""
-    keys = app.extensions["responder.keys"]
+    keys = services.of(app).keys
     with app.app_context():
         session = get_session()
         contact = session.scalars(
@@ -92,7 +93,7 @@ def outbound(app: Flask) -> list[Message]:
 
 
 def contact_of(app: Flask, number: str = TEXTER) -> Contact:
-    digest = app.extensions["responder.keys"].hash(number)
+    digest = services.of(app).keys.hash(number)
     with app.app_context():
         return get_session().scalars(select(Contact).where(Contact.address_hash == digest)).one()
 
@@ -100,8 +101,8 @@ def contact_of(app: Flask, number: str = TEXTER) -> Contact:
 def deliver(app: Flask, fake: FakeTwilio, clock: Clock) -> int:
     """Run the worker's delivery until nothing is due, through the real twilio client."""
     return worker.drain(
-        app.extensions["responder.db"],
+        services.of(app).sessions,
         twilio.rest(app.config, fake),
-        delivery.policy_for(app),
+        sending.policy_for(app),
         clock,
     )

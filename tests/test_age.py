@@ -16,12 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from responder.content import MAIN, load
-from responder.content_check import check
-from responder.db import get_session
-from responder.engine import Age, Context, MenuState, Outcome, step
-from responder.models import Contact, Message
-from responder.sms import encode
+from responder import services
+from responder.bot.check import check
+from responder.bot.content import MAIN, load
+from responder.bot.engine import Age, Context, MenuState, Outcome, step
+from responder.bot.sms import encode
+from responder.store.db import get_session
+from responder.store.models import Contact, Message
 from tests.counsellors import (
     add_counsellor,
     conversation,
@@ -345,7 +346,7 @@ def on_duty(app: Flask, name: str) -> dict[str, str]:
 
 def stored_contact(app: Flask, sender: str) -> Contact:
     with app.app_context():
-        digest = app.extensions["responder.keys"].hash(sender)
+        digest = services.of(app).keys.hash(sender)
         contact = get_session().scalars(select(Contact).where(Contact.address_hash == digest))
         return contact.one()
 

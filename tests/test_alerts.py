@@ -10,14 +10,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from responder import alerts, create_app, delivery, worker
+from responder import create_app, services, worker
+from responder.bot.sms import Encoding, encode
 from responder.channels import twilio
+from responder.channels.phone import DEFAULT_NUMBER
 from responder.config import ConfigError
-from responder.db import get_session
-from responder.migrate import upgrade
-from responder.models import Alert
-from responder.phone import DEFAULT_NUMBER
-from responder.sms import Encoding, encode
+from responder.delivery import alerts, sending
+from responder.store.db import get_session
+from responder.store.migrate import upgrade
+from responder.store.models import Alert
 from tests.fake_twilio import FakeTwilio, refuse
 from tests.outbox_rows import Clock
 from tests.twilio_requests import HELPLINE, TEXTER, post_signed, settings, sms, whatsapp
@@ -192,7 +193,7 @@ def test_in_development_the_alert_stays_out_of_the_phone_simulator(tmp_path: Pat
             "RESPONDER_ONCALL_NUMBER": ONCALL,
         }
     )
-    upgrade(app.extensions["responder.db"].kw["bind"])
+    upgrade(services.of(app).sessions.kw["bind"])
     client = app.test_client()
     cursor = client.get("/simulator/messages").get_json()["cursor"]
     response = client.post("/simulator/send", json={"from": DEFAULT_NUMBER, "body": CRISIS})
@@ -205,7 +206,7 @@ def test_in_development_the_alert_stays_out_of_the_phone_simulator(tmp_path: Pat
     query = {"from": DEFAULT_NUMBER, "after": cursor}
     shown = client.get("/simulator/messages", query_string=query).get_json()
     assert shown["messages"] == []
-    assert isinstance(worker.transport_for(app), delivery.Simulator)
+    assert isinstance(worker.transport_for(app), sending.Simulator)
 
 
 @pytest.mark.parametrize("number", ["07700 900999", "+44 7700 900999", "whatsapp:+447700900999"])

@@ -11,9 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder import handoff
-from responder.db import get_session
-from responder.models import ApiToken, Event, Message, Note
+from responder import services
+from responder.counselling import handoff
+from responder.store.db import get_session
+from responder.store.models import ApiToken, Event, Message, Note
 from tests.counsellors import (
     add_counsellor,
     conversation,
@@ -28,7 +29,7 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 
 
 def english(app: Flask):
-    return app.extensions["responder.content"].language("en")
+    return services.of(app).content.language("en")
 
 
 def url(conversation_id: int, action: str = "") -> str:

@@ -22,9 +22,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from sqlalchemy import select
 
-from responder import auth, openapi
-from responder.db import get_session
-from responder.models import ApiToken, Counsellor
+from responder.staff import auth
+from responder.store.db import get_session
+from responder.store.models import ApiToken, Counsellor
+from responder.web import openapi
 from tests.counsellors import add_counsellor, number, queue_texter
 
 WAITING, CLAIMED = 1, 2

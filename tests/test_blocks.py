@@ -9,11 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder.blocks import is_blocked
-from responder.conversations import Inbound, receive
-from responder.db import get_session
-from responder.models import Contact, Message
-from responder.webhooks import policy
+from responder import services
+from responder.conversations.blocks import is_blocked
+from responder.conversations.receiving import Inbound, receive
+from responder.store.db import get_session
+from responder.store.models import Contact, Message
+from responder.web.webhooks import policy
 from tests.counsellors import add_counsellor, conversation, queue_texter, update_conversation
 from tests.twilio_requests import TEXTER, new_sid, post_signed, replies, sms
 
@@ -137,7 +138,7 @@ def test_stop_still_opts_a_blocked_texter_out(
 def test_delete_still_erases_a_blocked_texter(
     app: Flask, client: FlaskClient, alice: dict[str, str]
 ) -> None:
-    messages = app.extensions["responder.content"].language("en").messages
+    messages = services.of(app).content.language("en").messages
     waiting = queue_texter(client)
     client.post(act(waiting, "block"), headers=alice, json={"hours": None})
     assert replies(post_signed(client, sms("DELETE"))) == [messages["delete_confirm"]]
@@ -183,7 +184,7 @@ def test_a_24_hour_block_runs_out_by_itself(
     def send(text: str, when: datetime) -> tuple[str, ...]:
         with app.test_request_context():
             session = get_session()
-            content = app.extensions["responder.content"]
+            content = services.of(app).content
             result = receive(
                 session, Inbound("sms", TEXTER, "+1", text, new_sid()), when, content, policy()
             )

@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder.db import get_session
-from responder.models import Message, ReadMark
+from responder.store.db import get_session
+from responder.store.models import Message, ReadMark
 from tests.counsellors import add_counsellor, number, queue_texter
 from tests.twilio_requests import TEXTER, post_signed, sms
 

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder import handoff
-from responder.db import get_session
-from responder.models import Conversation, Counsellor, Event
+from responder.counselling import handoff
+from responder.store.db import get_session
+from responder.store.models import Conversation, Counsellor, Event
 from tests.counsellors import add_counsellor, latest_conversation, number, queue_texter
 from tests.twilio_requests import TEXTER, post_signed, replies, sms
 

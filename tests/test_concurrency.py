@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask
 from sqlalchemy import func, select
 
-from responder.db import get_session
-from responder.models import Contact, Conversation, Erasure, Message
+from responder import services
+from responder.store.db import get_session
+from responder.store.models import Contact, Conversation, Erasure, Message
 from tests.twilio_requests import post_signed, sms
 
 THREADS = 4
@@ -58,7 +59,7 @@ def test_simultaneous_redeliveries_change_the_menu_once(app: Flask) -> None:
     assert counts(app) == (1, 1, 8)
     with app.app_context():
         conversation = get_session().scalars(select(Conversation)).one()
-    lang = app.extensions["responder.content"].language("en")
+    lang = services.of(app).content.language("en")
     # Three "1"s walked three steps down the right-now path, no more.
     page = "main"
     for _ in range(3):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from responder import create_app
+from responder import create_app, services
 from responder.config import PRODUCTION_REQUIRED, ConfigError, instance_secret
 from tests.twilio_requests import settings
 
@@ -47,7 +47,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     assert app.config["DATABASE_URL"] == "postgresql+psycopg://user@db.example.org/helpline"
     assert app.config["PUBLIC_URL"] == "https://helpline.example.org"
     assert app.config["RESPONDER_MENU_TIMEOUT_MINUTES"] == 45
-    app.extensions["responder.db"].kw["bind"].dispose()
+    services.of(app).sessions.kw["bind"].dispose()
 
 
 @pytest.mark.parametrize(

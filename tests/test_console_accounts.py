@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from responder.db import get_session
-from responder.models import AuditEntry
+from responder.store.db import get_session
+from responder.store.models import AuditEntry
 from tests.console_sessions import (
     account,
     form_token,

@@ -10,8 +10,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from responder import signin
-from responder.console import SECURITY_HEADERS
+from responder import services
+from responder.staff import signin
+from responder.web.console import SECURITY_HEADERS
 from tests.console_sessions import (
     account,
     enrolment_secret,
@@ -251,7 +252,7 @@ def test_a_supervisor_must_set_up_two_step_sign_in(app: Flask, client: FlaskClie
     # The secret is kept encrypted, never as typed.
     stored = account(app, "sam").totp_secret
     assert stored is not None and secret not in stored
-    assert app.extensions["responder.keys"].decrypt(stored) == secret
+    assert services.of(app).keys.decrypt(stored) == secret
 
 
 def test_a_code_signs_in_once(app: Flask, client: FlaskClient) -> None:

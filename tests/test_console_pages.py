@@ -11,10 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from responder import canned
-from responder.db import get_session
-from responder.models import AuditEntry, Message
-from responder.problems import Problem
+from responder import services
+from responder.bot import canned
+from responder.bot.problems import Problem
+from responder.store.db import get_session
+from responder.store.models import AuditEntry, Message
 from tests.console_sessions import sign_in
 from tests.counsellors import (
     add_counsellor,
@@ -212,7 +213,7 @@ def test_french_texters_get_french_canned_replies_and_local_help(
 
     html = page(signed_in, f"/console/conversations/{conversation_id}")
 
-    french = app.extensions["responder.content"].language("fr").canned
+    french = services.of(app).content.language("fr").canned
     assert french
     for reply in french:
         assert f">{reply.title}</button>" in html
@@ -236,7 +237,7 @@ def test_the_transcript_and_the_pages_read_are_shown(
 
     html = page(signed_in, f"/console/conversations/{conversation_id}")
 
-    content = app.extensions["responder.content"].language("en")
+    content = services.of(app).content.language("en")
     first_page = content.pages[content.pages["main"].options[0]].title
     read = html.split('class="pages-read"')[1].split("</ol>")[0]
     assert first_page in read

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from responder.bot.check import check
+from responder.bot.content import MAIN, load
+from responder.bot.problems import Problem
 from responder.cli import cli
-from responder.content import MAIN, load
-from responder.content_check import check
-from responder.problems import Problem
 
 SHIPPED = Path(__file__).parent.parent / "content"
 APPEND = ""  # as the old text of an edit: add the new text at the end of the file

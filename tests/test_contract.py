@@ -20,10 +20,11 @@ from sqlalchemy import select
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
-from responder import alerts, delivery, twilio_deletions, worker
+from responder import worker
 from responder.channels import twilio
-from responder.db import get_session
-from responder.models import Alert, Conversation, Message, TwilioDeletion
+from responder.delivery import alerts, deletions, sending
+from responder.store.db import get_session
+from responder.store.models import Alert, Conversation, Message, TwilioDeletion
 from tests.outbox_rows import (
     NOW,
     TEMPLATE,
@@ -111,7 +112,7 @@ def test_the_crash_recovery_lookup_meets_twilios_spec(prism_app) -> None:
     with app.app_context():
         session = get_session()
         message = session.get(Message, message_id)
-        message.status, message.send_started_at = "sending", NOW - delivery.LEASE
+        message.status, message.send_started_at = "sending", NOW - sending.LEASE
         message.next_attempt_at = NOW
         session.commit()
     http = run_worker(app, clock)
@@ -131,8 +132,8 @@ def test_deleting_a_texters_media_and_messages_meets_twilios_spec(prism_app) -> 
     message_sid, media_sid = "MM" + "0123456789abcdef" * 2, "ME" + "fedcba9876543210" * 2
     with app.app_context():
         session = get_session()
-        twilio_deletions.queue_media(session, message_sid, [media_sid], NOW)
-        twilio_deletions.queue_messages(session, [message_sid, "SM" + "0" * 32], NOW)
+        deletions.queue_media(session, message_sid, [media_sid], NOW)
+        deletions.queue_messages(session, [message_sid, "SM" + "0" * 32], NOW)
         session.commit()
     http = run_worker(app, Clock())
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from responder.cli import cli, counsellor_add
-from responder.db import get_session
-from responder.models import ROLES, ApiToken, Counsellor
+from responder.store.db import get_session
+from responder.store.models import ROLES, ApiToken, Counsellor
 
 
 def run(app: Flask, *args: str, stdin: str | None = None):

@@ -11,10 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from responder import counts, retention
+from responder import services
 from responder.cli import cli
-from responder.db import get_session
-from responder.models import DailyCount
+from responder.privacy import retention
+from responder.store import counts
+from responder.store.db import get_session
+from responder.store.models import DailyCount
 from tests.counsellors import add_counsellor, number, queue_texter, update_conversation
 from tests.twilio_requests import TEXTER, post_signed, replies, sms, whatsapp
 
@@ -118,7 +120,7 @@ def test_counts_added_at_once_from_many_threads_all_land(app: Flask) -> None:
     now = datetime.now(UTC)
 
     def add(_: int) -> None:
-        sessions = app.extensions["responder.db"]
+        sessions = services.of(app).sessions
         barrier.wait()
         for _ in range(each):
             with sessions() as session:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from responder.crisis import CrisisList, CrisisListError, Tier, detect
-from responder.problems import Problem
+from responder.bot.crisis import CrisisList, CrisisListError, Tier, detect
+from responder.bot.problems import Problem
 
 CONTENT = Path(__file__).parent.parent / "content"
 LANGUAGES = ("en", "fr", "es")

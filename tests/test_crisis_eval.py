@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from responder.crisis import CrisisList, Tier, detect
+from responder.bot.crisis import CrisisList, Tier, detect
 
 ROOT = Path(__file__).parent.parent
 # Every language with an evaluation set is scored.

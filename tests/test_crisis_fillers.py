@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from responder.crisis import CrisisList, Tier, detect
+from responder.bot.crisis import CrisisList, Tier, detect
 
 CONTENT = Path(__file__).parent.parent / "content"
 # Every language's list, as the helpline reads every message.

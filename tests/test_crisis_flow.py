@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
+from responder import services
 from tests.counsellors import add_counsellor, conversation, queue_texter
 from tests.twilio_requests import post_signed, replies, sms
 
@@ -67,9 +68,7 @@ def test_after_stop_nothing_is_sent_but_the_mark_is_kept(app: Flask, client: Fla
 def test_french_crisis_reply_has_french_lines(app: Flask, client: FlaskClient) -> None:
     post_signed(client, sms("bonjour", sender=FR))
     (reply,) = crisis_reply(app, FR, "je vais en finir ce soir", client)
-    assert reply.startswith(
-        app.extensions["responder.content"].language("fr").messages["crisis"][:20]
-    )
+    assert reply.startswith(services.of(app).content.language("fr").messages["crisis"][:20])
     assert "3114" in reply
 
 
@@ -94,7 +93,7 @@ def test_with_nothing_checked_anywhere_the_reply_says_what_to_do(
     client = app.test_client()
     post_signed(client, sms("hi", sender=NOWHERE))
     (reply,) = crisis_reply(app, NOWHERE, "kms", client)
-    messages = app.extensions["responder.content"].language("en").messages
+    messages = services.of(app).content.language("en").messages
     assert messages["none_emergency"] in reply
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from responder import worker
 from responder.channels import twilio
-from responder.db import get_session
-from responder.models import Alert
+from responder.store.db import get_session
+from responder.store.models import Alert
 from tests.counsellors import add_counsellor, latest_conversation
 from tests.fake_twilio import FakeTwilio
 from tests.outbox_rows import Clock

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from responder.content import load
+from responder.bot.content import load
 
 CONTENT = load(Path(__file__).parent.parent / "content")
 # Every country with a resources file, one with none (Iceland), and a number with no country.

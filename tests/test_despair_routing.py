@@ -17,9 +17,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from responder.content import load
-from responder.content_check import check
-from responder.engine import match_page
+from responder import services
+from responder.bot.check import check
+from responder.bot.content import load
+from responder.bot.engine import match_page
 from tests.twilio_requests import post_signed, replies, sms
 
 SHIPPED = Path(__file__).parent.parent / "content"
@@ -85,7 +86,7 @@ COLLISIONS = [
 def test_collisions_found_in_review_get_help_not_another_page(
     app: Flask, client: FlaskClient, sender: str, text: str
 ) -> None:
-    content = app.extensions["responder.content"]
+    content = services.of(app).content
     post_signed(client, sms("hi", sender=sender))
     answer = replies(post_signed(client, sms(text, sender=sender)))
     code = "fr" if sender == FR else "en"

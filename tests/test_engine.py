@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from responder.content import MAIN, load
-from responder.engine import HISTORY_LIMIT, Age, Context, MenuState, Outcome, step
-from responder.sms import encode
+from responder.bot.content import MAIN, load
+from responder.bot.engine import HISTORY_LIMIT, Age, Context, MenuState, Outcome, step
+from responder.bot.sms import encode
 
 CONTENT = load(Path(__file__).parent.parent / "content")
 LANG = CONTENT.language("en")

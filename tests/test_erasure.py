@@ -8,10 +8,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder import create_app
-from responder.db import Base, get_session
-from responder.migrate import upgrade
-from responder.models import Contact, Conversation, Erasure, Message
+from responder import create_app, services
+from responder.store.db import Base, get_session
+from responder.store.migrate import upgrade
+from responder.store.models import Contact, Conversation, Erasure, Message
 from tests.counsellors import add_counsellor, queue_texter
 from tests.twilio_requests import TEXTER, post_signed, replies, settings, sms
 
@@ -33,7 +33,7 @@ def count(app: Flask, model) -> int:
 
 
 def test_delete_asks_first_then_erases_everything(app: Flask, client: FlaskClient) -> None:
-    messages = app.extensions["responder.content"].language("en").messages
+    messages = services.of(app).content.language("en").messages
     alex = add_counsellor(app, "alex")
     conversation = queue_texter(client)
     client.post(f"/api/v1/conversations/{conversation}/claim", headers=alex)
@@ -57,7 +57,7 @@ def test_delete_asks_first_then_erases_everything(app: Flask, client: FlaskClien
 
 
 def test_anything_else_cancels_the_request(app: Flask, client: FlaskClient) -> None:
-    messages = app.extensions["responder.content"].language("en").messages
+    messages = services.of(app).content.language("en").messages
     post_signed(client, sms("hi"))
     post_signed(client, sms("DELETE"))
     post_signed(client, sms("MENU"))
@@ -66,7 +66,7 @@ def test_anything_else_cancels_the_request(app: Flask, client: FlaskClient) -> N
 
 
 def test_french_texters_erase_with_supprimer(app: Flask, client: FlaskClient) -> None:
-    french = app.extensions["responder.content"].language("fr").messages
+    french = services.of(app).content.language("fr").messages
     sender = "+33612345678"
     post_signed(client, sms("bonjour", sender=sender))
     assert replies(post_signed(client, sms("SUPPRIMER", sender=sender))) == [
@@ -87,7 +87,7 @@ def test_erased_text_does_not_survive_in_the_sqlite_file(tmp_path: Path) -> None
     """Freed pages are overwritten; the app asks for it, as not every SQLite build does."""
     path = tmp_path / "erase.sqlite3"
     app = create_app(settings(f"sqlite:///{path}"))
-    upgrade(app.extensions["responder.db"].kw["bind"])
+    upgrade(services.of(app).sessions.kw["bind"])
     client = app.test_client()
     post_signed(client, sms("hi"))
     # Enough text to fill pages of their own, which erasure then frees.
@@ -96,5 +96,5 @@ def test_erased_text_does_not_survive_in_the_sqlite_file(tmp_path: Path) -> None
     assert SECRET.encode() in path.read_bytes()
     post_signed(client, sms("DELETE"))
     post_signed(client, sms("DELETE"))
-    app.extensions["responder.db"].kw["bind"].dispose()
+    services.of(app).sessions.kw["bind"].dispose()
     assert SECRET.encode() not in path.read_bytes()

@@ -9,8 +9,8 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from responder.content import load
-from responder.conversations import START_WORDS, STOP_WORDS
+from responder.bot.content import load
+from responder.conversations.receiving import START_WORDS, STOP_WORDS
 from tests.twilio_requests import post_signed, replies, sms, whatsapp
 
 FIELDS = [

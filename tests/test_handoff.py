@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from responder import handoff
-from responder.db import get_session
-from responder.models import Conversation, Counsellor
+from responder.counselling import handoff
+from responder.store.db import get_session
+from responder.store.models import Conversation, Counsellor
 from tests.counsellors import add_counsellor, conversation, queue_texter, update_conversation
 from tests.twilio_requests import TEXTER, post_signed, sms
 

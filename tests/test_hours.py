@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from responder.hours import HoursError, load
+from responder.conversations.hours import HoursError, load
 
 EXAMPLE = Path(__file__).parent.parent / "hours.example.toml"
 

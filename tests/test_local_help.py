@@ -10,12 +10,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from responder import create_app
-from responder.content import ContentError, load
-from responder.content_check import check, composed_messages
-from responder.conversations import Inbound, Policy, receive
-from responder.db import get_session
-from responder.hours import load as load_hours
+from responder import create_app, services
+from responder.bot.check import check, composed_messages
+from responder.bot.content import ContentError, load
+from responder.conversations.hours import load as load_hours
+from responder.conversations.receiving import Inbound, Policy, receive
+from responder.store.db import get_session
 from tests.twilio_requests import new_sid, post_signed, replies, settings, sms
 
 SHIPPED = Path(__file__).parent.parent / "content"
@@ -64,7 +64,7 @@ def test_texters_see_their_own_countrys_help(
 
 
 def test_a_french_number_is_answered_in_french(app: Flask, client: FlaskClient) -> None:
-    french = app.extensions["responder.content"].language("fr")
+    french = services.of(app).content.language("fr")
     (welcome,) = chat(client, "+33612345678", "bonjour")
     assert welcome.startswith(french.messages["welcome"])
     assert "Menu principal" in welcome
@@ -75,13 +75,13 @@ def test_a_french_number_is_answered_in_french(app: Flask, client: FlaskClient) 
 
 @pytest.mark.parametrize("sender", ["+2250701020304", "+221771234567"])
 def test_french_speaking_africa_starts_in_french(app: Flask, client: FlaskClient, sender: str):
-    french = app.extensions["responder.content"].language("fr")
+    french = services.of(app).content.language("fr")
     (welcome,) = chat(client, sender, "hello")
     assert welcome.startswith(french.messages["welcome"])
 
 
 def test_language_and_country_can_change_mid_conversation(app: Flask, client: FlaskClient) -> None:
-    content = app.extensions["responder.content"]
+    content = services.of(app).content
     texter = "+447700900123"
     chat(client, texter, "hi", "1")
     (french,) = chat(client, texter, "FRANCAIS")
@@ -101,7 +101,7 @@ def test_language_and_country_can_change_mid_conversation(app: Flask, client: Fl
 
 
 def test_country_names_are_in_the_texters_language(app: Flask, client: FlaskClient) -> None:
-    content = app.extensions["responder.content"]
+    content = services.of(app).content
     texter = "+221771234567"  # Senegal starts in French
     chat(client, texter, "bonjour")
     (moved,) = chat(client, texter, "PAYS GB")
@@ -126,7 +126,7 @@ def test_a_new_texter_can_ask_first_what_stays_private(
     """Someone afraid of being found out may ask this before anything else: the welcome
     and menu answer first, the menu says which word shows what stays private, and that
     word (or the question asked again) shows it."""
-    lang = app.extensions["responder.content"].language(code)
+    lang = services.of(app).content.language(code)
     about = lang.pages["about"]
     (welcome,) = chat(client, sender, first)
     assert welcome.startswith(lang.messages["welcome"])
@@ -138,7 +138,7 @@ def test_a_new_texter_can_ask_first_what_stays_private(
 
 
 def test_the_language_menu_switches_too(app: Flask, client: FlaskClient) -> None:
-    content = app.extensions["responder.content"]
+    content = services.of(app).content
     lang = content.language("en")
     texter = "+14155550123"
     chat(client, texter, "hi")
@@ -280,7 +280,7 @@ def test_the_app_refuses_content_it_cannot_walk_through(tmp_path: Path) -> None:
 
 
 def test_fallback_speaks_the_texters_language(app: Flask, client: FlaskClient) -> None:
-    content = app.extensions["responder.content"]
+    content = services.of(app).content
     french = client.post("/twilio/fallback", data={"From": "+33612345678", "ErrorCode": "11200"})
     assert replies(french) == [content.language("fr").messages["fallback"]]
     nobody = client.post("/twilio/fallback", data={"ErrorCode": "11200"})
@@ -288,9 +288,9 @@ def test_fallback_speaks_the_texters_language(app: Flask, client: FlaskClient) -
 
 
 def test_closed_service_says_when_it_opens_in_french(app: Flask) -> None:
-    content = app.extensions["responder.content"]
+    content = services.of(app).content
     hours = load_hours(Path(__file__).parent.parent / "hours.example.toml")
-    policy = Policy(keys=app.extensions["responder.keys"], hours=hours)
+    policy = Policy(keys=services.of(app).keys, hours=hours)
     saturday_night = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
     with app.app_context():
         session = get_session()

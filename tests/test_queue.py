@@ -10,11 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from responder import queue
-from responder.conversations import Inbound, Policy, receive
-from responder.db import get_session
-from responder.hours import load
-from responder.models import Conversation, Message
+from responder import services
+from responder.conversations import queue
+from responder.conversations.hours import load
+from responder.conversations.receiving import Inbound, Policy, receive
+from responder.store.db import get_session
+from responder.store.models import Conversation, Message
 from tests import counsellors
 from tests.twilio_requests import TEXTER, new_sid, post_signed, replies, sms, whatsapp
 
@@ -22,7 +23,7 @@ EXAMPLE_HOURS = Path(__file__).parent.parent / "hours.example.toml"
 
 
 def lang(app: Flask):
-    return app.extensions["responder.content"].language("en")
+    return services.of(app).content.language("en")
 
 
 def talk(client: FlaskClient, word: str = "TALK") -> str:
@@ -44,7 +45,7 @@ def add_counsellor(app: Flask, name: str = "sam", available: bool = True) -> Non
 
 
 def conversation_of(app: Flask, texter: str = TEXTER) -> Conversation:
-    keys = app.extensions["responder.keys"]
+    keys = services.of(app).keys
     with app.app_context():
         for conversation in get_session().scalars(select(Conversation)).all():
             if keys.decrypt(conversation.contact.address_encrypted) == texter:
@@ -123,8 +124,8 @@ def test_nobody_available_is_said_honestly(app: Flask, client: FlaskClient) -> N
 
 def test_closed_service_says_when_it_opens(app: Flask) -> None:
     add_counsellor(app)
-    content = app.extensions["responder.content"]
-    policy = Policy(keys=app.extensions["responder.keys"], hours=load(EXAMPLE_HOURS))
+    content = services.of(app).content
+    policy = Policy(keys=services.of(app).keys, hours=load(EXAMPLE_HOURS))
     saturday_night = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
     with app.app_context():
         session = get_session()
@@ -136,8 +137,8 @@ def test_closed_service_says_when_it_opens(app: Flask) -> None:
 
 
 def test_closed_service_can_refuse_to_queue(app: Flask) -> None:
-    content = app.extensions["responder.content"]
-    policy = Policy(keys=app.extensions["responder.keys"], queue_when_closed=False)
+    content = services.of(app).content
+    policy = Policy(keys=services.of(app).keys, queue_when_closed=False)
     now = datetime.now(UTC)
     with app.app_context():
         session = get_session()

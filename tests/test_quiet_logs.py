@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from responder import worker
+from responder import services, worker
 from responder.channels import twilio
 from tests.counsellors import add_counsellor
 from tests.fake_twilio import FakeTwilio
@@ -59,7 +59,7 @@ def test_a_whole_conversation_logs_no_number_and_no_text(
     fake = FakeTwilio()
     transport = twilio.rest(app.config, fake)
     alex = add_counsellor(app, "alex")
-    messages = app.extensions["responder.content"].language("en").messages
+    messages = services.of(app).content.language("en").messages
 
     def text(body: str) -> list[str]:
         response = post_signed(client, sms(body, sender=SENDER))

@@ -9,9 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder.conversations import Inbound, Policy, receive
-from responder.db import get_session
-from responder.models import Message
+from responder import services
+from responder.conversations.receiving import Inbound, Policy, receive
+from responder.store.db import get_session
+from responder.store.models import Message
 from tests.twilio_requests import TEXTER, new_sid, post_signed, replies, sms
 
 
@@ -21,7 +22,7 @@ def inbound_count(app: Flask) -> int:
 
 
 def test_a_flood_gets_one_notice_then_silence(app: Flask, client: FlaskClient) -> None:
-    slow_down = app.extensions["responder.content"].language("en").messages["slow_down"]
+    slow_down = services.of(app).content.language("en").messages["slow_down"]
     answers = [replies(post_signed(client, sms(text))) for text in ["hi", *["0"] * 24]]
     assert all(answer for answer in answers[:20])
     assert answers[20] == [slow_down]
@@ -37,8 +38,8 @@ def test_crisis_words_are_answered_whatever_the_rate(app: Flask, client: FlaskCl
 
 
 def test_the_bot_answers_again_once_the_texter_slows_down(app: Flask) -> None:
-    content = app.extensions["responder.content"]
-    policy = Policy(keys=app.extensions["responder.keys"], rate_limit=3)
+    content = services.of(app).content
+    policy = Policy(keys=services.of(app).keys, rate_limit=3)
     start = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
     def send(text: str, when: datetime) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from responder.content import load
+from responder.bot.content import load
 
 ROOT = Path(__file__).parent.parent
 CONTENT = load(ROOT / "content")

@@ -11,11 +11,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder import outbox, retention, worker
+from responder import services, worker
 from responder.channels import twilio
 from responder.cli import cli
-from responder.db import get_session
-from responder.models import (
+from responder.delivery import outbox
+from responder.privacy import retention
+from responder.store.db import get_session
+from responder.store.models import (
     Contact,
     Conversation,
     Erasure,
@@ -217,7 +219,7 @@ def test_a_year_after_the_end_a_conversation_leads_to_nobody(
     assert count(app, Contact) == 1
     dump = everything(app)
     assert TEXTER.lstrip("+") not in dump
-    assert app.extensions["responder.keys"].hash(TEXTER) not in dump
+    assert services.of(app).keys.hash(TEXTER) not in dump
     # Twilio's ids of the messages led to Twilio's log, which has the number.
     assert set(texts(app, old)) == {None}
     with app.app_context():
@@ -239,7 +241,7 @@ def test_a_year_after_the_end_a_conversation_leads_to_nobody(
     assert client.get("/api/v1/queue", headers=sam).status_code == 200
     assert client.get("/api/v1/me", headers=alex).status_code == 200
     # Writing again, the texter is new to the helpline.
-    welcome = app.extensions["responder.content"].language("en").messages["welcome"]
+    welcome = services.of(app).content.language("en").messages["welcome"]
     (reply,) = replies(post_signed(client, sms("hi")))
     assert reply.startswith(welcome)
 
@@ -263,7 +265,7 @@ def test_a_running_block_keeps_the_contact(app: Flask, client: FlaskClient) -> N
     assert run_purge(app, now).contacts == 1
     with app.app_context():
         (kept,) = get_session().scalars(select(Contact)).all()
-    assert kept.address_hash == app.extensions["responder.keys"].hash(number(1))
+    assert kept.address_hash == services.of(app).keys.hash(number(1))
 
 
 def test_unsent_messages_of_an_expired_conversation_are_cancelled_not_sent(
@@ -341,7 +343,7 @@ def test_purges_at_once_do_the_work_once(app: Flask, client: FlaskClient) -> Non
     barrier = threading.Barrier(2)
 
     def purge(_: int) -> retention.Purged:
-        with app.extensions["responder.db"]() as session:
+        with services.of(app).sessions() as session:
             barrier.wait()
             done = retention.run(session, now, app.config)
             session.commit()
@@ -396,7 +398,7 @@ def test_the_worker_purges_at_most_once_an_hour(app: Flask) -> None:
 
 def test_of_two_workers_due_at_once_one_purges(app: Flask) -> None:
     def turn(now: datetime, barrier: threading.Barrier) -> bool:
-        with app.extensions["responder.db"]() as session:
+        with services.of(app).sessions() as session:
             barrier.wait()
             done = retention.run_if_due(session, now, app.config)
             session.commit()

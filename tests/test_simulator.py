@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from responder import create_app
-from responder.migrate import upgrade
+from responder import create_app, services
+from responder.store.migrate import upgrade
 
 
 @pytest.fixture
 def dev_app(tmp_path: Path) -> Flask:
     app = create_app({"RESPONDER_ENV": "development", "INSTANCE_PATH": str(tmp_path)})
-    upgrade(app.extensions["responder.db"].kw["bind"])
+    upgrade(services.of(app).sessions.kw["bind"])
     return app
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from responder.sms import encode
+from responder.bot.sms import encode
 
 GSM, UCS2 = "GSM-7", "UCS-2"
 QUOTE, DASH, ELLIPSIS = "\N{RIGHT SINGLE QUOTATION MARK}", "\N{EN DASH}", "\N{HORIZONTAL ELLIPSIS}"

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from responder.content import LOCAL_HELP, MAIN, load, normalise_keyword
-from responder.engine import Age, Context, MenuState, match_page, step
+from responder.bot.content import LOCAL_HELP, MAIN, load, normalise_keyword
+from responder.bot.engine import Age, Context, MenuState, match_page, step
 from tests.counsellors import latest_conversation
 from tests.twilio_requests import post_signed, replies, sms, whatsapp
 

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from responder.db import get_session
+from responder.store.db import get_session
 from tests.twilio_requests import post_signed, replies, sms, whatsapp
 
 # A menu page for a texter already in a conversation: lock the contact, look for the

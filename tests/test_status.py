@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder.db import get_session
-from responder.models import Event, Message
+from responder.store.db import get_session
+from responder.store.models import Event, Message
 from tests.counsellors import add_counsellor
 from tests.fake_twilio import FakeTwilio
 from tests.outbox_rows import (

@@ -12,12 +12,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from responder import create_app, delivery, worker
-from responder.addresses import Keys, mask
-from responder.conversations import Inbound, Policy, receive
-from responder.db import Base, get_session, make_engine
-from responder.migrate import alembic_config, upgrade
-from responder.models import Contact, Conversation, Message
+from responder import create_app, services, worker
+from responder.conversations.receiving import Inbound, Policy, receive
+from responder.delivery import sending
+from responder.privacy.addresses import Keys, mask
+from responder.store.db import Base, get_session, make_engine
+from responder.store.migrate import alembic_config, upgrade
+from responder.store.models import Contact, Conversation, Message
 from tests.twilio_requests import (
     TEXTER,
     WHATSAPP_IMAGE_BODY,
@@ -46,7 +47,7 @@ def test_database_holds_no_plaintext_number_or_media_url(app: Flask, client: Fla
     post_signed(client, whatsapp("MENU"))
     post_signed(client, fixture_form(WHATSAPP_IMAGE_BODY))
     # The media's sid is kept only until the worker has deleted the media at Twilio.
-    worker.run(app, delivery.Simulator(), once=True)
+    worker.run(app, sending.Simulator(), once=True)
     everything = dump(app)
     assert "inbound" not in everything  # sanity: the dump has rows, not log text
     assert "Main menu" in everything
@@ -59,7 +60,7 @@ def test_the_number_can_be_read_back_with_the_key_only(app: Flask, client: Flask
     post_signed(client, sms("hi"))
     with app.app_context():
         contact = get_session().scalars(select(Contact)).one()
-    assert app.extensions["responder.keys"].decrypt(contact.address_encrypted) == TEXTER
+    assert services.of(app).keys.decrypt(contact.address_encrypted) == TEXTER
     other = Keys.from_secret("another deployment's key")
     assert other.hash(TEXTER) != contact.address_hash
     with pytest.raises(ValueError):
@@ -111,13 +112,13 @@ def test_replies_are_kept_with_the_page_they_showed(app: Flask, client: FlaskCli
             .scalars(select(Message.page).where(Message.direction == "out").order_by(Message.id))
             .all()
         )
-    lang = app.extensions["responder.content"].language("en")
+    lang = services.of(app).content.language("en")
     assert pages == ["main", lang.pages["main"].options[0]]
 
 
 def test_quiet_conversation_ends_and_a_new_one_begins(app: Flask) -> None:
-    content = app.extensions["responder.content"]
-    policy = Policy(keys=app.extensions["responder.keys"])
+    content = services.of(app).content
+    policy = Policy(keys=services.of(app).keys)
     start = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
     def send(body: str, sid: str, when: datetime) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from responder import worker
+from responder import services, worker
 from responder.channels import twilio
 from tests.counsellors import add_counsellor
 from tests.fake_twilio import FakeTwilio, refuse
@@ -47,7 +47,7 @@ def test_texter_to_counsellor_and_back(app: Flask, client: FlaskClient) -> None:
     clock = Clock()
     fake = FakeTwilio(clock)
     transport = twilio.rest(app.config, fake)
-    content = app.extensions["responder.content"].language("en").messages
+    content = services.of(app).content.language("en").messages
 
     # The texter asks for a person, is asked their age, answers, and is told their place.
     post_signed(client, sms("hi"))

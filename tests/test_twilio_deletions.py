@@ -12,10 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from responder import delivery, twilio_deletions, worker
+from responder import services, worker
 from responder.channels import twilio
-from responder.db import get_session
-from responder.models import Conversation, TwilioDeletion
+from responder.delivery import deletions, sending
+from responder.store.db import get_session
+from responder.store.models import Conversation, TwilioDeletion
 from tests.fake_twilio import (
     ACCOUNT,
     MESSAGES,
@@ -68,7 +69,7 @@ def test_each_media_item_is_deleted_at_twilio_and_never_fetched(
     app: Flask, client: FlaskClient, fake: FakeTwilio, clock: Clock
 ) -> None:
     form = mms("", *MEDIA)
-    messages = app.extensions["responder.content"].language("en").messages
+    messages = services.of(app).content.language("en").messages
     assert replies(post_signed(client, form)) == [messages["media"]]
     run(app, fake, clock)
 
@@ -195,7 +196,7 @@ def test_trouble_at_twilio_is_retried_later_until_it_works(
     run(app, fake, clock)
     (row,) = waiting(app)
     assert (row.attempts, row.error_code) == (1, 500)
-    assert row.next_attempt_at == clock.now + twilio_deletions.FIRST_RETRY
+    assert row.next_attempt_at == clock.now + deletions.FIRST_RETRY
 
     run(app, fake, clock)  # not due yet
     assert len(fake.deletes) == 1
@@ -203,7 +204,7 @@ def test_trouble_at_twilio_is_retried_later_until_it_works(
     run(app, fake, clock)
     (row,) = waiting(app)
     assert (row.attempts, row.error_code) == (2, 20429)
-    assert row.next_attempt_at == clock.now + 2 * twilio_deletions.FIRST_RETRY
+    assert row.next_attempt_at == clock.now + 2 * deletions.FIRST_RETRY
     clock.advance(seconds=30)
     run(app, fake, clock)
     clock.advance(seconds=60)
@@ -224,14 +225,14 @@ def test_gives_up_after_the_maximum_and_keeps_the_row_for_an_operator(
     caplog.set_level(logging.INFO)
     form = mms("", MEDIA[0])
     post_signed(client, form)
-    fake.delete_script = [refuse(503)] * (twilio_deletions.MAX_ATTEMPTS + 1)
-    for _ in range(twilio_deletions.MAX_ATTEMPTS + 3):
+    fake.delete_script = [refuse(503)] * (deletions.MAX_ATTEMPTS + 1)
+    for _ in range(deletions.MAX_ATTEMPTS + 3):
         run(app, fake, clock)
         clock.advance(hours=1)
 
-    assert len(fake.deletes) == twilio_deletions.MAX_ATTEMPTS
+    assert len(fake.deletes) == deletions.MAX_ATTEMPTS
     (row,) = waiting(app)
-    assert (row.attempts, row.error_code) == (twilio_deletions.MAX_ATTEMPTS, 503)
+    assert (row.attempts, row.error_code) == (deletions.MAX_ATTEMPTS, 503)
     gave_up = [r for r in caplog.records if "gave up deleting" in r.getMessage()]
     assert len(gave_up) == 1
     assert gave_up[0].levelno == logging.WARNING
@@ -241,7 +242,7 @@ def test_gives_up_after_the_maximum_and_keeps_the_row_for_an_operator(
 
 def test_without_twilio_the_rows_are_simply_removed(app: Flask, client: FlaskClient) -> None:
     post_signed(client, mms("", *MEDIA))
-    worker.run(app, delivery.Simulator(), once=True, clock=Clock())
+    worker.run(app, sending.Simulator(), once=True, clock=Clock())
     assert waiting(app) == []
 
 
@@ -259,15 +260,15 @@ def test_workers_at_once_delete_each_record_exactly_once(app: Flask, clock: Cloc
     sids = [new_sid("MM") for _ in range(40)]
     with app.app_context():
         session = get_session()
-        twilio_deletions.queue_messages(session, sids, clock.now)
+        deletions.queue_messages(session, sids, clock.now)
         session.commit()
     fake = FakeTwilio(clock)
     barrier = threading.Barrier(THREADS)
 
     def work(_: int) -> int:
         barrier.wait()
-        sessions = app.extensions["responder.db"]
-        return twilio_deletions.delete_due(sessions, twilio.rest(app.config, fake), clock, 100)
+        sessions = services.of(app).sessions
+        return deletions.delete_due(sessions, twilio.rest(app.config, fake), clock, 100)
 
     with ThreadPoolExecutor(THREADS) as pool:
         handled = list(pool.map(work, range(THREADS)))

@@ -9,10 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder import create_app
-from responder.db import get_session
-from responder.models import Contact, Conversation, Message
-from responder.sms import encode
+from responder import create_app, services
+from responder.bot.sms import encode
+from responder.store.db import get_session
+from responder.store.models import Contact, Conversation, Message
 from tests.twilio_requests import (
     PUBLIC_URL,
     STOP_ADVANCED_BODY,
@@ -30,7 +30,7 @@ from tests.twilio_requests import (
 
 
 def english(app: Flask):
-    return app.extensions["responder.content"].language("en")
+    return services.of(app).content.language("en")
 
 
 def count(app: Flask, model) -> int:

@@ -19,12 +19,13 @@ from flask import Flask
 from requests.exceptions import ReadTimeout
 from sqlalchemy import func, select, text
 
-from responder import create_app, delivery, outbox, worker
+from responder import create_app, services, worker
 from responder.channels import twilio
 from responder.config import ConfigError
-from responder.db import Base, get_session
-from responder.migrate import upgrade
-from responder.models import Conversation, Event, Heartbeat, Message
+from responder.delivery import outbox, sending
+from responder.store.db import Base, get_session
+from responder.store.migrate import upgrade
+from responder.store.models import Conversation, Event, Heartbeat, Message
 from tests.fake_twilio import (
     ACCOUNT,
     Crash,
@@ -167,11 +168,11 @@ def test_passing_trouble_is_retried_after_a_backoff(
     # Without a clear answer Twilio may have the message: it stays "sending" to be
     # looked up first. A clear refusal puts it back to "pending".
     assert message.status == ("sending" if looked_up else "pending")
-    assert message.next_attempt_at == NOW + delivery.FIRST_RETRY
+    assert message.next_attempt_at == NOW + sending.FIRST_RETRY
     assert message.error_message.startswith("will try again: ")
     assert TEXTER not in message.error_message
 
-    clock.advance(seconds=delivery.FIRST_RETRY.total_seconds() - 1)
+    clock.advance(seconds=sending.FIRST_RETRY.total_seconds() - 1)
     assert deliver(app, fake, clock) == 0
     clock.advance(seconds=1)
     deliver(app, fake, clock)
@@ -186,27 +187,27 @@ def test_backoff_doubles_up_to_a_cap_then_gives_up_saying_why(
     app: Flask, fake: FakeTwilio, clock: Clock
 ) -> None:
     (message_id,) = write(app, add_texter(app), "hello")
-    fake.script = [refuse(429, 20429)] * delivery.MAX_ATTEMPTS
+    fake.script = [refuse(429, 20429)] * sending.MAX_ATTEMPTS
     delays = []
-    for _ in range(delivery.MAX_ATTEMPTS - 1):
+    for _ in range(sending.MAX_ATTEMPTS - 1):
         deliver(app, fake, clock)
         message = stored(app, message_id)
         assert message.status == "pending"
         delays.append(message.next_attempt_at - clock.now)
         clock.now = message.next_attempt_at
     assert delays == [
-        min(delivery.FIRST_RETRY * 2**n, delivery.LONGEST_RETRY)
-        for n in range(delivery.MAX_ATTEMPTS - 1)
+        min(sending.FIRST_RETRY * 2**n, sending.LONGEST_RETRY)
+        for n in range(sending.MAX_ATTEMPTS - 1)
     ]
-    assert delays[-1] == delivery.LONGEST_RETRY
+    assert delays[-1] == sending.LONGEST_RETRY
     deliver(app, fake, clock)
     message = stored(app, message_id)
     assert message.status == "failed"
     assert message.error_code == 20429
     assert message.error_message == (
-        f"gave up after {delivery.MAX_ATTEMPTS} attempts: Twilio asked the helpline to slow down"
+        f"gave up after {sending.MAX_ATTEMPTS} attempts: Twilio asked the helpline to slow down"
     )
-    assert len(fake.sends) == delivery.MAX_ATTEMPTS
+    assert len(fake.sends) == sending.MAX_ATTEMPTS
     clock.advance(days=1)
     assert deliver(app, fake, clock) == 0
 
@@ -358,7 +359,7 @@ def test_a_template_not_yet_sent_is_cancelled_when_the_texter_writes(
     with app.app_context():
         session = get_session()
         message = session.get(Message, held)
-        delivery.hold(session, message, NOW, delivery.policy_for(app))
+        sending.hold(session, message, NOW, sending.policy_for(app))
         session.commit()
     with app.app_context():
         session = get_session()
@@ -429,7 +430,7 @@ def test_an_answer_lost_after_twilio_took_it_is_not_sent_again(
     first, second = write(app, add_texter(app), "ok", "ok")
     fake.script = [accept(), accept_then(ReadTimeout("read timed out"))]
     deliver(app, fake, clock)
-    clock.advance(seconds=delivery.FIRST_RETRY.total_seconds())
+    clock.advance(seconds=sending.FIRST_RETRY.total_seconds())
     deliver(app, fake, clock)
     # Both "ok"s are at Twilio; the one already known is not taken for the other.
     assert len(fake.sends) == 2
@@ -445,12 +446,12 @@ def test_a_lookup_that_keeps_failing_ends_in_failed(
     deliver(app, fake, clock)
 
     fake.list_error = ReadTimeout("read timed out")
-    for _ in range(delivery.MAX_ATTEMPTS):
+    for _ in range(sending.MAX_ATTEMPTS):
         clock.advance(minutes=15)
         deliver(app, fake, clock)
     message = stored(app, message_id)
     assert message.status == "failed"
-    assert message.error_message.startswith(f"gave up after {delivery.MAX_ATTEMPTS} attempts")
+    assert message.error_message.startswith(f"gave up after {sending.MAX_ATTEMPTS} attempts")
     assert message.error_message.endswith("it may have been sent")
     assert len(fake.sends) == 1
 
@@ -499,13 +500,13 @@ def test_several_workers_share_the_heartbeat(app: Flask) -> None:
 
 def test_development_without_credentials_delivers_to_the_simulator(tmp_path: Path) -> None:
     app = create_app({"RESPONDER_ENV": "development", "INSTANCE_PATH": str(tmp_path)})
-    upgrade(app.extensions["responder.db"].kw["bind"])
+    upgrade(services.of(app).sessions.kw["bind"])
     client = app.test_client()
     client.post("/simulator/send", json={"from": TEXTER, "body": "hi"})
     cursor = client.get("/simulator/messages", query_string={"from": TEXTER}).get_json()["cursor"]
     with app.app_context():
         conversation = get_session().scalars(select(Conversation)).one()
-    assert isinstance(worker.transport_for(app), delivery.Simulator)
+    assert isinstance(worker.transport_for(app), sending.Simulator)
     (message_id,) = write(app, conversation.id, "A counsellor is here.", now=datetime.now(UTC))
 
     # The web process delivers once a response has gone: no worker runs in development.
@@ -519,7 +520,7 @@ def test_development_without_credentials_delivers_to_the_simulator(tmp_path: Pat
     ]
     others = client.get("/simulator/messages", query_string={"from": OTHER_TEXTER, "after": cursor})
     assert others.get_json()["messages"] == []
-    app.extensions["responder.db"].kw["bind"].dispose()
+    services.of(app).sessions.kw["bind"].dispose()
 
 
 def test_without_credentials_outside_development_nothing_is_diverted(app: Flask) -> None:
@@ -595,7 +596,7 @@ def postgres_app(request: pytest.FixtureRequest) -> Iterator[Flask]:
         pytest.skip("needs TEST_DATABASE_URL: several writers at once need PostgreSQL")
     app = create_app(settings(request.getfixturevalue("postgres_url")))
     yield app
-    engine = app.extensions["responder.db"].kw["bind"]
+    engine = services.of(app).sessions.kw["bind"]
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import inspect
 from twilio.request_validator import RequestValidator
 
-from responder.db import make_engine
+from responder.store.db import make_engine
 
 PUBLIC_URL = "https://helpline.example.org"
 AUTH_TOKEN = "test-auth-token"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from responder import create_app
-from responder.db import make_engine
-from responder.migrate import upgrade
+from responder import create_app, services
+from responder.store.db import make_engine
+from responder.store.migrate import upgrade
 from tests.browser.live import LiveHelpline
 from tests.twilio_requests import settings
 
@@ -72,7 +72,7 @@ def helpline(tmp_path: Path) -> Iterator[LiveHelpline]:
     live.start()
     yield live
     live.stop()
-    app.extensions["responder.db"].kw["bind"].dispose()
+    services.of(app).sessions.kw["bind"].dispose()
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from responder import delivery, worker
+from responder import services, worker
 from responder.channels import twilio
-from responder.db import get_session
-from responder.models import Conversation, Counsellor, Message
+from responder.delivery import sending
+from responder.store.db import get_session
+from responder.store.models import Conversation, Counsellor, Message
 from tests.counsellors import add_counsellor, password_of, queue_texter
 from tests.fake_twilio import FakeTwilio
 from tests.twilio_requests import ACCOUNT, HELPLINE, post_signed, sms
@@ -60,9 +61,9 @@ class LiveHelpline:
     def deliver(self) -> int:
         """Deliver the outbox as the worker does, through the real twilio client; count them."""
         return worker.drain(
-            self.app.extensions["responder.db"],
+            services.of(self.app).sessions,
             twilio.rest(self.app.config, self.twilio),
-            delivery.policy_for(self.app),
+            sending.policy_for(self.app),
             lambda: datetime.now(UTC),
         )
 

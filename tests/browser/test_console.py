@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect
 
-from responder.addresses import mask
+from responder.privacy.addresses import mask
 from tests.browser.live import LiveHelpline, log_in, screenshot
 from tests.counsellors import conversation, number
 

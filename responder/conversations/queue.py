@@ -1,0 +1,135 @@
+"""The queue of texters waiting for a person: its order, positions, waits and reminders."""
+
+from __future__ import annotations
+
+import logging
+import math
+import statistics
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from flask import Flask
+from phonenumbers import timezone as phone_timezones
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from responder import services
+from responder.delivery import outbox
+from responder.store.models import Contact, Conversation
+
+log = logging.getLogger(__name__)
+
+RECENT_CLAIMS = 20
+RECENT_WINDOW = timedelta(days=7)
+MAX_WAIT_NOTICES = 2
+# No reminder is sent at night, in the texter's own time: a phone lighting up at
+# 3 a.m. can wake the person they are hiding this from.
+QUIET_FROM, QUIET_UNTIL = time(22, 0), time(7, 0)
+
+
+# Queue order: most urgent first, then longest waiting; the id settles ties.
+ORDER = (Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
+
+
+def position(session: Session, conversation: Conversation) -> int:
+    """Return the conversation's place in the queue, counting from 1."""
+    ahead = session.scalar(
+        select(func.count(Conversation.id)).where(
+            Conversation.state == "waiting",
+            Conversation.id != conversation.id,
+            or_(
+                Conversation.priority > conversation.priority,
+                and_(
+                    Conversation.priority == conversation.priority,
+                    or_(
+                        Conversation.queued_at < conversation.queued_at,
+                        and_(
+                            Conversation.queued_at == conversation.queued_at,
+                            Conversation.id < conversation.id,
+                        ),
+                    ),
+                ),
+            ),
+        )
+    )
+    return (ahead or 0) + 1
+
+
+def expected_wait(session: Session, now: datetime) -> timedelta | None:
+    """Estimate a wait from how long the last claims took, or None with nothing to go on."""
+    waits = session.scalars(
+        select(Conversation.last_wait_seconds)
+        .where(
+            Conversation.claimed_at >= now - RECENT_WINDOW,
+            Conversation.last_wait_seconds.is_not(None),
+        )
+        .order_by(Conversation.claimed_at.desc())
+        .limit(RECENT_CLAIMS)
+    ).all()
+    if not waits:
+        return None
+    return timedelta(seconds=statistics.median(waits))
+
+
+def wait_minutes(wait: timedelta) -> int:
+    """Round a wait up to five minutes: an honest estimate errs long."""
+    return max(5, math.ceil(wait.total_seconds() / 300) * 5)
+
+
+def send_wait_notices(session: Session, now: datetime, app: Flask) -> int:
+    """Tell texters left waiting that they are still in the queue; return how many were told."""
+    every = timedelta(minutes=app.config["RESPONDER_WAIT_NOTICE_MINUTES"])
+    content = services.of(app).content
+    keys = services.of(app).keys
+    due = session.scalars(
+        select(Conversation)
+        .join(Contact)
+        .where(
+            Conversation.state == "waiting",
+            Conversation.wait_notices < MAX_WAIT_NOTICES,
+            Contact.opted_out.is_(False),
+        )
+        .with_for_update(of=Conversation, skip_locked=True)
+    ).all()
+    sent = 0
+    for conversation in due:
+        if now < conversation.queued_at + every * (conversation.wait_notices + 1):
+            continue
+        if is_quiet_time(keys.decrypt(conversation.contact.address_encrypted), now):
+            continue
+        notice = content.language(conversation.language).messages["wait_notice"]
+        outbox.enqueue(session, conversation, notice, now)
+        conversation.wait_notices += 1
+        sent += 1
+    if sent:
+        log.info("wait notices queued count=%d", sent)
+    return sent
+
+
+def is_quiet_time(e164: str, now: datetime) -> bool:
+    """Is it night where this number is? Unknown places count as quiet in none."""
+    zones = _zones(e164)
+    # A country over several time zones: quiet if it is night in any of them.
+    return any(_in_quiet_hours(now.astimezone(zone).time()) for zone in zones)
+
+
+def _in_quiet_hours(moment: time) -> bool:
+    return moment >= QUIET_FROM or moment < QUIET_UNTIL
+
+
+def _zones(e164: str) -> list[ZoneInfo]:
+    parsed = phonenumbers.parse(e164, None)
+    names = list(phone_timezones.time_zones_for_number(parsed))
+    if names == [phone_timezones.UNKNOWN_TIMEZONE]:
+        # Test and unassigned ranges have no zone of their own: use the country's.
+        region = phonenumbers.region_code_for_country_code(parsed.country_code)
+        example = phonenumbers.example_number(region) if region else None
+        names = list(phone_timezones.time_zones_for_number(example)) if example else []
+    zones = []
+    for name in names:
+        try:
+            zones.append(ZoneInfo(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return zones

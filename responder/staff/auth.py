@@ -1,0 +1,99 @@
+"""Counsellor accounts, API bearer tokens and roles.
+
+Kept free of Flask: the API asks who a request speaks for by passing the header it
+got, so the browser console's session cookie can be added as a second way in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from responder.store.models import ROLES, ApiToken, Counsellor
+
+# Roles that may reassign, release and close conversations that are not their own.
+SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
+USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+MIN_PASSWORD = 8
+# last_used_at is for spotting forgotten tokens, not an audit trail: writing it on
+# every request would turn each read into a write, so it is refreshed once a minute.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class AccountError(ValueError):
+    """An account cannot be created or found; the message says why."""
+
+
+def supervises(counsellor: Counsellor) -> bool:
+    """Tell whether the counsellor may act on conversations that are not theirs."""
+    return counsellor.role in SUPERVISING_ROLES
+
+
+def add_counsellor(
+    session: Session, username: str, role: str, password: str, max_open: int, now: datetime
+) -> Counsellor:
+    """Create an account with a hashed password; raise AccountError if it cannot be."""
+    if not USERNAME.match(username):
+        raise AccountError("a name is 1 to 64 letters, digits, dots, dashes or underscores")
+    if role not in ROLES:
+        raise AccountError(f"a role is one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+    taken = AccountError(f"a counsellor named {username!r} already exists")
+    if session.scalar(select(Counsellor.id).where(Counsellor.username == username)) is not None:
+        raise taken
+    counsellor = Counsellor(
+        username=username,
+        role=role,
+        password_hash=generate_password_hash(password),
+        max_open=max_open,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(counsellor)
+    except IntegrityError:
+        # Someone created the same name between the check and the insert.
+        raise taken from None
+    return counsellor
+
+
+def issue_token(session: Session, username: str, now: datetime) -> str:
+    """Create a new API token for the account and return it; only its hash is kept."""
+    counsellor = session.scalars(select(Counsellor).where(Counsellor.username == username)).first()
+    if counsellor is None:
+        raise AccountError(f"no counsellor named {username!r}")
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(counsellor=counsellor, token_hash=token_hash(token), created_at=now))
+    return token
+
+
+def token_hash(token: str) -> str:
+    """Return the SHA-256 of a token, the only form of it that is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """Return the token of an `Authorization: Bearer ...` header, or None."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def counsellor_for_token(session: Session, token: str, now: datetime) -> Counsellor | None:
+    """Return the active counsellor a token belongs to, noting its use, or None."""
+    api_token = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == token_hash(token))
+    ).first()
+    if api_token is None or not api_token.counsellor.active:
+        return None
+    if api_token.last_used_at is None or now - api_token.last_used_at >= TOUCH_EVERY:
+        api_token.last_used_at = now
+    return api_token.counsellor

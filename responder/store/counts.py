@@ -1,0 +1,119 @@
+"""Anonymous daily counts for statistics: how many, of what, where; never who.
+
+A count holds a day, a metric, an optional detail (a page id, a category) and the
+country, language and channel of the conversation, and nothing that leads to a
+texter. Erasure and retention leave counts alone, so figures outlive the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from responder.store.models import Conversation, DailyCount
+
+# What is counted, each when it happens.
+METRICS = frozenset(
+    {
+        "contacts",  # a conversation (episode) started
+        "pages",  # the bot showed a content page; detail: the page id
+        "handoffs",  # a conversation joined the queue for a person
+        "waits",  # a counsellor claimed a waiting conversation
+        "wait_seconds",  # how long those claimed conversations had waited, summed
+        "crisis",  # crisis words first came in a conversation
+        "closed",  # a counsellor closed a conversation; detail: its category
+        "erasures",  # a texter erased everything held about them
+    }
+)
+# The key every count is added to; the same key must be given to ON CONFLICT.
+KEY = ("day", "metric", "detail", "country", "language", "channel")
+
+
+def add(
+    session: Session,
+    now: datetime,
+    metric: str,
+    *,
+    conversation: Conversation | None = None,
+    country: str | None = None,
+    language: str | None = None,
+    channel: str | None = None,
+    detail: str | None = "",
+    amount: int = 1,
+) -> None:
+    """Add amount to today's count of metric, in the caller's transaction.
+
+    The breakdown comes from the conversation when one is given, otherwise from the
+    explicit values; anything unknown is counted under "".
+
+    One INSERT ... ON CONFLICT DO UPDATE adds to the row or creates it. Reading the
+    row first and writing it back would lose a count, or fail on the unique key,
+    whenever two requests count the same thing at once; the database adds instead.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}")
+    if conversation is not None:
+        contact = conversation.contact
+        country = contact.country if contact is not None else None
+        language, channel = conversation.language, conversation.channel
+    values = {
+        "day": now.astimezone(UTC).date(),
+        "metric": metric,
+        "detail": detail or "",
+        "country": country or "",
+        "language": language or "",
+        "channel": channel or "",
+        "count": amount,
+    }
+    # The count needs none of the caller's unsaved rows: leaving them for the caller's
+    # one flush saves a flush per count.
+    with session.no_autoflush:
+        session.execute(_UPSERT[session.get_bind().dialect.name], values)
+
+
+def _upsert(dialect: Any) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE adding to the count, values bound at execution."""
+    insert = dialect.insert(DailyCount)
+    return insert.on_conflict_do_update(
+        index_elements=list(KEY), set_={"count": DailyCount.count + insert.excluded.count}
+    )
+
+
+# Built once: constructing the statement for every count cost more than running it.
+_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+
+
+def recent(session: Session, today: date, days: int) -> Sequence[DailyCount]:
+    """Return the counts of the last `days` days up to today, oldest day first."""
+    return session.scalars(
+        select(DailyCount)
+        .where(DailyCount.day > today - timedelta(days=days))
+        .order_by(*(getattr(DailyCount, column) for column in KEY))
+    ).all()
+
+
+def table(rows: Sequence[DailyCount]) -> str:
+    """Lay counts out as a plain table with a header, one count a line; "-" where unknown."""
+    header = ("day", *KEY[1:], "count")
+    lines = [header] + [
+        (
+            row.day.isoformat(),
+            row.metric,
+            row.detail or "-",
+            row.country or "-",
+            row.language or "-",
+            row.channel or "-",
+            str(row.count),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )

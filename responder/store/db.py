@@ -1,0 +1,98 @@
+"""Database wiring: the declarative base, one engine per app, one session per request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, g
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from responder import services
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zones and hands back naive values; storing UTC and
+    re-attaching it on the way out keeps comparisons with aware datetimes safe.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC value")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets real transactions that take the write lock up front."""
+    # Parameters hold message text: keep them out of SQL logging and out of the
+    # database errors that reach the log with their tracebacks.
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+
+    # pysqlite opens transactions lazily and not for SELECT, which breaks SAVEPOINT
+    # and lets two writers read the same state before either writes. Taking the
+    # write lock at BEGIN serialises requests the way row locks do on PostgreSQL.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        # Erased messages must not linger in free pages of the file.
+        dbapi_connection.execute("PRAGMA secure_delete = ON")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def init_app(app: Flask) -> sessionmaker[Session]:
+    """Return the app's session factory, closing each request's session at its end."""
+    app.teardown_appcontext(_close_session)
+    return sessionmaker(make_engine(app.config["DATABASE_URL"]), expire_on_commit=False)
+
+
+def engine() -> Engine:
+    """Return the current app's engine."""
+    return services.of().sessions.kw["bind"]
+
+
+def get_session() -> Session:
+    """Return the session of the current request or command, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = services.of().sessions()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

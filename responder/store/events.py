@@ -1,0 +1,35 @@
+"""The change feed: one row per change, so live pages can ask "what changed after N?"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from responder.store.models import Conversation, Event
+
+# What happened; events carry no message text, only which conversation changed.
+KINDS = frozenset(
+    {
+        "message",  # a message came in or was written for the texter
+        "queued",  # the texter asked for a person
+        "left_queue",  # the texter left the queue
+        "claimed",
+        "transferred",
+        "released",
+        "closed",
+        "note",
+        "delivery",  # an outbound message changed status
+        "availability",  # a counsellor became available or unavailable
+        "crisis",  # crisis words came in: supervisors should look now
+        "crisis_unclaimed",  # a crisis is still waiting for a counsellor after the follow-up time
+        "erased",  # a texter erased everything: their conversations are gone
+    }
+)
+
+
+def record(session: Session, kind: str, now: datetime, conversation: Conversation | None) -> None:
+    """Add an event to the feed, in the caller's transaction."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r}")
+    session.add(Event(conversation=conversation, kind=kind, created_at=now))

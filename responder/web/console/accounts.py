@@ -1,0 +1,97 @@
+"""The admins' accounts page: add, deactivate, reactivate and reset accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from responder.staff import accounts
+from responder.staff.auth import AccountError
+from responder.store.db import get_session
+from responder.store.models import ROLES
+from responder.web.console import bp
+from responder.web.console.session import signed_in
+
+ACCOUNT = "/accounts/<int(max=2147483647):account_id>"
+
+
+@bp.get("/accounts")
+@signed_in("admin")
+def accounts_page() -> ResponseReturnValue:
+    return render_template(
+        "console/accounts.html",
+        accounts=accounts.list_accounts(get_session(), _now()),
+        roles=ROLES,
+    )
+
+
+@bp.post("/accounts")
+@signed_in("admin")
+def account_add() -> ResponseReturnValue:
+    username = request.form.get("username", "").strip()
+    role = request.form.get("role", "")
+    max_open = current_app.config["RESPONDER_MAX_OPEN_CONVERSATIONS"]
+    return _change(
+        lambda db, now: accounts.add(
+            db, g.counsellor, username, role, request.form.get("password", ""), max_open, now
+        ),
+        f"Added {username}.",
+    )
+
+
+@bp.post(f"{ACCOUNT}/deactivate")
+@signed_in("admin")
+def account_deactivate(account_id: int) -> ResponseReturnValue:
+    return _change(
+        lambda db, now: accounts.deactivate(db, g.counsellor, account_id, now),
+        "Deactivated: the account is signed out and cannot sign in.",
+    )
+
+
+@bp.post(f"{ACCOUNT}/reactivate")
+@signed_in("admin")
+def account_reactivate(account_id: int) -> ResponseReturnValue:
+    return _change(
+        lambda db, now: accounts.reactivate(db, g.counsellor, account_id, now),
+        "Reactivated: the account can sign in again.",
+    )
+
+
+@bp.post(f"{ACCOUNT}/password")
+@signed_in("admin")
+def account_password(account_id: int) -> ResponseReturnValue:
+    password = request.form.get("password", "")
+    return _change(
+        lambda db, now: accounts.reset_password(db, g.counsellor, account_id, password, now),
+        "Password changed: the account is signed out everywhere.",
+    )
+
+
+@bp.post(f"{ACCOUNT}/two-factor/reset")
+@signed_in("admin")
+def account_two_factor_reset(account_id: int) -> ResponseReturnValue:
+    return _change(
+        lambda db, now: accounts.reset_two_factor(db, g.counsellor, account_id, now),
+        "Two-step sign-in reset: a new code is set up at the next sign-in.",
+    )
+
+
+def _change(action: Callable[..., object], done: str) -> ResponseReturnValue:
+    """Run one change and commit it, then show the list again with what happened."""
+    db = get_session()
+    try:
+        action(db, _now())
+    except AccountError as error:
+        db.rollback()
+        flash(f"Not changed: {error}.", "error")
+    else:
+        db.commit()
+        flash(done)
+    return redirect(url_for("console.accounts_page"))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

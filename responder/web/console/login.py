@@ -1,0 +1,168 @@
+"""Signing in and out of the console: password, then a TOTP code or its first setup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from responder import services
+from responder.privacy.addresses import AddressError, Keys
+from responder.staff import signin
+from responder.store.db import get_session
+from responder.store.models import Counsellor
+from responder.web.console import bp
+from responder.web.console.session import (
+    end,
+    hold,
+    pending_counsellor,
+    safe_next,
+    signed_in,
+    signed_in_counsellor,
+    start,
+)
+
+
+@bp.get("/")
+@signed_in()
+def index() -> ResponseReturnValue:
+    return redirect(url_for("console.queue"))
+
+
+@bp.get("/login")
+def login() -> ResponseReturnValue:
+    next_path = safe_next(request.args.get("next"))
+    if signed_in_counsellor(get_session(), _now()) is not None:
+        return redirect(next_path or url_for("console.index"))
+    return render_template("console/login.html", next=next_path or "")
+
+
+@bp.post("/login")
+def login_post() -> ResponseReturnValue:
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    next_path = safe_next(request.form.get("next"))
+    db, now = get_session(), _now()
+    try:
+        counsellor = signin.check_password(db, username, password, now)
+    except signin.Refused as refusal:
+        db.commit()
+        return _refused("console/login.html", str(refusal), username=username, next=next_path or "")
+    if counsellor.totp_secret is not None:
+        hold(counsellor, now, next_path)
+        return redirect(url_for("console.login_code"))
+    if signin.needs_two_factor(counsellor):
+        hold(counsellor, now, next_path)
+        return redirect(url_for("console.login_enrol"))
+    signin.succeed(counsellor)
+    db.commit()
+    start(counsellor, now)
+    return redirect(next_path or url_for("console.index"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code() -> ResponseReturnValue:
+    db, now = get_session(), _now()
+    counsellor = pending_counsellor(db, now)
+    if counsellor is None or counsellor.totp_secret is None:
+        return _start_again()
+    if request.method == "GET":
+        return render_template("console/code.html")
+    try:
+        signin.check_code(db, counsellor, _keys(), request.form.get("code", ""), now)
+    except (signin.Refused, AddressError) as refusal:
+        db.commit()
+        message = str(refusal) if isinstance(refusal, signin.Refused) else signin.WRONG_CODE
+        return _refused("console/code.html", message)
+    db.commit()
+    return _finish(counsellor, now)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+def login_enrol() -> ResponseReturnValue:
+    db, now = get_session(), _now()
+    counsellor = pending_counsellor(db, now)
+    if counsellor is None or counsellor.totp_secret is not None:
+        return _start_again()
+    refusal = _enrol(counsellor, now)
+    if refusal is not None:
+        return refusal
+    return _finish(counsellor, now)
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@signed_in()
+def two_factor() -> ResponseReturnValue:
+    """Let a signed-in account without a code set one up, as counsellors may choose to."""
+    counsellor: Counsellor = g.counsellor
+    if counsellor.totp_secret is not None:
+        flash("Two-step sign-in is already on for your account.")
+        return redirect(url_for("console.index"))
+    refusal = _enrol(counsellor, _now())
+    if refusal is not None:
+        return refusal
+    flash("Two-step sign-in is on: you will be asked for a code each time you sign in.")
+    return redirect(url_for("console.index"))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    end()
+    flash("You are signed out.")
+    return redirect(url_for("console.login"))
+
+
+def _enrol(counsellor: Counsellor, now: datetime) -> ResponseReturnValue | None:
+    """Show a new secret, or take the first code from it; None once TOTP is on."""
+    keys = _keys()
+    sealed = session.get("enrol_secret")
+    if not isinstance(sealed, str):
+        # Sealed with the data key: the cookie is signed, not secret.
+        sealed = session["enrol_secret"] = keys.encrypt(signin.new_secret())
+    secret = keys.decrypt(sealed)
+    if request.method == "GET":
+        return render_template("console/enrol.html", **_enrol_context(counsellor, secret))
+    db = get_session()
+    try:
+        signin.enrol(counsellor, keys, secret, request.form.get("code", ""), now)
+    except signin.Refused as refusal:
+        db.commit()
+        return _refused("console/enrol.html", str(refusal), **_enrol_context(counsellor, secret))
+    db.commit()
+    session.pop("enrol_secret", None)
+    return None
+
+
+def _enrol_context(counsellor: Counsellor, secret: str) -> dict[str, object]:
+    return {
+        "secret": secret,
+        "uri": signin.setup_uri(secret, counsellor.username),
+        "required": signin.needs_two_factor(counsellor),
+    }
+
+
+def _refused(template: str, message: str, **context: object) -> ResponseReturnValue:
+    """Show the form again with why the attempt was refused: 429 when locked, else 403."""
+    status = 429 if message == signin.TOO_MANY else 403
+    return render_template(template, error=message, **context), status
+
+
+def _finish(counsellor: Counsellor, now: datetime) -> ResponseReturnValue:
+    next_path = safe_next(session.get("next"))
+    start(counsellor, now)
+    return redirect(next_path or url_for("console.index"))
+
+
+def _start_again() -> ResponseReturnValue:
+    end()
+    flash("Please sign in again.")
+    return redirect(url_for("console.login"))
+
+
+def _keys() -> Keys:
+    return services.of().keys
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

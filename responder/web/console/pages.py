@@ -1,0 +1,322 @@
+"""The console's working pages: the queue, and one conversation with everything to answer it.
+
+The pages are rendered here in full; console.js then keeps them current through
+/api/v1 (the change feed, the queue, the conversation) and sends every action there,
+so a page and the API never disagree about what a counsellor may do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import abort, current_app, g, render_template, request
+from flask.typing import ResponseReturnValue
+
+from responder import services
+from responder.bot.content import Content
+from responder.bot.resources import ROLES
+from responder.bot.sms import GSM7_BASIC, GSM7_EXTENSION
+from responder.conversations.receiving import MAX_BODY
+from responder.counselling import caseload, handoff
+from responder.privacy.addresses import Keys
+from responder.staff import audit
+from responder.staff.auth import SUPERVISING_ROLES, supervises
+from responder.store.db import get_session
+from responder.web.console import bp
+from responder.web.console.live import conversations_url, latest_event
+from responder.web.console.session import signed_in
+
+# A message's delivery in words. Held, pending and failed messages add the stored
+# reason, which delivery writes in words already.
+STATUS_WORDS = {
+    "pending": "queued",  # in the helpline's own outbox, before Twilio has it
+    "sending": "sending",
+    "held": "held",
+    "accepted": "queued",
+    "scheduled": "queued",
+    "queued": "queued",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "undelivered": "not delivered",
+    "failed": "failed",
+    "canceled": "canceled",
+    "partially_delivered": "partly delivered",
+    "simulated": "delivered to the phone simulator",
+}
+ROLE_NAMES = {
+    "emergency": "Emergency",
+    "police": "Police and reporting",
+    "child": "Child helpline",
+    "adult": "Adult support",
+    "crisis": "Crisis line",
+    "removal": "Image removal",
+}
+# The queue page shows the API's longest page; console.js asks for as many.
+QUEUE_SHOWN = 200
+AUDIT_SHOWN = 50
+# The audit log's actions in words, as the log page names them.
+ACTION_WORDS = {
+    "view": "viewed",
+    "claim": "claimed",
+    "transfer": "transferred",
+    "release": "released to the menu",
+    "close": "closed",
+    "reply": "replied",
+    "note": "added a note",
+    "block": "blocked the sender",
+    "unblock": "lifted the block",
+    "reveal": "saw the full number",
+    "account_add": "added an account",
+    "account_deactivate": "deactivated an account",
+    "account_reactivate": "reactivated an account",
+    "account_password_reset": "reset a password",
+    "account_2fa_reset": "reset two-step sign-in",
+}
+BLOCK_WORDS: dict[object, str] = {24: "for 24 hours", 168: "for 7 days", None: "until lifted"}
+CONVERSATION = "/conversations/<int(max=2147483647):conversation_id>"
+
+
+@dataclass(frozen=True)
+class LocalHelp:
+    """One kind of local help and the lines a counsellor can insert for it."""
+
+    role: str
+    name: str
+    lines: tuple[str, ...]
+
+
+@bp.get("/queue")
+@signed_in()
+def queue() -> ResponseReturnValue:
+    session, now = get_session(), _now()
+    # Read before the queue, so a change in between is seen again rather than missed.
+    events_after = latest_event()
+    page = handoff.queue_page(session, _keys(), now, QUEUE_SHOWN, None)
+    return render_template(
+        "console/queue.html",
+        page=page,
+        shown=QUEUE_SHOWN,
+        conversations_url=conversations_url(),
+        me=handoff.counsellor_view(session, g.counsellor),
+        events_after=events_after,
+        held=_held() if supervises(g.counsellor) else None,
+    )
+
+
+@bp.get("/queue/held")
+@signed_in(*SUPERVISING_ROLES)
+def held() -> ResponseReturnValue:
+    """The queue page's list of conversations with counsellors, which console.js redraws."""
+    return render_template("console/held.html", held=_held(), conversations_url=conversations_url())
+
+
+@bp.get("/audit")
+@signed_in(*SUPERVISING_ROLES)
+def audit_log() -> ResponseReturnValue:
+    raw = request.args.get("before")
+    before = None if raw is None else _entry_number(raw)
+    # One more than shown, to know whether an older page exists.
+    entries = audit.entries_before(get_session(), g.counsellor, before, AUDIT_SHOWN + 1)
+    shown = entries[:AUDIT_SHOWN]
+    return render_template(
+        "console/audit.html",
+        entries=shown,
+        older=shown[-1].id if len(entries) > AUDIT_SHOWN else None,
+        paged=before is not None,
+        action_words=ACTION_WORDS,
+    )
+
+
+@bp.get(CONVERSATION)
+@signed_in()
+def conversation(conversation_id: int) -> ResponseReturnValue:
+    session, now, content = get_session(), _now(), _content()
+    events_after = latest_event()
+    try:
+        view = handoff.conversation_view(
+            session, conversation_id, g.counsellor, _keys(), content, now
+        )
+    except handoff.NotFound:
+        abort(404, description="There is no such conversation. It may have been erased.")
+    except handoff.NotPermitted:
+        abort(403, description="This conversation is with another counsellor.")
+    audit.record(session, g.counsellor, "view", conversation_id, now)
+    # Opening the conversation reads what it shows; console.js marks later messages
+    # read as they appear while the page is in view.
+    read = caseload.mark_read(
+        session, g.counsellor, conversation_id, view.messages[-1].id if view.messages else 0
+    )
+    session.commit()
+    language = content.language(view.language)
+    mine = view.counsellor == g.counsellor.username
+    return render_template(
+        "console/conversation.html",
+        view=view,
+        now=now,
+        events_after=events_after,
+        read_up_to=read.up_to,
+        max_body=MAX_BODY,
+        language=language,
+        canned=language.canned,
+        local_help=local_help(content, view.language, view.country, view.under_18),
+        categories=handoff.CATEGORIES,
+        status_words=STATUS_WORDS,
+        gsm7={"basic": "".join(sorted(GSM7_BASIC)), "extension": "".join(sorted(GSM7_EXTENSION))},
+        template_ready=bool(current_app.config.get("TWILIO_WHATSAPP_TEMPLATE_SID")),
+        mine=mine,
+        can_reply=mine and view.state == "counsellor",
+        can_note=mine,
+        can_act=view.state == "counsellor" and (mine or supervises(g.counsellor)),
+        # Whoever may see the page may block, as the API allows; an anonymised
+        # conversation leads to nobody left to block.
+        can_block=view.masked_number is not None,
+    )
+
+
+def local_help(
+    content: Content, code: str, country: str | None, under_18: bool | None
+) -> tuple[LocalHelp, ...]:
+    """Gather the verified local help of a country in the texter's language, by kind.
+
+    Where a kind has none, the words the bot itself would send instead are offered.
+    """
+    local = content.local(code, country, under_18)
+    return tuple(
+        LocalHelp(role, ROLE_NAMES[role], local.lines[role] or (local.fallbacks[role],))
+        for role in ROLES
+    )
+
+
+@bp.app_template_filter("console_wait")
+def wait_words(seconds: int) -> str:
+    """Say how long someone has waited, to the minute."""
+    minutes = seconds // 60
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+@bp.app_template_filter("console_waiting")
+def waiting_words(total: int) -> str:
+    if total == 0:
+        return "Nobody is waiting."
+    return "1 texter is waiting." if total == 1 else f"{total} texters are waiting."
+
+
+@bp.app_template_filter("console_channel")
+def channel_name(channel: str) -> str:
+    return {"sms": "SMS", "whatsapp": "WhatsApp"}.get(channel, channel)
+
+
+@bp.app_template_filter("console_time")
+def time_words(moment: datetime) -> str:
+    # Rendered in UTC; console.js shows it again in the counsellor's own time zone.
+    return moment.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
+
+
+@bp.app_template_filter("console_age")
+def age_words(under_18: bool | None) -> str:
+    if under_18 is None:
+        return "not known"
+    return "under 18" if under_18 else "18 or over"
+
+
+@bp.app_template_filter("console_state")
+def state_words(state: str, counsellor: str | None) -> str:
+    if state == "counsellor":
+        return f"with {counsellor}"
+    return {
+        "waiting": "waiting in the queue",
+        "menu": "back with the menu",
+        "closed": "closed",
+    }.get(state, state)
+
+
+@bp.app_template_filter("console_window")
+def window_words(ends_at: datetime | None, now: datetime, template_ready: bool) -> str:
+    """Say how long WhatsApp still lets free-form replies through."""
+    if ends_at is None:
+        return "not known: the conversation is anonymised"
+    left = ends_at - now
+    if left > timedelta(0):
+        return f"open, {wait_words(int(left.total_seconds()))} left"
+    if template_ready:
+        return "closed: a template will invite them back"
+    return "closed: replies fail until the texter writes again (no invitation template is set up)"
+
+
+@bp.app_template_filter("console_author_kind")
+def author_kind(author: str) -> str:
+    return author if author in ("texter", "bot") else "counsellor"
+
+
+@bp.app_template_filter("console_author")
+def author_name(author: str) -> str:
+    return {"texter": "Texter", "bot": "Bot"}.get(author, author)
+
+
+@bp.app_template_filter("console_delivery")
+def delivery_words(message: handoff.MessageView, words: dict[str, str]) -> str:
+    """Say where a message is on its way to the texter, and why it stopped if it did."""
+    status = message.status or ""
+    word = words.get(status, status)
+    reason = message.error_message
+    if not reason:
+        return word
+    if reason.startswith(word):
+        return reason  # a held message's reason already says "held: ..."
+    if status in ("pending", "sending"):
+        return f"{word} ({reason})"
+    return f"{word}: {reason}"
+
+
+@bp.app_template_filter("console_category")
+def category_words(category: str) -> str:
+    """Turn "violence/online_sexual_abuse" into "Violence: online sexual abuse"."""
+    group, _, kind = category.partition("/")
+    label = group.replace("_", " ").capitalize()
+    return f"{label}: {kind.replace('_', ' ')}" if kind else label
+
+
+@bp.app_template_filter("console_audit_detail")
+def audit_detail(entry: audit.AuditView) -> str:
+    """Say what an audit entry's detail means, or nothing when it has none."""
+    detail = entry.detail
+    if entry.action == "block":
+        hours = detail.get("hours")
+        return BLOCK_WORDS.get(hours, f"for {hours} hours")
+    if entry.action == "transfer":
+        return f"to {detail.get('to')}"
+    if entry.action == "reveal":
+        return f"reason: {detail.get('reason')}"
+    if entry.action.startswith("account_"):
+        role = f" as {detail['role']}" if "role" in detail else ""
+        return f"account {detail.get('username')}{role}"
+    return ""
+
+
+def _held() -> tuple[handoff.HeldItem, ...]:
+    return handoff.with_counsellors(get_session(), g.counsellor, _keys())
+
+
+def _entry_number(raw: str) -> int:
+    # Only digits, and small enough for the database's integer column.
+    if not raw.isascii() or not raw.isdigit() or int(raw) > 2147483647:
+        abort(400, description="That is not a page of the audit log. Start again from the newest.")
+    return int(raw)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _keys() -> Keys:
+    return services.of().keys
+
+
+def _content() -> Content:
+    return services.of().content

@@ -1,0 +1,54 @@
+"""HTTP plumbing shared by every blueprint: proxies, request size, and error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from responder.web.console import is_console_path
+
+log = logging.getLogger(__name__)
+
+# Twilio's bodies are a few kilobytes; anything far larger is not from Twilio.
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def init_app(app: Flask) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or MAX_REQUEST_BYTES
+    proxies = app.config["RESPONDER_TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=proxies,
+            x_proto=proxies,
+            x_host=proxies,
+            x_port=proxies,
+            x_prefix=proxies,
+        )
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _http_error(error: HTTPException) -> tuple[Response | str, int, list[tuple[str, str]]]:
+    # Keep the headers the error brings, such as Allow on 405 (RFC 9110 requires it).
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    if is_console_path(request.path):
+        return _console_page(error.name, error.description), error.code or 500, headers
+    return jsonify(error=error.description or error.name), error.code or 500, headers
+
+
+def _unexpected_error(error: Exception) -> tuple[Response | str, int]:
+    # The traceback goes to the log (which never holds message text); the caller
+    # only learns that something failed. Twilio then tries the fallback URL.
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if is_console_path(request.path):
+        return _console_page("Something went wrong", "Please try again in a moment."), 500
+    return jsonify(error="internal error"), 500
+
+
+def _console_page(title: str, text: str | None) -> str:
+    # People read the console, so its errors are pages rather than JSON.
+    return render_template("console/error.html", title=title, text=text or "")
