@@ -11,7 +11,8 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from responder import create_app, paths
-from responder.privacy.addresses import AddressError, normalise
+from responder.channels.transport import normalise
+from responder.errors import AddressError
 
 
 @click.group(cls=FlaskGroup, create_app=create_app)

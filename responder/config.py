@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import Flask
 
-from responder.privacy.addresses import AddressError, normalise
+from responder.channels.transport import normalise
+from responder.errors import AddressError
 
 ENVIRONMENTS = ("development", "production")
 SESSION_LIFETIME = timedelta(hours=12)

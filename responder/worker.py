@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from responder import services
 from responder.channels import twilio
+from responder.channels.simulator import Simulator
+from responder.channels.transport import Transport
 from responder.config import ConfigError
 from responder.conversations import crisis_followup, queue
 from responder.delivery import alerts, deletions, sending
@@ -34,19 +36,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def transport_for(app: Flask) -> sending.Transport:
+def transport_for(app: Flask) -> Transport:
     """Send through Twilio when it has credentials; to the phone simulator in development."""
     if app.config.get("TWILIO_ACCOUNT_SID"):
         return twilio.rest(app.config)
     if app.config["RESPONDER_ENV"] == "development":
-        return sending.Simulator()
+        return Simulator()
     # config.load already refuses production without credentials; never divert quietly.
     raise ConfigError("sending messages needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
 
 
 def run(
     app: Flask,
-    transport: sending.Transport | None = None,
+    transport: Transport | None = None,
     *,
     once: bool = False,
     clock: Clock = utcnow,
@@ -76,7 +78,7 @@ def run(
 
 
 def tick(
-    app: Flask, transport: sending.Transport, clock: Clock, stop: threading.Event | None = None
+    app: Flask, transport: Transport, clock: Clock, stop: threading.Event | None = None
 ) -> int:
     """Beat, run the timed jobs, deliver what is due, purge hourly; return messages handled."""
     sessions = services.of(app).sessions
@@ -111,7 +113,7 @@ def tick(
 
 def drain(
     sessions: sessionmaker[Session],
-    transport: sending.Transport,
+    transport: Transport,
     policy: sending.Policy,
     clock: Clock,
     stop: threading.Event | None = None,

@@ -14,8 +14,9 @@ from responder import create_app, services, worker
 from responder.bot.sms import Encoding, encode
 from responder.channels import twilio
 from responder.channels.phone import DEFAULT_NUMBER
+from responder.channels.simulator import Simulator
 from responder.config import ConfigError
-from responder.delivery import alerts, sending
+from responder.delivery import alerts
 from responder.store.db import get_session
 from responder.store.migrate import upgrade
 from responder.store.models import Alert
@@ -206,7 +207,7 @@ def test_in_development_the_alert_stays_out_of_the_phone_simulator(tmp_path: Pat
     query = {"from": DEFAULT_NUMBER, "after": cursor}
     shown = client.get("/simulator/messages", query_string=query).get_json()
     assert shown["messages"] == []
-    assert isinstance(worker.transport_for(app), sending.Simulator)
+    assert isinstance(worker.transport_for(app), Simulator)
 
 
 @pytest.mark.parametrize("number", ["07700 900999", "+44 7700 900999", "whatsapp:+447700900999"])

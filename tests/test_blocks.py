@@ -10,8 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from responder import services
+from responder.channels.transport import Inbound
 from responder.conversations.blocks import is_blocked
-from responder.conversations.receiving import Inbound, receive
+from responder.conversations.receiving import receive
 from responder.store.db import get_session
 from responder.store.models import Contact, Message
 from responder.web.webhooks import policy

@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 from responder import create_app, services
 from responder.bot.check import check, composed_messages
 from responder.bot.content import ContentError, load
+from responder.channels.transport import Inbound
 from responder.conversations.hours import load as load_hours
-from responder.conversations.receiving import Inbound, Policy, receive
+from responder.conversations.receiving import Policy, receive
 from responder.store.db import get_session
 from tests.twilio_requests import new_sid, post_signed, replies, settings, sms
 

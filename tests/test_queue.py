@@ -11,9 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from responder import services
+from responder.channels.transport import Inbound
 from responder.conversations import queue
 from responder.conversations.hours import load
-from responder.conversations.receiving import Inbound, Policy, receive
+from responder.conversations.receiving import Policy, receive
 from responder.store.db import get_session
 from responder.store.models import Conversation, Message
 from tests import counsellors

@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from responder import services
-from responder.conversations.receiving import Inbound, Policy, receive
+from responder.channels.transport import Inbound
+from responder.conversations.receiving import Policy, receive
 from responder.store.db import get_session
 from responder.store.models import Message
 from tests.twilio_requests import TEXTER, new_sid, post_signed, replies, sms

@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from responder import create_app, services, worker
-from responder.conversations.receiving import Inbound, Policy, receive
-from responder.delivery import sending
+from responder.channels.simulator import Simulator
+from responder.channels.transport import Inbound
+from responder.conversations.receiving import Policy, receive
 from responder.privacy.addresses import Keys, mask
 from responder.store.db import Base, get_session, make_engine
 from responder.store.migrate import alembic_config, upgrade
@@ -47,7 +48,7 @@ def test_database_holds_no_plaintext_number_or_media_url(app: Flask, client: Fla
     post_signed(client, whatsapp("MENU"))
     post_signed(client, fixture_form(WHATSAPP_IMAGE_BODY))
     # The media's sid is kept only until the worker has deleted the media at Twilio.
-    worker.run(app, sending.Simulator(), once=True)
+    worker.run(app, Simulator(), once=True)
     everything = dump(app)
     assert "inbound" not in everything  # sanity: the dump has rows, not log text
     assert "Main menu" in everything

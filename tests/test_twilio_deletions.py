@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from responder import services, worker
 from responder.channels import twilio
-from responder.delivery import deletions, sending
+from responder.channels.simulator import Simulator
+from responder.delivery import deletions
 from responder.store.db import get_session
 from responder.store.models import Conversation, TwilioDeletion
 from tests.fake_twilio import (
@@ -242,7 +243,7 @@ def test_gives_up_after_the_maximum_and_keeps_the_row_for_an_operator(
 
 def test_without_twilio_the_rows_are_simply_removed(app: Flask, client: FlaskClient) -> None:
     post_signed(client, mms("", *MEDIA))
-    worker.run(app, sending.Simulator(), once=True, clock=Clock())
+    worker.run(app, Simulator(), once=True, clock=Clock())
     assert waiting(app) == []
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, text
 
 from responder import create_app, services, worker
 from responder.channels import twilio
+from responder.channels.simulator import Simulator
 from responder.config import ConfigError
 from responder.delivery import outbox, sending
 from responder.store.db import Base, get_session
@@ -506,7 +507,7 @@ def test_development_without_credentials_delivers_to_the_simulator(tmp_path: Pat
     cursor = client.get("/simulator/messages", query_string={"from": TEXTER}).get_json()["cursor"]
     with app.app_context():
         conversation = get_session().scalars(select(Conversation)).one()
-    assert isinstance(worker.transport_for(app), sending.Simulator)
+    assert isinstance(worker.transport_for(app), Simulator)
     (message_id,) = write(app, conversation.id, "A counsellor is here.", now=datetime.now(UTC))
 
     # The web process delivers once a response has gone: no worker runs in development.

@@ -22,9 +22,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from responder.conversations.receiving import Inbound
-from responder.delivery.sending import SendFailed, Sent, StatusUpdate
-from responder.privacy.addresses import AddressError, split_channel
+from responder.channels.transport import Inbound, SendFailed, Sent, StatusUpdate, split_channel
+from responder.errors import AddressError
 
 OPT_OUT_TYPES = frozenset({"STOP", "START", "HELP"})
 SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")

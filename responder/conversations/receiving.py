@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from responder.bot import crisis, engine
 from responder.bot.content import MAIN, Content, Language, normalise_keyword
+from responder.channels.transport import Inbound
 from responder.conversations import queue
 from responder.conversations.blocks import is_blocked
 from responder.conversations.hours import Hours
@@ -36,20 +37,6 @@ CRISIS_PRIORITY, ESCALATED_PRIORITY, UNDER_18_PRIORITY = 100, 20, 10
 ERASE_CONFIRM_WINDOW = timedelta(minutes=10)
 # The rate limit counts a texter's messages per window of this length.
 RATE_WINDOW = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """One message as the helpline sees it, whatever channel it came by."""
-
-    channel: str  # "sms" or "whatsapp"
-    address: str  # the texter's number, E.164
-    helpline_address: str  # the helpline address written to, as the provider gives it
-    text: str
-    message_sid: str
-    media_count: int = 0
-    opt_out_type: str | None = None  # STOP/START/HELP when the provider has already replied
-    media_sids: tuple[str, ...] = ()  # the provider's ids of the attached media, to delete them
 
 
 @dataclass(frozen=True)

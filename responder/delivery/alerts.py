@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from responder.channels.transport import SendFailed, Sent, Transport
 from responder.delivery import sending
 from responder.store.models import Alert, Conversation
 
@@ -101,7 +102,7 @@ def claim_next(session: Session, now: datetime) -> Alert | None:
 
 def send_next(
     sessions: sessionmaker[Session],
-    transport: sending.Transport,
+    transport: Transport,
     policy: Policy,
     clock: Callable[[], datetime],
 ) -> bool:
@@ -127,10 +128,10 @@ def send_next(
         alert.attempts += 1
         alert_id, body = alert.id, text(alert)
         session.commit()
-    outcome: sending.Sent | sending.SendFailed
+    outcome: Sent | SendFailed
     try:
         outcome = transport.notify(policy.oncall, sender, body)
-    except sending.SendFailed as failure:
+    except SendFailed as failure:
         outcome = failure
     with sessions() as session:
         _record(session, alert_id, outcome, clock())
@@ -140,7 +141,7 @@ def send_next(
 
 def send_due(
     sessions: sessionmaker[Session],
-    transport: sending.Transport,
+    transport: Transport,
     policy: Policy,
     clock: Callable[[], datetime],
 ) -> int:
@@ -165,14 +166,12 @@ def _sender(session: Session, alert: Alert, policy: Policy) -> str | None:
     return conversation.helpline_address
 
 
-def _record(
-    session: Session, alert_id: int, outcome: sending.Sent | sending.SendFailed, now: datetime
-) -> None:
+def _record(session: Session, alert_id: int, outcome: Sent | SendFailed, now: datetime) -> None:
     """Store Twilio's answer: taken, try again later, or failed for good."""
     alert = session.get(Alert, alert_id, with_for_update=True)
     if alert is None or alert.status != "sending":
         return  # Another worker, whose lease had run out, settled it meanwhile.
-    if isinstance(outcome, sending.Sent):
+    if isinstance(outcome, Sent):
         known = outcome.status in sending.RANK or outcome.status == "simulated"
         alert.twilio_sid, alert.status = outcome.sid, outcome.status if known else "queued"
         alert.next_attempt_at, alert.error_code = None, None

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from responder.delivery import sending
+from responder.channels.transport import SendFailed, Transport
 from responder.store.models import TwilioDeletion
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def claim_next(session: Session, now: datetime) -> TwilioDeletion | None:
 
 def delete_next(
     sessions: sessionmaker[Session],
-    transport: sending.Transport,
+    transport: Transport,
     clock: Callable[[], datetime],
 ) -> bool:
     """Delete the next due record at Twilio; return False when nothing is due."""
@@ -89,10 +89,10 @@ def delete_next(
         row.next_attempt_at = now + LEASE
         row_id, message_sid, media_sid = row.id, row.message_sid, row.media_sid
         session.commit()
-    failure: sending.SendFailed | None = None
+    failure: SendFailed | None = None
     try:
         transport.delete(message_sid, media_sid)
-    except sending.SendFailed as exc:
+    except SendFailed as exc:
         failure = exc
     with sessions() as session:
         _record(session, row_id, failure, clock())
@@ -102,7 +102,7 @@ def delete_next(
 
 def delete_due(
     sessions: sessionmaker[Session],
-    transport: sending.Transport,
+    transport: Transport,
     clock: Callable[[], datetime],
     limit: int = BATCH,
 ) -> int:
@@ -113,9 +113,7 @@ def delete_due(
     return handled
 
 
-def _record(
-    session: Session, row_id: int, failure: sending.SendFailed | None, now: datetime
-) -> None:
+def _record(session: Session, row_id: int, failure: SendFailed | None, now: datetime) -> None:
     """Store Twilio's answer: done (or already gone), try again later, or give up."""
     row = session.get(TwilioDeletion, row_id, with_for_update=True)
     if row is None:

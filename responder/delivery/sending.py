@@ -11,15 +11,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from responder import services
+from responder.channels.transport import SendFailed, Sent, StatusUpdate, Transport
 from responder.delivery import deletions, outbox
-from responder.privacy.addresses import AddressError, Keys
+from responder.errors import AddressError
+from responder.privacy.addresses import Keys
 from responder.store import events
 from responder.store.models import Contact, Message
 
@@ -38,8 +39,6 @@ LOOKUP_SLACK = timedelta(minutes=1)
 
 OPTED_OUT = 21610
 OUTSIDE_WINDOW = 63016
-# Rate limits and full queues: Twilio will take the message later.
-RETRY_CODES = frozenset({20003, 20429, 21611, 30001, 63018})
 
 # What a counsellor reads next to a message Twilio refused. Twilio's own error text
 # is never stored: it can quote the texter's number.
@@ -83,85 +82,6 @@ RANK = {
     "canceled": 3,
     "read": 4,
 }
-
-
-@dataclass(frozen=True)
-class Sent:
-    """A message the provider has taken: its sid (none in the simulator) and first status."""
-
-    sid: str | None
-    status: str
-
-
-class SendFailed(Exception):
-    """The provider refused the message or could not be reached.
-
-    reason is safe to store and show: it never holds a number or message text.
-    """
-
-    def __init__(self, reason: str, code: int | None = None, http_status: int | None = None):
-        super().__init__(reason)
-        self.reason, self.code, self.http_status = reason, code, http_status
-
-    @property
-    def outcome_unknown(self) -> bool:
-        """No answer, or a server error: the provider may have taken the message anyway."""
-        return self.http_status is None or self.http_status >= 500
-
-    @property
-    def worth_retrying(self) -> bool:
-        """Passing trouble: no clear answer, a rate limit, a full queue, refused credentials."""
-        return self.outcome_unknown or self.http_status == 429 or self.code in RETRY_CODES
-
-
-@dataclass(frozen=True)
-class StatusUpdate:
-    """A status callback: which message, its new status, and Twilio's error code if any."""
-
-    sid: str
-    status: str
-    error_code: int | None = None
-
-
-class Transport(Protocol):
-    """Where the worker hands messages over: Twilio's REST API, or the phone simulator."""
-
-    def send(self, to: str, sender: str, body: str | None, content_sid: str | None) -> Sent:
-        """Hand one message over (a body, or a template by content_sid); raise SendFailed."""
-        ...
-
-    def lookup(self, to: str, sender: str, body: str | None, since: datetime) -> list[Sent]:
-        """Return the messages sent to `to` from `sender` since then with this body, oldest first.
-
-        A template (body None) matches any message the helpline sent through the API.
-        """
-        ...
-
-    def notify(self, to: str, sender: str, body: str) -> Sent:
-        """Text the helpline's own staff (an on-call alert); raise SendFailed."""
-        ...
-
-    def delete(self, message_sid: str, media_sid: str | None) -> None:
-        """Delete a message record, or one media item of it, at the provider; raise SendFailed."""
-        ...
-
-
-class Simulator:
-    """Development without Twilio credentials: every message reaches the phone simulator."""
-
-    def send(self, to: str, sender: str, body: str | None, content_sid: str | None) -> Sent:
-        return Sent(None, "simulated")
-
-    def lookup(self, to: str, sender: str, body: str | None, since: datetime) -> list[Sent]:
-        return []
-
-    def notify(self, to: str, sender: str, body: str) -> Sent:
-        # The simulator shows texters' conversations only: an alert has no place there.
-        return Sent(None, "simulated")
-
-    def delete(self, message_sid: str, media_sid: str | None) -> None:
-        # Nothing was ever stored at a provider, so there is nothing to delete.
-        return None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Contact addresses: normalise, hash for lookup, encrypt for replies, mask for people."""
+"""Contact addresses: hash for lookup, encrypt for replies, mask for people."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from dataclasses import dataclass
 import phonenumbers
 from cryptography.fernet import Fernet, InvalidToken
 
-
-class AddressError(ValueError):
-    """The address is not a phone number we can answer."""
+from responder.errors import AddressError
 
 
 @dataclass(frozen=True)
@@ -44,28 +42,6 @@ class Keys:
             return self.fernet.decrypt(token.encode()).decode()
         except InvalidToken:
             raise AddressError("the address cannot be decrypted with this key") from None
-
-
-def split_channel(address: str) -> tuple[str, str]:
-    """Split a Twilio address into its channel and the E.164 number."""
-    address = address.strip()
-    if address.lower().startswith("whatsapp:"):
-        return "whatsapp", normalise(address.split(":", 1)[1])
-    return "sms", normalise(address)
-
-
-def normalise(number: str) -> str:
-    """Return the number in E.164, or raise AddressError."""
-    number = number.strip()
-    if not number.startswith("+"):
-        raise AddressError("a phone number must start with +")
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        raise AddressError("not a phone number") from None
-    if not phonenumbers.is_possible_number(parsed):
-        raise AddressError("not a possible phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def country_of(e164: str) -> str | None:

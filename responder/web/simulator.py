@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from responder import services
 from responder.channels.phone import DEFAULT_NUMBER, Phone, PhoneError
-from responder.privacy.addresses import AddressError, normalise
+from responder.channels.transport import normalise
+from responder.errors import AddressError
 from responder.store.db import get_session
 from responder.store.models import Contact, Conversation, Message
 

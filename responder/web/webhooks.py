@@ -10,9 +10,11 @@ from flask.typing import ResponseReturnValue
 
 from responder import services
 from responder.channels import twilio
+from responder.channels.transport import split_channel
 from responder.conversations.receiving import Policy, receive
 from responder.delivery import sending
-from responder.privacy.addresses import AddressError, country_of, split_channel
+from responder.errors import AddressError
+from responder.privacy.addresses import country_of
 from responder.store.db import get_session
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from responder import services
-from responder.privacy.addresses import AddressError, Keys
+from responder.errors import AddressError
+from responder.privacy.addresses import Keys
 from responder.staff import signin
 from responder.store.db import get_session
 from responder.store.models import Counsellor
