@@ -12,7 +12,7 @@ CONTENT = load(ROOT / "content")
 
 def test_every_hidden_entry_is_in_the_waiting_table() -> None:
     readme = ROOT.joinpath("README.md").read_text(encoding="utf-8")
-    table = readme.split("#### Waiting for a check", 1)[1].split("\n\n")[2]
+    table = readme.split("## Waiting for a check", 1)[1].split("\n\n")[2]
     rows = {tuple(cell.strip() for cell in row.split("|")[1:3]) for row in table.splitlines()}
     directory = CONTENT.directory
     missing = [
