@@ -109,7 +109,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the crisis lists' recall and false alarms whenever their tests ran."""
     ran = terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
     if any("test_crisis_eval.py" in report.nodeid for report in ran):
-        from tests.test_crisis_eval import report as crisis_report
+        from tests.bot.test_crisis_eval import report as crisis_report
 
         for line in crisis_report():
             terminalreporter.write_line(line)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from responder.bot.content import load
+from tests.checkout import ROOT
 
-ROOT = Path(__file__).parent.parent
 CONTENT = load(ROOT / "content")
 
 

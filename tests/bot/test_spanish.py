@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -11,10 +10,11 @@ from flask.testing import FlaskClient
 
 from responder.bot.content import LOCAL_HELP, MAIN, load, normalise_keyword
 from responder.bot.engine import Age, Context, MenuState, match_page, step
+from tests.checkout import ROOT
 from tests.counsellors import latest_conversation
 from tests.twilio_requests import post_signed, replies, sms, whatsapp
 
-CONTENT = load(Path(__file__).parent.parent / "content")
+CONTENT = load(ROOT / "content")
 ES = CONTENT.language("es")
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 MEXICO, SPAIN, ARGENTINA = "+525512345678", "+34612345678", "+5491123456789"

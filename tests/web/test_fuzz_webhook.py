@@ -3,14 +3,13 @@ whatever arrives, the answer is never a 500."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from responder.bot.content import load
 from responder.conversations.receiving import START_WORDS, STOP_WORDS
+from tests.checkout import ROOT
 from tests.twilio_requests import post_signed, replies, sms, whatsapp
 
 FIELDS = [
@@ -62,7 +61,7 @@ def test_the_webhook_never_answers_500(app: Flask, form: dict[str, str]) -> None
 def _vocabulary() -> list[str]:
     """Every word the helpline itself listens for: crisis and pressure entries, keywords,
     page keywords, menu numbers, and the carrier's opt-out words."""
-    content = load(Path(__file__).parent.parent / "content")
+    content = load(ROOT / "content")
     words: set[str] = {str(n) for n in range(13)} | set(STOP_WORDS) | set(START_WORDS)
     for lang in content.languages.values():
         for entry in (*lang.crisis.terms, *lang.crisis.exclusions):

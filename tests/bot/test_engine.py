@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from responder.bot.content import MAIN, load
 from responder.bot.engine import HISTORY_LIMIT, Age, Context, MenuState, Outcome, step
 from responder.bot.sms import encode
+from tests.checkout import ROOT
 
-CONTENT = load(Path(__file__).parent.parent / "content")
+CONTENT = load(ROOT / "content")
 LANG = CONTENT.language("en")
 MSG = LANG.messages
 MAIN_OPTIONS = LANG.pages[MAIN].options
@@ -22,7 +22,7 @@ RIGHT_NOW = "now_stop"  # first step of the "right now" path (content/en/pages.t
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 A_MINUTE = timedelta(minutes=1)
 # A texter who has had the age question and skipped it: pages follow at once
-# (tests/test_age.py covers the question itself).
+# (tests/conversations/test_age.py covers the question itself).
 ASKED = Age(asked=True)
 NOT_ASKED = Age()
 

@@ -21,9 +21,10 @@ from responder import services
 from responder.bot.check import check
 from responder.bot.content import load
 from responder.bot.engine import match_page
+from tests.checkout import ROOT
 from tests.twilio_requests import post_signed, replies, sms
 
-SHIPPED = Path(__file__).parent.parent / "content"
+SHIPPED = ROOT / "content"
 CONTENT = load(SHIPPED)
 US, FR = "+14155550123", "+33612345678"
 

@@ -17,9 +17,10 @@ from responder.channels.transport import Inbound
 from responder.conversations.hours import load as load_hours
 from responder.conversations.receiving import Policy, receive
 from responder.store.db import get_session
+from tests.checkout import ROOT
 from tests.twilio_requests import new_sid, post_signed, replies, settings, sms
 
-SHIPPED = Path(__file__).parent.parent / "content"
+SHIPPED = ROOT / "content"
 CONTENT = load(SHIPPED)
 
 
@@ -290,7 +291,7 @@ def test_fallback_speaks_the_texters_language(app: Flask, client: FlaskClient) -
 
 def test_closed_service_says_when_it_opens_in_french(app: Flask) -> None:
     content = services.of(app).content
-    hours = load_hours(Path(__file__).parent.parent / "hours.example.toml")
+    hours = load_hours(ROOT / "hours.example.toml")
     policy = Policy(keys=services.of(app).keys, hours=hours)
     saturday_night = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
     with app.app_context():

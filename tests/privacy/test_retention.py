@@ -27,6 +27,7 @@ from responder.store.models import (
     Note,
     TwilioDeletion,
 )
+from tests.conversations.test_erasure import everything
 from tests.counsellors import (
     add_counsellor,
     conversation,
@@ -36,7 +37,6 @@ from tests.counsellors import (
 )
 from tests.fake_twilio import FakeTwilio
 from tests.outbox_rows import NOW, Clock, add_texter, deliver
-from tests.test_erasure import everything
 from tests.twilio_requests import TEXTER, post_signed, replies, sms
 
 SECRET = "they sent it to my cousin"

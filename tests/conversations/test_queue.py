@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -18,9 +17,10 @@ from responder.conversations.receiving import Policy, receive
 from responder.store.db import get_session
 from responder.store.models import Conversation, Message
 from tests import counsellors
+from tests.checkout import ROOT
 from tests.twilio_requests import TEXTER, new_sid, post_signed, replies, sms, whatsapp
 
-EXAMPLE_HOURS = Path(__file__).parent.parent / "hours.example.toml"
+EXAMPLE_HOURS = ROOT / "hours.example.toml"
 
 
 def lang(app: Flask):

@@ -10,11 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from responder import services
+from tests.checkout import ROOT
 from tests.counsellors import add_counsellor, conversation, queue_texter
 from tests.twilio_requests import post_signed, replies, sms
 
 US, FR, NOWHERE = "+14155550123", "+33612345678", "+80012345678"
-SHIPPED = Path(__file__).parent.parent / "content"
+SHIPPED = ROOT / "content"
 
 
 def crisis_reply(app: Flask, sender: str, text: str, client: FlaskClient) -> list[str]:

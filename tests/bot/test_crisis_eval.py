@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from responder.bot.crisis import CrisisList, Tier, detect
+from tests.checkout import ROOT
 
-ROOT = Path(__file__).parent.parent
 # Every language with an evaluation set is scored.
 LANGUAGES = tuple(sorted(path.stem for path in (ROOT / "tests" / "crisis_eval").glob("*.toml")))
 # Every language's list is loaded, as the app loads them: a message meets them all.

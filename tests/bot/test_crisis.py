@@ -24,8 +24,9 @@ import pytest
 
 from responder.bot.crisis import CrisisList, CrisisListError, Tier, detect
 from responder.bot.problems import Problem
+from tests.checkout import ROOT
 
-CONTENT = Path(__file__).parent.parent / "content"
+CONTENT = ROOT / "content"
 LANGUAGES = ("en", "fr", "es")
 LISTS = tuple(CrisisList.load(CONTENT / code / "crisis.toml") for code in LANGUAGES)
 MIN_RECALL = 0.95

@@ -8,13 +8,12 @@ kind. Neither may start or end a match, and exclusions read them the same way.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from responder.bot.crisis import CrisisList, Tier, detect
+from tests.checkout import ROOT
 
-CONTENT = Path(__file__).parent.parent / "content"
+CONTENT = ROOT / "content"
 # Every language's list, as the helpline reads every message.
 SHIPPED = tuple(CrisisList.load(path) for path in sorted(CONTENT.glob("*/crisis.toml")))
 SMALL = """

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from responder.bot.content import load
+from tests.checkout import ROOT
 
-CONTENT = load(Path(__file__).parent.parent / "content")
+CONTENT = load(ROOT / "content")
 # Every country with a resources file, one with none (Iceland), and a number with no country.
 COUNTRIES = [*sorted(CONTENT.directory.places), "IS", None]
 AGES = [None, True, False]

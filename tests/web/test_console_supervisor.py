@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from tests.console_sessions import sign_in
 from tests.counsellors import add_counsellor, number, queue_texter, update_conversation
-from tests.test_console_pages import claim, page, parsed
+from tests.web.test_console_pages import claim, page, parsed
 
 REASON_ATTACK = "<script>alert(1)</script> welfare check"
 

@@ -15,8 +15,9 @@ from responder.bot.check import check
 from responder.bot.content import MAIN, load
 from responder.bot.problems import Problem
 from responder.cli import cli
+from tests.checkout import ROOT
 
-SHIPPED = Path(__file__).parent.parent / "content"
+SHIPPED = ROOT / "content"
 APPEND = ""  # as the old text of an edit: add the new text at the end of the file
 PAGES = """\
 [pages.main]

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from responder.conversations.hours import HoursError, load
+from tests.checkout import ROOT
 
-EXAMPLE = Path(__file__).parent.parent / "hours.example.toml"
+EXAMPLE = ROOT / "hours.example.toml"
 
 
 def write(tmp_path: Path, text: str) -> Path:

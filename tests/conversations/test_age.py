@@ -23,6 +23,7 @@ from responder.bot.engine import Age, Context, MenuState, Outcome, step
 from responder.bot.sms import encode
 from responder.store.db import get_session
 from responder.store.models import Contact, Message
+from tests.checkout import ROOT
 from tests.counsellors import (
     add_counsellor,
     conversation,
@@ -32,7 +33,7 @@ from tests.counsellors import (
 )
 from tests.twilio_requests import TEXTER, post_signed, replies, sms
 
-SHIPPED = Path(__file__).parent.parent / "content"
+SHIPPED = ROOT / "content"
 CONTENT = load(SHIPPED)
 EN, FR = CONTENT.language("en"), CONTENT.language("fr")
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
