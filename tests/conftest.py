@@ -14,6 +14,7 @@ from sqlalchemy import text
 from responder import config, create_app, services
 from responder.store.db import Base, make_engine
 from responder.store.migrate import upgrade
+from tests.counsellors import add_counsellor, queue_texter
 from tests.fake_twilio import FakeTwilio
 from tests.outbox_rows import Clock
 from tests.twilio_requests import settings
@@ -103,6 +104,39 @@ def clock() -> Clock:
 def fake(clock: Clock) -> FakeTwilio:
     """Twilio's REST API at the HTTP edge, on the same clock as the worker."""
     return FakeTwilio(clock)
+
+
+# The people most tests need: two counsellors, a supervisor, and a texter in the queue
+# or held. Each fixture returns the Authorization header of a fresh API token, or the
+# conversation's id.
+@pytest.fixture
+def alice(app: Flask) -> dict[str, str]:
+    return add_counsellor(app, "alice")
+
+
+@pytest.fixture
+def bob(app: Flask) -> dict[str, str]:
+    return add_counsellor(app, "bob")
+
+
+@pytest.fixture
+def sam(app: Flask) -> dict[str, str]:
+    return add_counsellor(app, "sam", role="supervisor")
+
+
+@pytest.fixture
+def waiting(client: FlaskClient) -> int:
+    """A texter who asked for a person and waits in the queue."""
+    return queue_texter(client)
+
+
+@pytest.fixture
+def held(client: FlaskClient, alice: dict[str, str]) -> int:
+    """A conversation alice has claimed through the API, without opening it."""
+    conversation_id = queue_texter(client)
+    response = client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=alice)
+    assert response.status_code == 200
+    return conversation_id
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -42,16 +42,6 @@ def inbound_count(app: Flask) -> int:
         return get_session().scalar(select(func.count(Message.id)).where(Message.direction == "in"))
 
 
-@pytest.fixture
-def alice(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "alice")
-
-
-@pytest.fixture
-def sam(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "sam", role="supervisor")
-
-
 @pytest.mark.parametrize(
     ("blocked_at", "blocked_until", "expected"),
     [

@@ -18,20 +18,6 @@ API = "/api/v1"
 CRISIS_WORDS = "i want to kill myself"
 
 
-@pytest.fixture
-def alice(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "alice")
-
-
-@pytest.fixture
-def held(client: FlaskClient, alice: dict[str, str]) -> int:
-    """A conversation alice has claimed through the API, without opening it."""
-    conversation_id = queue_texter(client)
-    response = client.post(f"{API}/conversations/{conversation_id}/claim", headers=alice)
-    assert response.status_code == 200
-    return conversation_id
-
-
 def mine(client: FlaskClient, headers: dict[str, str]) -> list[dict[str, Any]]:
     response = client.get(f"{API}/me/conversations", headers=headers)
     assert response.status_code == 200

@@ -24,16 +24,6 @@ def audit_items(client: FlaskClient, headers: dict[str, str]) -> list[dict]:
     return client.get(f"{API}/audit", headers=headers).get_json()["items"]
 
 
-@pytest.fixture
-def sam(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "sam", role="supervisor")
-
-
-@pytest.fixture
-def waiting(client: FlaskClient) -> int:
-    return queue_texter(client)
-
-
 def test_a_supervisor_sees_the_number_and_the_reason_is_logged(
     client: FlaskClient, sam: dict[str, str], waiting: int
 ) -> None:

@@ -29,7 +29,8 @@ FROM_NUMBER = "+14155550199"
 SERVICE = "MG" + "0123456789abcdef" * 2
 CRISIS = "i want to kill myself"
 # The worker's clock here runs years ahead of the webhook's, so every crisis would look
-# long unclaimed: the follow-up (tests/conversations/test_crisis_followup.py) is kept out of these tests.
+# long unclaimed: the follow-up (tests/conversations/test_crisis_followup.py) is kept out
+# of these tests.
 NO_FOLLOWUP = {"RESPONDER_CRISIS_FOLLOWUP_SECONDS": 10**9}
 
 

@@ -35,16 +35,6 @@ def entry_count(app: Flask) -> int:
         return get_session().scalar(select(func.count(AuditEntry.id)))
 
 
-@pytest.fixture
-def alice(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "alice")
-
-
-@pytest.fixture
-def sam(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "sam", role="supervisor")
-
-
 def test_every_action_is_logged_with_who_and_which_conversation(
     app: Flask, client: FlaskClient, alice: dict[str, str], sam: dict[str, str]
 ) -> None:

@@ -54,26 +54,6 @@ def event_kinds(app: Flask) -> list[str]:
 
 
 @pytest.fixture
-def alice(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "alice")
-
-
-@pytest.fixture
-def bob(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "bob")
-
-
-@pytest.fixture
-def sam(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "sam", role="supervisor")
-
-
-@pytest.fixture
-def waiting(client: FlaskClient) -> int:
-    return queue_texter(client)
-
-
-@pytest.fixture
 def claimed(client: FlaskClient, alice: dict[str, str], waiting: int) -> int:
     assert client.post(url(waiting, "claim"), headers=alice).status_code == 200
     return waiting

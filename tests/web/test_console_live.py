@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.console_sessions import sign_in
-from tests.counsellors import add_counsellor, queue_texter
+from tests.counsellors import add_counsellor
 from tests.twilio_requests import post_signed, sms
 
 API = "/api/v1"
 CRISIS_WORDS = "i want to kill myself"
-
-
-@pytest.fixture
-def alice(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "alice")
-
-
-@pytest.fixture
-def held(client: FlaskClient, alice: dict[str, str]) -> int:
-    """A conversation alice has claimed through the API, without opening it."""
-    conversation_id = queue_texter(client)
-    response = client.post(f"{API}/conversations/{conversation_id}/claim", headers=alice)
-    assert response.status_code == 200
-    return conversation_id
 
 
 def unread(client: FlaskClient, headers: dict[str, str]) -> dict[int, tuple[int, bool]]:

@@ -68,11 +68,6 @@ def page(client: FlaskClient, path: str) -> str:
 
 
 @pytest.fixture
-def alice(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "alice")
-
-
-@pytest.fixture
 def signed_in(client: FlaskClient, alice: dict[str, str]) -> FlaskClient:
     sign_in(client, "alice")
     return client

@@ -15,16 +15,6 @@ from tests.web.test_console_pages import claim, page, parsed
 REASON_ATTACK = "<script>alert(1)</script> welfare check"
 
 
-@pytest.fixture
-def alice(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "alice")
-
-
-@pytest.fixture
-def sam(app: Flask) -> dict[str, str]:
-    return add_counsellor(app, "sam", "supervisor")
-
-
 def rows(html: str) -> list[str]:
     """The audit table's rows, newest first, as their text with the markup taken out."""
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
