@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import responder.store.models  # noqa: F401  (registers every table on the metadata)
-from responder.store.db import Base
+from responder.store.base import Base
 
 
 def _engine():

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: config, then extensions, then blueprints, then commands."""
+    # Imported here, not at the top: importing any module of the package runs this
+    # file, and the use cases, store and delivery must load without Flask.
+    from flask import Flask
+
     # INSTANCE_PATH lets tests and unusual deployments keep generated secrets elsewhere.
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(

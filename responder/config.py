@@ -9,12 +9,13 @@ import tempfile
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from responder.channels.transport import normalise
 from responder.errors import AddressError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 ENVIRONMENTS = ("development", "production")
 SESSION_LIFETIME = timedelta(hours=12)

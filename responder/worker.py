@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from types import FrameType
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import FrameType, MappingProxyType
+from typing import Any
 
 from flask import Flask, Response
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from responder import services
+from responder import policies, services
 from responder.channels import twilio
 from responder.channels.simulator import Simulator
 from responder.channels.transport import Transport
@@ -36,11 +38,33 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def transport_for(app: Flask) -> Transport:
+@dataclass(frozen=True)
+class Jobs:
+    """What the worker's jobs follow, read from the config once when the worker starts."""
+
+    wait_notices: queue.WaitNotices
+    crisis_followup: crisis_followup.FollowUp
+    alerts: alerts.Policy
+    delivery: sending.Policy
+    retention: Mapping[str, Any]  # the retention periods are read from it by name
+
+
+def jobs_for(config: Mapping[str, Any], shared: services.Services) -> Jobs:
+    """Build every job's settings from the config and the app's services."""
+    return Jobs(
+        wait_notices=policies.wait_notices(config, shared),
+        crisis_followup=policies.crisis_followup(config, shared),
+        alerts=policies.alerts(config),
+        delivery=policies.delivery(config, shared),
+        retention=MappingProxyType(dict(config)),
+    )
+
+
+def transport_for(config: Mapping[str, Any]) -> Transport:
     """Send through Twilio when it has credentials; to the phone simulator in development."""
-    if app.config.get("TWILIO_ACCOUNT_SID"):
-        return twilio.rest(app.config)
-    if app.config["RESPONDER_ENV"] == "development":
+    if config.get("TWILIO_ACCOUNT_SID"):
+        return twilio.rest(config)
+    if config["RESPONDER_ENV"] == "development":
         return Simulator()
     # config.load already refuses production without credentials; never divert quietly.
     raise ConfigError("sending messages needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
@@ -54,15 +78,21 @@ def run(
     clock: Clock = utcnow,
     stop: threading.Event | None = None,
 ) -> None:
-    """Work until SIGTERM or Ctrl-C, finishing the current message; once: do what is due."""
+    """Work until SIGTERM or Ctrl-C, finishing the current message; once: do what is due.
+
+    The app is read here and nowhere below: its config and services become the jobs'
+    settings once, and the loop runs on those.
+    """
     stop = stop or threading.Event()
-    transport = transport or transport_for(app)
+    sessions = services.of(app).sessions
+    jobs = jobs_for(app.config, services.of(app))
+    transport = transport or transport_for(app.config)
     restore = _stop_on_signals(stop)
     log.info("worker started transport=%s once=%s", type(transport).__name__, once)
     try:
         while not stop.is_set():
             try:
-                tick(app, transport, clock, stop)
+                tick(sessions, jobs, transport, clock, stop)
             except Exception:
                 if once:
                     raise
@@ -78,35 +108,32 @@ def run(
 
 
 def tick(
-    app: Flask, transport: Transport, clock: Clock, stop: threading.Event | None = None
+    sessions: sessionmaker[Session],
+    jobs: Jobs,
+    transport: Transport,
+    clock: Clock,
+    stop: threading.Event | None = None,
 ) -> int:
     """Beat, run the timed jobs, deliver what is due, purge hourly; return messages handled."""
-    sessions = services.of(app).sessions
     with sessions() as session:
         beat(session, clock())
         session.commit()
     # Each timed job commits on its own, so one failing never holds back delivery
     # of what the others wrote.
     with sessions() as session:
-        queue.send_wait_notices(session, clock(), app)
+        queue.send_wait_notices(session, clock(), jobs.wait_notices)
         session.commit()
     # Every round, about once a second: a crisis must not wait on a slow timer.
     with sessions() as session:
-        crisis_followup.send_due(
-            session,
-            clock(),
-            services.of(app).content,
-            timedelta(seconds=app.config["RESPONDER_CRISIS_FOLLOWUP_SECONDS"]),
-            oncall=bool(app.config.get("RESPONDER_ONCALL_NUMBER")),
-        )
+        crisis_followup.send_due(session, clock(), jobs.crisis_followup)
         session.commit()
     # Alerts and deletions claim and commit row by row, as delivery does.
-    alerts.send_due(sessions, transport, alerts.policy_for(app), clock)
+    alerts.send_due(sessions, transport, jobs.alerts, clock)
     deletions.delete_due(sessions, transport, clock)
-    handled = drain(sessions, transport, sending.policy_for(app), clock, stop)
+    handled = drain(sessions, transport, jobs.delivery, clock, stop)
     # The hourly purge goes last: however long it takes, what was due went first.
     with sessions() as session:
-        retention.run_if_due(session, clock(), app.config)
+        retention.run_if_due(session, clock(), jobs.retention)
         session.commit()
     return handled
 
@@ -146,12 +173,12 @@ def deliver_after_responses(app: Flask) -> None:
     (SQLite holds the write lock for it). A retry waits for the next request; the
     timed jobs (wait notices) still need `responder worker`.
     """
-    transport = transport_for(app)
-    policy = sending.policy_for(app)
-    alert_policy = alerts.policy_for(app)
+    sessions = services.of(app).sessions
+    transport = transport_for(app.config)
+    policy = policies.delivery(app.config, services.of(app))
+    alert_policy = policies.alerts(app.config)
 
     def deliver() -> None:
-        sessions = services.of(app).sessions
         try:
             alerts.send_due(sessions, transport, alert_policy, utcnow)
             deletions.delete_due(sessions, transport, utcnow)

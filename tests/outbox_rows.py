@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from responder import services, worker
+from responder import policies, services, worker
 from responder.channels import twilio
-from responder.delivery import outbox, sending
+from responder.delivery import outbox
 from responder.store.db import get_session
 from responder.store.models import Contact, Conversation, Message
 from tests.fake_twilio import FakeTwilio
@@ -103,6 +103,6 @@ def deliver(app: Flask, fake: FakeTwilio, clock: Clock) -> int:
     return worker.drain(
         services.of(app).sessions,
         twilio.rest(app.config, fake),
-        sending.policy_for(app),
+        policies.delivery(app.config, services.of(app)),
         clock,
     )

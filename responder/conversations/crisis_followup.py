@@ -9,6 +9,7 @@ waiting, in the event feed and, when an on-call number is set, by text.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -22,10 +23,19 @@ from responder.store.models import Conversation
 log = logging.getLogger(__name__)
 
 
-def send_due(
-    session: Session, now: datetime, content: Content, after: timedelta, oncall: bool
-) -> int:
-    """Follow up every crisis left unclaimed for longer than after; return how many."""
+@dataclass(frozen=True)
+class FollowUp:
+    """When a crisis counts as left unclaimed, what the texter is told, and whether an
+    on-call number is there to alert."""
+
+    after: timedelta
+    content: Content
+    oncall: bool
+
+
+def send_due(session: Session, now: datetime, followup: FollowUp) -> int:
+    """Follow up every crisis left unclaimed for longer than followup.after; return how many."""
+    after, content = followup.after, followup.content
     due = session.scalars(
         select(Conversation)
         .where(
@@ -49,7 +59,7 @@ def send_due(
             turn_to = content.crisis_help(lang.code, contact.country, contact.under_18)
             outbox.enqueue(session, conversation, lang.crisis_followup(turn_to), now)
         events.record(session, "crisis_unclaimed", now, conversation)
-        if oncall:
+        if followup.oncall:
             alerts.queue(session, conversation, now, alerts.UNCLAIMED)
     if due:
         log.warning("crises still unclaimed count=%d", len(due))

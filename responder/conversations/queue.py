@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 import math
 import statistics
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from flask import Flask
 from phonenumbers import timezone as phone_timezones
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from responder import services
+from responder.bot.content import Content
 from responder.delivery import outbox
+from responder.privacy.addresses import Keys
 from responder.store.models import Contact, Conversation
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,16 @@ MAX_WAIT_NOTICES = 2
 # No reminder is sent at night, in the texter's own time: a phone lighting up at
 # 3 a.m. can wake the person they are hiding this from.
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(7, 0)
+
+
+@dataclass(frozen=True)
+class WaitNotices:
+    """What reminding texters in the queue needs: how often, in which words, and the key
+    that reads their number (night is judged where the number is)."""
+
+    every: timedelta
+    content: Content
+    keys: Keys
 
 
 # Queue order: most urgent first, then longest waiting; the id settles ties.
@@ -77,11 +88,9 @@ def wait_minutes(wait: timedelta) -> int:
     return max(5, math.ceil(wait.total_seconds() / 300) * 5)
 
 
-def send_wait_notices(session: Session, now: datetime, app: Flask) -> int:
+def send_wait_notices(session: Session, now: datetime, notices: WaitNotices) -> int:
     """Tell texters left waiting that they are still in the queue; return how many were told."""
-    every = timedelta(minutes=app.config["RESPONDER_WAIT_NOTICE_MINUTES"])
-    content = services.of(app).content
-    keys = services.of(app).keys
+    every, content, keys = notices.every, notices.content, notices.keys
     due = session.scalars(
         select(Conversation)
         .join(Contact)

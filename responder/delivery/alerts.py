@@ -13,19 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from responder.channels.transport import SendFailed, Sent, Transport
-from responder.delivery import sending
+from responder.delivery.retry import Schedule
+from responder.delivery.status import taken
 from responder.store.models import Alert, Conversation
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 20
-FIRST_RETRY = timedelta(seconds=15)
-LONGEST_RETRY = timedelta(hours=1)
+RETRY = Schedule(first=timedelta(seconds=15), longest=timedelta(hours=1), attempts=20)
 # How long a worker has to hear Twilio's answer before another sends the alert again.
 # Twice is better than never for an alert.
 LEASE = timedelta(minutes=2)
@@ -35,23 +33,11 @@ UNCLAIMED = "unclaimed"  # a crisis still waiting for a counsellor after the fol
 
 @dataclass(frozen=True)
 class Policy:
-    """Where alerts go and which helpline number they come from."""
+    """Where alerts go, which helpline number they come from, and how they are retried."""
 
     oncall: str | None  # None: no alerts are sent
     sender: str | None = None  # None: the SMS number the texter wrote to
-
-
-def policy_for(app: Flask) -> Policy:
-    """Gather the alert settings of an app.
-
-    With a Messaging Service the transport sends SMS from its pool whatever sender
-    it is given, so the service's sid stands in when no number is set.
-    """
-    config = app.config
-    return Policy(
-        oncall=config.get("RESPONDER_ONCALL_NUMBER"),
-        sender=config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID"),
-    )
+    retry: Schedule = RETRY
 
 
 def queue(session: Session, conversation: Conversation, now: datetime, kind: str) -> None:
@@ -134,7 +120,7 @@ def send_next(
     except SendFailed as failure:
         outcome = failure
     with sessions() as session:
-        _record(session, alert_id, outcome, clock())
+        _record(session, alert_id, outcome, policy.retry, clock())
         session.commit()
     return True
 
@@ -166,26 +152,26 @@ def _sender(session: Session, alert: Alert, policy: Policy) -> str | None:
     return conversation.helpline_address
 
 
-def _record(session: Session, alert_id: int, outcome: Sent | SendFailed, now: datetime) -> None:
+def _record(
+    session: Session, alert_id: int, outcome: Sent | SendFailed, retry: Schedule, now: datetime
+) -> None:
     """Store Twilio's answer: taken, try again later, or failed for good."""
     alert = session.get(Alert, alert_id, with_for_update=True)
     if alert is None or alert.status != "sending":
         return  # Another worker, whose lease had run out, settled it meanwhile.
     if isinstance(outcome, Sent):
-        known = outcome.status in sending.RANK or outcome.status == "simulated"
-        alert.twilio_sid, alert.status = outcome.sid, outcome.status if known else "queued"
+        alert.twilio_sid, alert.status = outcome.sid, taken(outcome.status)
         alert.next_attempt_at, alert.error_code = None, None
         log.info("alert sent alert=%s sid=%s status=%s", alert.id, alert.twilio_sid, alert.status)
         return
     alert.error_code = outcome.code or outcome.http_status
-    if not outcome.worth_retrying or alert.attempts >= MAX_ATTEMPTS:
+    if not outcome.worth_retrying or retry.exhausted(alert.attempts):
         alert.status, alert.next_attempt_at = "failed", None
         log.warning(
             "alert failed alert=%s attempts=%d code=%s", alert.id, alert.attempts, alert.error_code
         )
         return
-    delay = FIRST_RETRY * 2 ** min(alert.attempts - 1, 16)
-    alert.status, alert.next_attempt_at = "pending", now + min(delay, LONGEST_RETRY)
+    alert.status, alert.next_attempt_at = "pending", retry.next_attempt(alert.attempts, now)
     log.warning(
         "alert failed, will retry alert=%s attempt=%d code=%s http=%s",
         alert.id,

@@ -17,13 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from responder.channels.transport import SendFailed, Transport
+from responder.delivery.retry import Schedule
 from responder.store.models import TwilioDeletion
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 20
-FIRST_RETRY = timedelta(seconds=15)
-LONGEST_RETRY = timedelta(hours=1)
+RETRY = Schedule(first=timedelta(seconds=15), longest=timedelta(hours=1), attempts=20)
 # How long a worker has to hear Twilio's answer before another may try the row.
 LEASE = timedelta(minutes=2)
 # Rows handled in one round of the worker, so a large erasure never holds up the outbox.
@@ -66,7 +65,7 @@ def claim_next(session: Session, now: datetime) -> TwilioDeletion | None:
     """
     return session.scalars(
         select(TwilioDeletion)
-        .where(TwilioDeletion.next_attempt_at <= now, TwilioDeletion.attempts < MAX_ATTEMPTS)
+        .where(TwilioDeletion.next_attempt_at <= now, TwilioDeletion.attempts < RETRY.attempts)
         .order_by(TwilioDeletion.next_attempt_at, TwilioDeletion.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -128,7 +127,7 @@ def _record(session: Session, row_id: int, failure: SendFailed | None, now: date
         session.delete(row)
         return
     row.error_code = failure.code or failure.http_status
-    if row.attempts >= MAX_ATTEMPTS:
+    if RETRY.exhausted(row.attempts):
         # The row stays, with its error code, for an operator to look into.
         log.warning(
             "gave up deleting at Twilio deletion=%s attempts=%d code=%s",
@@ -138,8 +137,7 @@ def _record(session: Session, row_id: int, failure: SendFailed | None, now: date
         )
         return
     # Twilio refuses to delete a message still on its way; it will be final later.
-    delay = FIRST_RETRY * 2 ** min(row.attempts - 1, 16)
-    row.next_attempt_at = now + min(delay, LONGEST_RETRY)
+    row.next_attempt_at = RETRY.next_attempt(row.attempts, now)
     log.warning(
         "deleting at Twilio failed, will retry deletion=%s attempt=%d code=%s http=%s",
         row.id,

@@ -24,7 +24,7 @@ from sqlalchemy import Select, and_, delete, exists, insert, literal, null, or_,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from responder.store.db import UtcDateTime
+from responder.store.base import UtcDateTime
 from responder.store.models import (
     Contact,
     Conversation,

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from responder.store.db import Base, UtcDateTime
+from responder.store.base import Base, UtcDateTime
 
 CHANNELS = ("sms", "whatsapp")
 STATES = ("menu", "waiting", "counsellor", "closed")

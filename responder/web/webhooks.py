@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
 
-from responder import services
+from responder import policies, services
 from responder.channels import twilio
 from responder.channels.transport import split_channel
 from responder.conversations.receiving import Policy, receive
-from responder.delivery import sending
+from responder.delivery import status as delivery_status
 from responder.errors import AddressError
 from responder.privacy.addresses import country_of
 from responder.store.db import get_session
@@ -46,7 +46,8 @@ def status() -> ResponseReturnValue:
         log.warning("malformed status callback: %s", exc)
         abort(400, description=str(exc))
     session = get_session()
-    sending.track(session, update, datetime.now(UTC), sending.policy_for(current_app))
+    delivery = policies.delivery(current_app.config, services.of())
+    delivery_status.track(session, update, datetime.now(UTC), delivery.template_sid)
     session.commit()
     # Twilio wants 204, or TwiML; anything else shows as a warning in its console.
     return "", 204
@@ -72,19 +73,8 @@ def fallback() -> ResponseReturnValue:
 
 
 def policy() -> Policy:
-    """Gather the settings the conversation use cases follow."""
-    config = current_app.config
-    return Policy(
-        keys=services.of().keys,
-        menu_timeout=timedelta(minutes=config["RESPONDER_MENU_TIMEOUT_MINUTES"]),
-        episode_gap=timedelta(hours=config["RESPONDER_EPISODE_HOURS"]),
-        hours=services.of().hours,
-        queue_when_closed=config["RESPONDER_QUEUE_WHEN_CLOSED"],
-        rate_limit=config["RESPONDER_RATE_LIMIT_PER_MINUTE"],
-        ask_age=config["RESPONDER_ASK_AGE"],
-        oncall=bool(config.get("RESPONDER_ONCALL_NUMBER")),
-        waiting_reply_every=timedelta(minutes=config["RESPONDER_WAITING_REPLY_MINUTES"]),
-    )
+    """Return the settings the conversation use cases follow in this app."""
+    return policies.receiving(current_app.config, services.of())
 
 
 def signed_url() -> str:

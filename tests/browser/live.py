@@ -13,9 +13,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from responder import services, worker
+from responder import policies, services, worker
 from responder.channels import twilio
-from responder.delivery import sending
 from responder.store.db import get_session
 from responder.store.models import Conversation, Counsellor, Message
 from tests.counsellors import add_counsellor, password_of, queue_texter
@@ -63,7 +62,7 @@ class LiveHelpline:
         return worker.drain(
             services.of(self.app).sessions,
             twilio.rest(self.app.config, self.twilio),
-            sending.policy_for(self.app),
+            policies.delivery(self.app.config, services.of(self.app)),
             lambda: datetime.now(UTC),
         )
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from responder import services
+from responder import policies, services
 from responder.channels.transport import Inbound
 from responder.conversations import queue
 from responder.conversations.hours import load
@@ -221,10 +221,11 @@ def test_wait_notices(
     queued_at = datetime(2026, 12, 2, hour_utc, 0, tzinfo=UTC)
     conversation = conversation_of(app, texter)
     set_state(app, conversation.id, queued_at=queued_at)
+    notices = policies.wait_notices(app.config, services.of(app))
     with app.app_context():
         session = get_session()
         for step in range(0, minutes + 1, 2):
-            queue.send_wait_notices(session, queued_at + timedelta(minutes=step), app)
+            queue.send_wait_notices(session, queued_at + timedelta(minutes=step), notices)
             session.commit()
         notices = session.scalars(
             select(Message).where(Message.status == "pending").order_by(Message.id)

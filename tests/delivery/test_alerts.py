@@ -208,7 +208,7 @@ def test_in_development_the_alert_stays_out_of_the_phone_simulator(tmp_path: Pat
     query = {"from": DEFAULT_NUMBER, "after": cursor}
     shown = client.get("/simulator/messages", query_string=query).get_json()
     assert shown["messages"] == []
-    assert isinstance(worker.transport_for(app), Simulator)
+    assert isinstance(worker.transport_for(app.config), Simulator)
 
 
 @pytest.mark.parametrize("number", ["07700 900999", "+44 7700 900999", "whatsapp:+447700900999"])

@@ -197,7 +197,7 @@ def test_trouble_at_twilio_is_retried_later_until_it_works(
     run(app, fake, clock)
     (row,) = waiting(app)
     assert (row.attempts, row.error_code) == (1, 500)
-    assert row.next_attempt_at == clock.now + deletions.FIRST_RETRY
+    assert row.next_attempt_at == clock.now + deletions.RETRY.first
 
     run(app, fake, clock)  # not due yet
     assert len(fake.deletes) == 1
@@ -205,7 +205,7 @@ def test_trouble_at_twilio_is_retried_later_until_it_works(
     run(app, fake, clock)
     (row,) = waiting(app)
     assert (row.attempts, row.error_code) == (2, 20429)
-    assert row.next_attempt_at == clock.now + 2 * deletions.FIRST_RETRY
+    assert row.next_attempt_at == clock.now + 2 * deletions.RETRY.first
     clock.advance(seconds=30)
     run(app, fake, clock)
     clock.advance(seconds=60)
@@ -226,14 +226,14 @@ def test_gives_up_after_the_maximum_and_keeps_the_row_for_an_operator(
     caplog.set_level(logging.INFO)
     form = mms("", MEDIA[0])
     post_signed(client, form)
-    fake.delete_script = [refuse(503)] * (deletions.MAX_ATTEMPTS + 1)
-    for _ in range(deletions.MAX_ATTEMPTS + 3):
+    fake.delete_script = [refuse(503)] * (deletions.RETRY.attempts + 1)
+    for _ in range(deletions.RETRY.attempts + 3):
         run(app, fake, clock)
         clock.advance(hours=1)
 
-    assert len(fake.deletes) == deletions.MAX_ATTEMPTS
+    assert len(fake.deletes) == deletions.RETRY.attempts
     (row,) = waiting(app)
-    assert (row.attempts, row.error_code) == (deletions.MAX_ATTEMPTS, 503)
+    assert (row.attempts, row.error_code) == (deletions.RETRY.attempts, 503)
     gave_up = [r for r in caplog.records if "gave up deleting" in r.getMessage()]
     assert len(gave_up) == 1
     assert gave_up[0].levelno == logging.WARNING

@@ -19,12 +19,13 @@ from flask import Flask
 from requests.exceptions import ReadTimeout
 from sqlalchemy import func, select, text
 
-from responder import create_app, services, worker
+from responder import create_app, policies, services, worker
 from responder.channels import twilio
 from responder.channels.simulator import Simulator
 from responder.config import ConfigError
-from responder.delivery import outbox, sending
-from responder.store.db import Base, get_session
+from responder.delivery import outbox, sending, status
+from responder.store.base import Base
+from responder.store.db import get_session
 from responder.store.migrate import upgrade
 from responder.store.models import Conversation, Event, Heartbeat, Message
 from tests.fake_twilio import (
@@ -169,11 +170,11 @@ def test_passing_trouble_is_retried_after_a_backoff(
     # Without a clear answer Twilio may have the message: it stays "sending" to be
     # looked up first. A clear refusal puts it back to "pending".
     assert message.status == ("sending" if looked_up else "pending")
-    assert message.next_attempt_at == NOW + sending.FIRST_RETRY
+    assert message.next_attempt_at == NOW + sending.RETRY.first
     assert message.error_message.startswith("will try again: ")
     assert TEXTER not in message.error_message
 
-    clock.advance(seconds=sending.FIRST_RETRY.total_seconds() - 1)
+    clock.advance(seconds=sending.RETRY.first.total_seconds() - 1)
     assert deliver(app, fake, clock) == 0
     clock.advance(seconds=1)
     deliver(app, fake, clock)
@@ -188,27 +189,27 @@ def test_backoff_doubles_up_to_a_cap_then_gives_up_saying_why(
     app: Flask, fake: FakeTwilio, clock: Clock
 ) -> None:
     (message_id,) = write(app, add_texter(app), "hello")
-    fake.script = [refuse(429, 20429)] * sending.MAX_ATTEMPTS
+    fake.script = [refuse(429, 20429)] * sending.RETRY.attempts
     delays = []
-    for _ in range(sending.MAX_ATTEMPTS - 1):
+    for _ in range(sending.RETRY.attempts - 1):
         deliver(app, fake, clock)
         message = stored(app, message_id)
         assert message.status == "pending"
         delays.append(message.next_attempt_at - clock.now)
         clock.now = message.next_attempt_at
     assert delays == [
-        min(sending.FIRST_RETRY * 2**n, sending.LONGEST_RETRY)
-        for n in range(sending.MAX_ATTEMPTS - 1)
+        min(sending.RETRY.first * 2**n, sending.RETRY.longest)
+        for n in range(sending.RETRY.attempts - 1)
     ]
-    assert delays[-1] == sending.LONGEST_RETRY
+    assert delays[-1] == sending.RETRY.longest
     deliver(app, fake, clock)
     message = stored(app, message_id)
     assert message.status == "failed"
     assert message.error_code == 20429
     assert message.error_message == (
-        f"gave up after {sending.MAX_ATTEMPTS} attempts: Twilio asked the helpline to slow down"
+        f"gave up after {sending.RETRY.attempts} attempts: Twilio asked the helpline to slow down"
     )
-    assert len(fake.sends) == sending.MAX_ATTEMPTS
+    assert len(fake.sends) == sending.RETRY.attempts
     clock.advance(days=1)
     assert deliver(app, fake, clock) == 0
 
@@ -357,10 +358,11 @@ def test_a_template_not_yet_sent_is_cancelled_when_the_texter_writes(
         app, helpline=WHATSAPP_HELPLINE, last_message_at=NOW - timedelta(hours=30)
     )
     (held,) = write(app, conversation, "one")
+    policy = policies.delivery(app.config, services.of(app))
     with app.app_context():
         session = get_session()
         message = session.get(Message, held)
-        sending.hold(session, message, NOW, sending.policy_for(app))
+        status.hold(session, message, NOW, policy.template_sid)
         session.commit()
     with app.app_context():
         session = get_session()
@@ -431,7 +433,7 @@ def test_an_answer_lost_after_twilio_took_it_is_not_sent_again(
     first, second = write(app, add_texter(app), "ok", "ok")
     fake.script = [accept(), accept_then(ReadTimeout("read timed out"))]
     deliver(app, fake, clock)
-    clock.advance(seconds=sending.FIRST_RETRY.total_seconds())
+    clock.advance(seconds=sending.RETRY.first.total_seconds())
     deliver(app, fake, clock)
     # Both "ok"s are at Twilio; the one already known is not taken for the other.
     assert len(fake.sends) == 2
@@ -447,12 +449,12 @@ def test_a_lookup_that_keeps_failing_ends_in_failed(
     deliver(app, fake, clock)
 
     fake.list_error = ReadTimeout("read timed out")
-    for _ in range(sending.MAX_ATTEMPTS):
+    for _ in range(sending.RETRY.attempts):
         clock.advance(minutes=15)
         deliver(app, fake, clock)
     message = stored(app, message_id)
     assert message.status == "failed"
-    assert message.error_message.startswith(f"gave up after {sending.MAX_ATTEMPTS} attempts")
+    assert message.error_message.startswith(f"gave up after {sending.RETRY.attempts} attempts")
     assert message.error_message.endswith("it may have been sent")
     assert len(fake.sends) == 1
 
@@ -507,7 +509,7 @@ def test_development_without_credentials_delivers_to_the_simulator(tmp_path: Pat
     cursor = client.get("/simulator/messages", query_string={"from": TEXTER}).get_json()["cursor"]
     with app.app_context():
         conversation = get_session().scalars(select(Conversation)).one()
-    assert isinstance(worker.transport_for(app), Simulator)
+    assert isinstance(worker.transport_for(app.config), Simulator)
     (message_id,) = write(app, conversation.id, "A counsellor is here.", now=datetime.now(UTC))
 
     # The web process delivers once a response has gone: no worker runs in development.
@@ -527,7 +529,7 @@ def test_development_without_credentials_delivers_to_the_simulator(tmp_path: Pat
 def test_without_credentials_outside_development_nothing_is_diverted(app: Flask) -> None:
     app.config["TWILIO_ACCOUNT_SID"] = None
     with pytest.raises(ConfigError):
-        worker.transport_for(app)
+        worker.transport_for(app.config)
 
 
 def test_sigterm_stops_the_loop_after_the_current_message(

@@ -379,15 +379,16 @@ def test_responder_purge_prints_what_it_did_in_numbers(app: Flask, client: Flask
 def test_the_worker_purges_at_most_once_an_hour(app: Flask) -> None:
     clock = Clock()
     transport = twilio.rest(app.config, FakeTwilio(clock))
-    worker.tick(app, transport, clock)
+    sessions, jobs = services.of(app).sessions, worker.jobs_for(app.config, services.of(app))
+    worker.tick(sessions, jobs, transport, clock)
     quiet = add_texter(app, last_message_at=NOW - 2 * DAY)
     update_conversation(app, quiet, state="menu")
 
     clock.advance(minutes=59)
-    worker.tick(app, transport, clock)
+    worker.tick(sessions, jobs, transport, clock)
     assert conversation(app, quiet).state == "menu"
     clock.advance(minutes=1)
-    worker.tick(app, transport, clock)
+    worker.tick(sessions, jobs, transport, clock)
     assert (conversation(app, quiet).state, conversation(app, quiet).closed_at) == (
         "closed",
         clock.now,
