@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from responder.bot.crisis import CrisisList, Tier, detect
+from responder.bot.crisis import detect
+from responder.bot.crisis_entries import Tier
+from responder.bot.crisis_lists import CrisisList
 
 ROOT = Path(__file__).parent.parent
 # Every language with an evaluation set is scored.

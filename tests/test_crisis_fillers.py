@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from responder.bot.crisis import CrisisList, Tier, detect
+from responder.bot.crisis import detect
+from responder.bot.crisis_entries import Tier
+from responder.bot.crisis_lists import CrisisList
 
 CONTENT = Path(__file__).parent.parent / "content"
 # Every language's list, as the helpline reads every message.

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from responder.bot.content import MAIN, load
+from responder.bot.content import load
 from responder.bot.engine import HISTORY_LIMIT, Age, Context, MenuState, Outcome, step
+from responder.bot.language import MAIN
 from responder.bot.sms import encode
 
 CONTENT = load(Path(__file__).parent.parent / "content")
