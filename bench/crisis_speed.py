@@ -14,7 +14,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from responder.bot.crisis import CrisisList, detect
+from responder.bot.crisis import detect
+from responder.bot.crisis_lists import CrisisList
 
 CONTENT = Path(__file__).parent.parent / "content"
 LANGUAGES = ("en", "fr")

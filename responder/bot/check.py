@@ -13,16 +13,8 @@ from datetime import date
 from pathlib import Path
 
 from responder.bot import resources
-from responder.bot.content import (
-    AGE_TEXTS,
-    LOCAL_HELP,
-    MAIN,
-    Content,
-    ContentError,
-    Language,
-    Page,
-    load,
-)
+from responder.bot.content import Content, ContentError, load
+from responder.bot.language import AGE_TEXTS, LOCAL_HELP, MAIN, Language, Page
 from responder.bot.problems import Problem
 from responder.bot.sms import Encoding, encode
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from responder.bot.content import MAIN
+from responder.bot.language import MAIN
 from responder.store import events
 from responder.store.models import Contact, Conversation
 

@@ -11,7 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from responder.bot import crisis, engine
-from responder.bot.content import MAIN, Content, Language, normalise_keyword
+from responder.bot.content import Content
+from responder.bot.crisis_entries import Tier
+from responder.bot.keywords import normalise_keyword
+from responder.bot.language import MAIN, Language
 from responder.channels.transport import Inbound
 from responder.conversations import queue
 from responder.conversations.blocks import is_blocked
@@ -148,12 +151,12 @@ def _decide(
     # Crisis words are looked for in every message and every state, before anything
     # else may decide to stay quiet: only STOP stands above them.
     tier = crisis.detect(inbound.text, content.crisis_lists)
-    if tier == crisis.Tier.T1:
+    if tier == Tier.T1:
         # Like any message but DELETE, crisis words cancel a request to erase.
         contact.erase_requested_at = None
         reply = _crisis(session, contact, conversation, now, content, policy)
         return (reply,) if reply else (), None
-    if tier == crisis.Tier.T2:
+    if tier == Tier.T2:
         conversation.priority = max(conversation.priority, ESCALATED_PRIORITY)
     # A request to erase waits for DELETE as the very next message; anything else cancels it.
     if word in content.delete_words:

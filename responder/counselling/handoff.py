@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from responder.bot.content import MAIN, Content
+from responder.bot.content import Content
+from responder.bot.language import MAIN
 from responder.conversations import blocks, queue
 from responder.conversations.receiving import MAX_BODY
 from responder.delivery import outbox, sending

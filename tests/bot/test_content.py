@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from responder.bot.check import check
-from responder.bot.content import MAIN, load
+from responder.bot.content import load
+from responder.bot.language import MAIN
 from responder.bot.problems import Problem
 from responder.cli import cli
 from tests.checkout import ROOT

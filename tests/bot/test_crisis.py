@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from responder.bot.crisis import CrisisList, CrisisListError, Tier, detect
+from responder.bot.crisis import detect
+from responder.bot.crisis_entries import Tier
+from responder.bot.crisis_lists import CrisisList, CrisisListError
 from responder.bot.problems import Problem
 from tests.checkout import ROOT
 

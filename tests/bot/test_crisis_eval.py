@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from responder.bot.crisis import CrisisList, Tier, detect
+from responder.bot.crisis import detect
+from responder.bot.crisis_entries import Tier
+from responder.bot.crisis_lists import CrisisList
 from tests.checkout import ROOT
 
 # Every language with an evaluation set is scored.

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from responder.bot.crisis import CrisisList, Tier, detect
+from responder.bot.crisis import detect
+from responder.bot.crisis_entries import Tier
+from responder.bot.crisis_lists import CrisisList
 from tests.checkout import ROOT
 
 CONTENT = ROOT / "content"

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from responder.bot.content import MAIN, load
+from responder.bot.content import load
 from responder.bot.engine import HISTORY_LIMIT, Age, Context, MenuState, Outcome, step
+from responder.bot.language import MAIN
 from responder.bot.sms import encode
 from tests.checkout import ROOT
 

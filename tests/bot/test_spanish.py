@@ -8,8 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from responder.bot.content import LOCAL_HELP, MAIN, load, normalise_keyword
+from responder.bot.content import load
 from responder.bot.engine import Age, Context, MenuState, match_page, step
+from responder.bot.keywords import normalise_keyword
+from responder.bot.language import LOCAL_HELP, MAIN
 from tests.checkout import ROOT
 from tests.counsellors import latest_conversation
 from tests.twilio_requests import post_signed, replies, sms, whatsapp

@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from responder import services
 from responder.bot.check import check
-from responder.bot.content import MAIN, load
+from responder.bot.content import load
 from responder.bot.engine import Age, Context, MenuState, Outcome, step
+from responder.bot.language import MAIN
 from responder.bot.sms import encode
 from responder.store.db import get_session
 from responder.store.models import Contact, Message
