@@ -5,3 +5,23 @@ from __future__ import annotations
 
 class AddressError(ValueError):
     """The address is not a phone number we can answer."""
+
+
+class HandoffError(Exception):
+    """A counsellor's or supervisor's action that cannot be done; the message says why."""
+
+
+class NotFound(HandoffError):
+    """There is no such conversation."""
+
+
+class NotPermitted(HandoffError):
+    """Not the counsellor's to do: another has the conversation, or it needs a supervisor."""
+
+
+class Conflict(HandoffError):
+    """The conversation is not in a state that allows the action, often after a race."""
+
+
+class Rejected(HandoffError):
+    """The request is well formed but its values cannot be accepted."""

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from responder.counselling import handoff
+from responder.counselling import access
+from responder.errors import NotPermitted, Rejected
 from responder.privacy.addresses import Keys
 from responder.staff import audit
 from responder.staff.auth import supervises
@@ -34,13 +35,13 @@ def reveal(
 ) -> str:
     """Return the texter's number in E.164 and log who saw it and why."""
     if not supervises(actor):
-        raise handoff.NotPermitted("only supervisors and admins may see a texter's number")
-    conversation = handoff.visible(session, conversation_id, actor)
-    contact = handoff.texter(conversation)
+        raise NotPermitted("only supervisors and admins may see a texter's number")
+    conversation = access.visible(session, conversation_id, actor)
+    contact = access.texter(conversation)
     # Spaces around the reason do not count towards its length, and are not kept.
     written = reason.strip()
     if len(written) < MIN_REASON or len(reason) > MAX_REASON:
-        raise handoff.Rejected(
+        raise Rejected(
             f"write a reason of {MIN_REASON} to {MAX_REASON} characters; "
             f"this one has {len(written)}"
         )

@@ -104,35 +104,12 @@ def purge(
     Conversations still open (in the menu and not quiet, waiting, or with a
     counsellor) are never touched, however old.
     """
-    closed = _execute(
-        session,
-        update(Conversation)
-        .where(
-            Conversation.state == "menu",
-            Conversation.closed_at.is_(None),
-            Conversation.last_message_at <= now - episode_gap - CLOSE_MARGIN,
-        )
-        .values(state="closed", closed_at=now),
-    )
-
+    closed = _close_quiet(session, now, episode_gap)
     expired = _ended_before(now - retention)
     old = _ended_before(now - anonymise)
-    # What such a conversation never sent stays unsent: without its text a message
-    # would pass for the WhatsApp template (the outbox's row without text), and an
-    # anonymised conversation has no number to send to.
-    cancelled = _execute(
-        session,
-        update(Message)
-        .where(
-            Message.conversation_id.in_(_ended_before(now - min(retention, anonymise))),
-            Message.direction == "out",
-            or_(
-                Message.status.in_(("pending", "held")),
-                and_(Message.status == "sending", Message.twilio_sid.is_(None)),
-            ),
-        )
-        .values(status="canceled", next_attempt_at=None, status_at=now, error_message=TEXT_GONE),
-    )
+    # Whichever period ends first takes both the unsent messages and Twilio's copies.
+    first_gone = _ended_before(now - min(retention, anonymise))
+    cancelled = _cancel_unsent(session, now, first_gone)
     texts = _execute(
         session,
         update(Message)
@@ -146,26 +123,7 @@ def purge(
         .where(Conversation.id.in_(expired), Conversation.survey_answer.is_not(None))
         .values(survey_answer=None),
     )
-
-    # Twilio keeps its own copy of each message, text and number included: ask the
-    # worker to delete it there too, then drop the sid, which leads to that copy.
-    holding_sids = and_(
-        Message.conversation_id.in_(_ended_before(now - min(retention, anonymise))),
-        Message.twilio_sid.is_not(None),
-    )
-    session.execute(
-        insert(TwilioDeletion).from_select(
-            ["message_sid", "media_sid", "attempts", "next_attempt_at", "created_at"],
-            select(
-                Message.twilio_sid,
-                null(),
-                literal(0),
-                literal(now, UtcDateTime()),
-                literal(now, UtcDateTime()),
-            ).where(holding_sids),
-        )
-    )
-    _execute(session, update(Message).where(holding_sids).values(twilio_sid=None))
+    _forget_at_twilio(session, now, first_gone)
     anonymised = _execute(
         session,
         update(Conversation)
@@ -193,6 +151,64 @@ def _configured(session: Session, now: datetime, config: Mapping[str, Any]) -> P
         anonymise=timedelta(days=config["RESPONDER_ANONYMISE_DAYS"]),
         episode_gap=timedelta(hours=config["RESPONDER_EPISODE_HOURS"]),
     )
+
+
+def _close_quiet(session: Session, now: datetime, episode_gap: timedelta) -> int:
+    """Close episodes in the menu that have been quiet for the episode gap and a margin."""
+    return _execute(
+        session,
+        update(Conversation)
+        .where(
+            Conversation.state == "menu",
+            Conversation.closed_at.is_(None),
+            Conversation.last_message_at <= now - episode_gap - CLOSE_MARGIN,
+        )
+        .values(state="closed", closed_at=now),
+    )
+
+
+def _cancel_unsent(session: Session, now: datetime, ended: Select[tuple[int]]) -> int:
+    """Cancel what the ended conversations never sent.
+
+    It stays unsent: without its text a message would pass for the WhatsApp template
+    (the outbox's row without text), and an anonymised conversation has no number to
+    send to.
+    """
+    return _execute(
+        session,
+        update(Message)
+        .where(
+            Message.conversation_id.in_(ended),
+            Message.direction == "out",
+            or_(
+                Message.status.in_(("pending", "held")),
+                and_(Message.status == "sending", Message.twilio_sid.is_(None)),
+            ),
+        )
+        .values(status="canceled", next_attempt_at=None, status_at=now, error_message=TEXT_GONE),
+    )
+
+
+def _forget_at_twilio(session: Session, now: datetime, ended: Select[tuple[int]]) -> None:
+    """Ask the worker to delete Twilio's copies of the ended conversations' messages.
+
+    Twilio keeps its own copy of each message, text and number included; once the
+    deletion is queued the sid, which leads to that copy, is dropped here.
+    """
+    holding_sids = and_(Message.conversation_id.in_(ended), Message.twilio_sid.is_not(None))
+    session.execute(
+        insert(TwilioDeletion).from_select(
+            ["message_sid", "media_sid", "attempts", "next_attempt_at", "created_at"],
+            select(
+                Message.twilio_sid,
+                null(),
+                literal(0),
+                literal(now, UtcDateTime()),
+                literal(now, UtcDateTime()),
+            ).where(holding_sids),
+        )
+    )
+    _execute(session, update(Message).where(holding_sids).values(twilio_sid=None))
 
 
 def _ended_before(cutoff: datetime) -> Select[tuple[int]]:

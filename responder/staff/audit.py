@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from responder.counselling.handoff import NotPermitted
+from responder.errors import NotPermitted
 from responder.staff.auth import supervises
 from responder.store.models import AuditEntry, Counsellor
 

@@ -357,8 +357,7 @@ class TwilioDeletion(Base):
 class Alert(Base):
     """A text to the on-call supervisor (RESPONDER_ONCALL_NUMBER), sent by the worker.
 
-    The text is written when it is sent, from the kind and the conversation number;
-    it never quotes the texter.
+    Written when sent, from the kind and the conversation number: it never quotes the texter.
     """
 
     __tablename__ = "alerts"
@@ -378,7 +377,7 @@ class Alert(Base):
 
 
 class DailyCount(Base):
-    """An anonymous tally for statistics: one figure per day, kind and breakdown.
+    """An anonymous tally for statistics: one figure per day, metric and breakdown.
 
     It never names a texter, so erasure and retention leave it alone. Empty strings
     stand for "not known" so that the unique key treats them as equal.
@@ -391,8 +390,7 @@ class DailyCount(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
-    # contacts, pages, handoffs, waits, wait_seconds, crisis, ...
-    metric: Mapped[str] = mapped_column(String(32))
+    metric: Mapped[str] = mapped_column(String(32))  # one of counts.METRICS
     # For pages: which page; otherwise empty.
     detail: Mapped[str] = mapped_column(String(64), default="")
     country: Mapped[str] = mapped_column(String(2), default="")

@@ -12,10 +12,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from responder import services
+from responder import errors, services
 from responder.bot.content import Content
 from responder.conversations import blocks
-from responder.counselling import caseload, handoff, reveal
+from responder.counselling import access, caseload, handoff, reveal, views
 from responder.privacy.addresses import Keys
 from responder.staff import audit, auth
 from responder.store.db import get_session
@@ -25,10 +25,10 @@ from responder.web.console.session import csrf_matches, signed_in_counsellor
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 STATUS = {
-    handoff.NotFound: 404,
-    handoff.NotPermitted: 403,
-    handoff.Conflict: 409,
-    handoff.Rejected: 422,
+    errors.NotFound: 404,
+    errors.NotPermitted: 403,
+    errors.Conflict: 409,
+    errors.Rejected: 422,
 }
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 # Ids beyond the database's integer are refused by routing (404), not by the database.
@@ -67,8 +67,8 @@ def _authenticate() -> ResponseReturnValue | None:
     return None
 
 
-@bp.errorhandler(handoff.HandoffError)
-def _handoff_error(error: handoff.HandoffError) -> ResponseReturnValue:
+@bp.errorhandler(errors.HandoffError)
+def _handoff_error(error: errors.HandoffError) -> ResponseReturnValue:
     return jsonify(error=str(error)), STATUS[type(error)]
 
 
@@ -81,7 +81,7 @@ def openapi_document() -> ResponseReturnValue:
 def queue() -> ResponseReturnValue:
     limit = _limit()
     after = _queue_key(request.args["cursor"]) if "cursor" in request.args else None
-    page = handoff.queue_page(get_session(), _keys(), _now(), limit, after)
+    page = views.queue_page(get_session(), _keys(), _now(), limit, after)
     return _json(
         {
             "items": page.items,
@@ -94,7 +94,7 @@ def queue() -> ResponseReturnValue:
 
 @bp.get(CONVERSATION)
 def conversation(conversation_id: int) -> ResponseReturnValue:
-    view = handoff.conversation_view(
+    view = views.conversation_view(
         get_session(), conversation_id, g.counsellor, _keys(), _content(), _now()
     )
     return _json(view)
@@ -172,10 +172,10 @@ def block(conversation_id: int) -> ResponseReturnValue:
         abort(422, description="hours must be 24, 168, or null to block until lifted")
     hours = None if hours is None else int(hours)
     session, now = get_session(), _now()
-    conversation = handoff.visible(session, conversation_id, g.counsellor)
-    blocks.block(session, handoff.texter(conversation), hours, now)
+    conversation = access.visible(session, conversation_id, g.counsellor)
+    blocks.block(session, access.texter(conversation), hours, now)
     audit.record(session, g.counsellor, "block", conversation_id, now, hours=hours)
-    view = handoff.describe(session, conversation, _keys(), _content(), now)
+    view = views.describe(session, conversation, _keys(), _content(), now)
     session.commit()
     return _json(view)
 
@@ -183,10 +183,10 @@ def block(conversation_id: int) -> ResponseReturnValue:
 @bp.post(f"{CONVERSATION}/unblock")
 def unblock(conversation_id: int) -> ResponseReturnValue:
     session, now = get_session(), _now()
-    conversation = handoff.visible(session, conversation_id, g.counsellor)
-    blocks.unblock(session, handoff.texter(conversation))
+    conversation = access.visible(session, conversation_id, g.counsellor)
+    blocks.unblock(session, access.texter(conversation))
     audit.record(session, g.counsellor, "unblock", conversation_id, now)
-    view = handoff.describe(session, conversation, _keys(), _content(), now)
+    view = views.describe(session, conversation, _keys(), _content(), now)
     session.commit()
     return _json(view)
 
@@ -209,7 +209,7 @@ def reveal_number(conversation_id: int) -> ResponseReturnValue:
 def mark_read(conversation_id: int) -> ResponseReturnValue:
     up_to = _message_id(_sole_field("up_to"))
     session = get_session()
-    handoff.visible(session, conversation_id, g.counsellor)
+    access.visible(session, conversation_id, g.counsellor)
     mark = caseload.mark_read(session, g.counsellor, conversation_id, up_to)
     session.commit()
     return _json(mark)
@@ -217,7 +217,7 @@ def mark_read(conversation_id: int) -> ResponseReturnValue:
 
 @bp.get("/me")
 def me() -> ResponseReturnValue:
-    return _json(handoff.counsellor_view(get_session(), g.counsellor))
+    return _json(views.counsellor_view(get_session(), g.counsellor))
 
 
 @bp.get("/me/conversations")
@@ -237,7 +237,7 @@ def availability() -> ResponseReturnValue:
 @bp.get("/events")
 def events() -> ResponseReturnValue:
     after = _event_cursor(request.args.get("after", "0"))
-    items = handoff.events_after(get_session(), after, _limit())
+    items = views.events_after(get_session(), after, _limit())
     # With nothing new the cursor stays put, so a client can keep asking with it.
     cursor = str(items[-1].id) if items else str(after)
     return _json({"items": items, "next_cursor": cursor})
@@ -321,12 +321,12 @@ def _limit() -> int:
     return limit
 
 
-def _queue_cursor(key: handoff.QueueKey) -> str:
+def _queue_cursor(key: views.QueueKey) -> str:
     raw = json.dumps([key.priority, key.queued_at.isoformat(), key.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _queue_key(cursor: str) -> handoff.QueueKey:
+def _queue_key(cursor: str) -> views.QueueKey:
     invalid = "cursor is not one this API gave out"
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
@@ -336,7 +336,7 @@ def _queue_key(cursor: str) -> handoff.QueueKey:
         abort(400, description=invalid)
     if not (_small_int(priority) and _small_int(conversation_id) and moment.tzinfo):
         abort(400, description=invalid)
-    return handoff.QueueKey(priority, moment, conversation_id)
+    return views.QueueKey(priority, moment, conversation_id)
 
 
 def _small_int(value: object) -> bool:

@@ -14,8 +14,9 @@ from typing import Any
 
 from responder.conversations.blocks import HOURS
 from responder.conversations.receiving import MAX_BODY
-from responder.counselling.handoff import CATEGORIES, LOCAL_TAGS, MAX_NOTE, MEDIA_WITHHELD
+from responder.counselling.handoff import CATEGORIES, LOCAL_TAGS, MAX_NOTE
 from responder.counselling.reveal import MAX_REASON, MIN_REASON
+from responder.counselling.views import MEDIA_WITHHELD
 from responder.staff.audit import ACTIONS
 from responder.store.events import KINDS
 

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from responder.counselling import handoff
+from responder.errors import Conflict
 from responder.store.db import get_session
 from responder.store.models import Conversation, Counsellor
 from tests.counsellors import add_counsellor, conversation, queue_texter, update_conversation
@@ -30,7 +31,7 @@ def test_a_claim_fails_if_the_texter_rejoined_the_queue_since_it_was_read(
         session.commit()
         # Meanwhile the texter left with MENU and asked again with TALK.
         update_conversation(app, conversation_id, queued_at=stale.queued_at + timedelta(minutes=3))
-        with pytest.raises(handoff.Conflict):
+        with pytest.raises(Conflict):
             handoff.claim(session, conversation_id, alice, datetime.now(UTC))
         session.rollback()
     assert conversation(app, conversation_id).state == "waiting"

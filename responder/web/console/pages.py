@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from flask import abort, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
 
-from responder import services
+from responder import errors, services
 from responder.bot.content import Content
 from responder.bot.resources import ROLES
 from responder.bot.sms import GSM7_BASIC, GSM7_EXTENSION
 from responder.conversations.receiving import MAX_BODY
-from responder.counselling import caseload, handoff
+from responder.counselling import caseload, handoff, views
 from responder.privacy.addresses import Keys
 from responder.staff import audit
 from responder.staff.auth import SUPERVISING_ROLES, supervises
@@ -93,13 +93,13 @@ def queue() -> ResponseReturnValue:
     session, now = get_session(), _now()
     # Read before the queue, so a change in between is seen again rather than missed.
     events_after = latest_event()
-    page = handoff.queue_page(session, _keys(), now, QUEUE_SHOWN, None)
+    page = views.queue_page(session, _keys(), now, QUEUE_SHOWN, None)
     return render_template(
         "console/queue.html",
         page=page,
         shown=QUEUE_SHOWN,
         conversations_url=conversations_url(),
-        me=handoff.counsellor_view(session, g.counsellor),
+        me=views.counsellor_view(session, g.counsellor),
         events_after=events_after,
         held=_held() if supervises(g.counsellor) else None,
     )
@@ -135,12 +135,12 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
     session, now, content = get_session(), _now(), _content()
     events_after = latest_event()
     try:
-        view = handoff.conversation_view(
+        view = views.conversation_view(
             session, conversation_id, g.counsellor, _keys(), content, now
         )
-    except handoff.NotFound:
+    except errors.NotFound:
         abort(404, description="There is no such conversation. It may have been erased.")
-    except handoff.NotPermitted:
+    except errors.NotPermitted:
         abort(403, description="This conversation is with another counsellor.")
     audit.record(session, g.counsellor, "view", conversation_id, now)
     # Opening the conversation reads what it shows; console.js marks later messages
@@ -260,7 +260,7 @@ def author_name(author: str) -> str:
 
 
 @bp.app_template_filter("console_delivery")
-def delivery_words(message: handoff.MessageView, words: dict[str, str]) -> str:
+def delivery_words(message: views.MessageView, words: dict[str, str]) -> str:
     """Say where a message is on its way to the texter, and why it stopped if it did."""
     status = message.status or ""
     word = words.get(status, status)
@@ -299,8 +299,8 @@ def audit_detail(entry: audit.AuditView) -> str:
     return ""
 
 
-def _held() -> tuple[handoff.HeldItem, ...]:
-    return handoff.with_counsellors(get_session(), g.counsellor, _keys())
+def _held() -> tuple[views.HeldItem, ...]:
+    return views.with_counsellors(get_session(), g.counsellor, _keys())
 
 
 def _entry_number(raw: str) -> int:

@@ -1,0 +1,115 @@
+"""A texter's contact and episodes: found and locked for each message, begun anew after quiet.
+
+The contact's row lock serialises every message of one texter; their open episode and
+the one whose survey question is still open are locked beside it. An episode that
+has been quiet for the episode gap is closed, and the next message starts another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from responder.bot.content import Content
+from responder.channels.transport import Inbound
+from responder.privacy.addresses import Keys, country_of
+from responder.store import counts
+from responder.store.models import Contact, Conversation
+
+
+def locked_contact(
+    session: Session, inbound: Inbound, now: datetime, keys: Keys
+) -> tuple[Contact, bool]:
+    """Find or create the contact, hold its row lock until the request commits, and
+    say whether this request created it.
+
+    The lock serialises every message of one texter, so two deliveries of the same
+    message, or two quick messages, cannot both read the same menu state.
+    """
+    digest = keys.hash(inbound.address)
+    query = select(Contact).where(Contact.address_hash == digest).with_for_update()
+    contact = session.scalars(query).one_or_none()
+    if contact is not None:
+        return contact, False
+    contact = Contact(
+        address_hash=digest,
+        address_encrypted=keys.encrypt(inbound.address),
+        country=country_of(inbound.address),
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(contact)
+    except IntegrityError:
+        # A concurrent request created the contact first and has committed since.
+        return session.scalars(query).one(), False
+    return contact, True
+
+
+def recent(
+    session: Session, contact: Contact, now: datetime, episode_gap: timedelta
+) -> tuple[Conversation | None, Conversation | None]:
+    """Return the contact's open conversation and the just-closed one whose survey
+    question is still open, either None, in one query.
+
+    Both rows stay locked until the request commits: a counsellor's claim changes the
+    conversation without touching the contact, so the contact's lock alone would let
+    this message write the state it read over a claim that landed meanwhile.
+    """
+    found = session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.contact_id == contact.id,
+            or_(
+                Conversation.closed_at.is_(None),
+                and_(Conversation.survey_pending, Conversation.closed_at >= now - episode_gap),
+            ),
+        )
+        .order_by(Conversation.id.desc())
+        .with_for_update(key_share=True)
+    ).all()
+    current = next((c for c in found if c.closed_at is None), None)
+    survey = next((c for c in found if c.closed_at is not None), None)
+    return current, survey
+
+
+def current(
+    session: Session,
+    contact: Contact,
+    conversation: Conversation | None,
+    inbound: Inbound,
+    now: datetime,
+    content: Content,
+    episode_gap: timedelta,
+) -> Conversation:
+    """Return the contact's current episode, closing a quiet one and starting anew."""
+    if conversation is not None and now - conversation.last_message_at >= episode_gap:
+        conversation.state, conversation.closed_at = "closed", now
+        conversation = None
+    if conversation is None:
+        conversation = Conversation(
+            contact=contact,
+            channel=inbound.channel,
+            helpline_address=inbound.helpline_address,
+            state="menu",
+            # A texter starts in the language of their country; they can switch.
+            language=content.language_for(contact.country),
+            history=[],
+            started_at=now,
+            last_message_at=now,
+            # Column defaults arrive only at the flush, and this very message may raise
+            # the priority or count towards the rate limit before then.
+            priority=0,
+            wait_notices=0,
+            rate_window_count=0,
+            survey_pending=False,
+        )
+        session.add(conversation)
+        counts.add(session, now, "contacts", conversation=conversation)
+    # Replies go back the way the texter last wrote.
+    conversation.channel = inbound.channel
+    conversation.helpline_address = inbound.helpline_address
+    return conversation

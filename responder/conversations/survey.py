@@ -1,0 +1,42 @@
+"""The survey question after a counsellor closes: a score from 1 to 5, or a new conversation."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from responder.bot.content import Content
+from responder.bot.keywords import normalise_keyword
+from responder.channels.transport import Inbound
+from responder.conversations import replies
+from responder.store.models import Conversation, Message
+
+log = logging.getLogger(__name__)
+
+
+def score(text: str) -> int | None:
+    """Read a 1-5 answer; anything else is a new message, not an answer."""
+    word = normalise_keyword(text)
+    return int(word) if word in {"1", "2", "3", "4", "5"} else None
+
+
+def answer(
+    session: Session, conversation: Conversation, inbound: Inbound, now: datetime, content: Content
+) -> tuple[str, ...]:
+    """Keep the score on the closed conversation and thank the texter."""
+    conversation.survey_pending = False
+    conversation.survey_answer = str(score(inbound.text))
+    message = Message(
+        conversation=conversation,
+        direction="in",
+        twilio_sid=inbound.message_sid,
+        body=inbound.text,
+        created_at=now,
+    )
+    session.add(message)
+    thanks = (content.language(conversation.language).messages["survey_thanks"],)
+    replies.store(session, conversation, message, thanks, None, now)
+    log.info("survey answered conversation=%s", conversation.id)
+    return thanks

@@ -1,0 +1,67 @@
+"""A texter asking for a person: joining the queue, leaving it, and whether anyone can answer.
+
+The answer is honest: a texter is told when nobody is free or the service is closed,
+and when it opens again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from responder.bot.language import MAIN, Language
+from responder.conversations import queue
+from responder.conversations.hours import Hours
+from responder.store import counts, events
+from responder.store.models import Conversation, Counsellor
+
+log = logging.getLogger(__name__)
+
+# Queue priorities, higher first: crisis words, then sextortion pressure (a deadline,
+# images already sent), then a texter who said they are under 18.
+CRISIS_PRIORITY, ESCALATED_PRIORITY, UNDER_18_PRIORITY = 100, 20, 10
+
+
+def availability(
+    session: Session, now: datetime, hours: Hours | None
+) -> tuple[bool, tuple[int, str] | None]:
+    """Say whether a person can answer now and, when not, when the service next opens."""
+    someone = session.scalars(select(Counsellor.id).where(Counsellor.available)).first()
+    if someone is not None and (hours is None or hours.is_open(now)):
+        return True, None
+    opening = hours.next_opening(now) if hours else None
+    return False, (hours.local(opening) if hours and opening else None)
+
+
+def request_person(
+    session: Session,
+    conversation: Conversation,
+    now: datetime,
+    lang: Language,
+    hours: Hours | None,
+    queue_when_closed: bool,
+) -> str:
+    """Put the texter in the queue if anyone can answer, and say honestly what happens."""
+    open_now, opens = availability(session, now, hours)
+    if open_now or queue_when_closed:
+        conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
+        if conversation.contact is not None and conversation.contact.under_18:
+            conversation.priority = max(conversation.priority, UNDER_18_PRIORITY)
+        events.record(session, "queued", now, conversation)
+        counts.add(session, now, "handoffs", conversation=conversation)
+        log.info("texter queued conversation=%s open=%s", conversation.id, open_now)
+    if open_now:
+        wait = queue.expected_wait(session, now)
+        minutes = None if wait is None else queue.wait_minutes(wait)
+        return lang.queued(queue.position(session, conversation), minutes)
+    return lang.nobody_free(opens, queued=conversation.state == "waiting")
+
+
+def leave_queue(session: Session, conversation: Conversation, now: datetime) -> None:
+    """Take the texter out of the queue and back to the main menu, at their word."""
+    conversation.state, conversation.queued_at = "menu", None
+    conversation.page, conversation.history = MAIN, []
+    events.record(session, "left_queue", now, conversation)
