@@ -3,11 +3,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Records that this checkout runs in development, so `responder ...` typed here later needs
+# no RESPONDER_ENV; a RESPONDER_ENV in the environment still wins. Only the command reads it.
+CHECKOUT_SETTINGS := instance/responder.env
 
 .PHONY: run test lint format chat clean bench bench-quick bench-scale bench-instances
 
-## run: install, upgrade the SQLite database, serve on http://127.0.0.1:5000 with the phone simulator
-run: $(VENV)/.installed
+## run: install, upgrade the SQLite database, serve with the phone simulator on http://127.0.0.1:5000
+##      (another port: make run PORT=8000)
+run: $(VENV)/.installed $(CHECKOUT_SETTINGS)
 	RESPONDER_ENV=development $(BIN)/responder db upgrade
 	@echo "Phone simulator: http://$(HOST):$(PORT)/simulator/"
 	RESPONDER_ENV=development $(BIN)/responder run --host $(HOST) --port $(PORT)
@@ -20,7 +24,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 ## chat: talk to the bot in the terminal
-chat: $(VENV)/.installed
+chat: $(VENV)/.installed $(CHECKOUT_SETTINGS)
 	RESPONDER_ENV=development $(BIN)/responder db upgrade
 	RESPONDER_ENV=development $(BIN)/responder chat
 
@@ -39,6 +43,12 @@ bench-scale: $(VENV)/.installed
 ## bench-instances: two instances and two workers on one PostgreSQL (BENCH_INSTANCES_DATABASE_URL, emptied first)
 bench-instances: $(VENV)/.installed
 	$(BIN)/python -m bench.instances
+
+$(CHECKOUT_SETTINGS):
+	mkdir -p $(@D)
+	printf '%s\n' '# Written by make run and make chat: the responder command run in this checkout' \
+		'# uses development settings. Without this file it runs as production does.' \
+		'RESPONDER_ENV=development' > $@
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

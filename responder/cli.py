@@ -5,17 +5,78 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
 
 import click
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
-from responder import create_app, paths
+from responder import config, create_app, paths
+from responder.channels.phone import DEFAULT_NUMBER, Delivered, Inbox, Phone, PhoneError
 from responder.channels.transport import normalise
+from responder.config import ConfigError
 from responder.errors import AddressError
 
+log = logging.getLogger(__name__)
 
-@click.group(cls=FlaskGroup, create_app=create_app)
+
+class SettingsError(NoAppException):
+    """The settings cannot run the helpline: one line on stderr, no usage, no traceback.
+
+    A NoAppException, so that `responder --help` still lists the commands.
+    """
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"responder: {self.format_message()}", file=file, err=True)
+
+
+class Responder(FlaskGroup):
+    """Flask's command group, whose commands all refuse bad settings in one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # A setting a command itself finds wrong (the worker's transport) reads as one
+        # line too, like those create_app refuses.
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise SettingsError(str(exc)) from None
+
+
+def instance_folder() -> Path:
+    """The instance folder create_app uses when none is given: instance/ in a checkout."""
+    return Path(Flask("responder").instance_path)
+
+
+def app_for_commands() -> Flask:
+    """Build the app for a command, in development when `make run` left that recorded.
+
+    Only the `responder` command reads the instance folder's settings file: gunicorn
+    calls create_app directly and never does, so a file left by `make run` cannot turn
+    a server into a development one with generated secrets and the phone simulator
+    open. The file lives in the instance folder, beside the development secrets and
+    SQLite database that production never uses, and an installed copy's instance
+    folder is not the checkout's. A RESPONDER_ENV in the environment always wins, and
+    the command says on stderr when it took the file's, so nobody runs in development
+    without knowing why.
+    """
+    instance = instance_folder()
+    try:
+        recorded = config.checkout_environment(instance, os.environ)
+        if recorded:
+            click.echo(
+                f"responder: RESPONDER_ENV={recorded} from {instance / config.CHECKOUT_SETTINGS}",
+                err=True,
+            )
+        return create_app({"RESPONDER_ENV": recorded} if recorded else None)
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+@click.group(cls=Responder, create_app=app_for_commands)
 def cli() -> None:
     """Helpline Responder: an SMS and WhatsApp helpline for people targeted by sextortion."""
 
@@ -123,9 +184,10 @@ def counsellor_token(name: str) -> None:
 @click.option("--whatsapp", is_flag=True, help="Write as a WhatsApp user instead of by SMS.")
 @with_appcontext
 def chat(number: str | None, whatsapp: bool) -> None:
-    """Talk to the bot in the terminal, through the same path as the webhook."""
-    from responder.channels.phone import DEFAULT_NUMBER, Phone, PhoneError
+    """Talk to the bot in the terminal, through the same path as the webhook.
 
+    A counsellor's messages, and the helpline's other later ones, show as they arrive.
+    """
     try:
         address = normalise(number or DEFAULT_NUMBER)
     except AddressError as exc:
@@ -135,23 +197,104 @@ def chat(number: str | None, whatsapp: bool) -> None:
         # Request logs would interleave with the conversation on the same terminal.
         logging.getLogger("responder").setLevel(logging.WARNING)
     phone = Phone(app, address, "whatsapp" if whatsapp else "sms")
+    inbox = Inbox.of(app, address)
+    screen = Screen(interactive=sys.stdin.isatty())
     click.echo(f"Texting the helpline as {address} by {phone.channel}. Ctrl-D to leave.")
-    while True:
+    stop = threading.Event()
+    if inbox and screen.interactive:
+        threading.Thread(target=watch, args=(inbox, screen, stop), daemon=True).start()
+    try:
+        while True:
+            try:
+                text = screen.ask()
+            except (EOFError, KeyboardInterrupt):
+                click.echo()
+                return
+            with screen.lock:
+                try:
+                    replies = phone.send(text)
+                except PhoneError as exc:
+                    click.echo(f"! {exc}", err=True)
+                    continue
+                if not replies:
+                    click.echo("(no reply)")
+                for reply in replies:
+                    click.echo(reply)
+                    click.echo()
+                if inbox:
+                    screen.show(inbox.new())
+    finally:
+        stop.set()
+
+
+PROMPT = "> "
+WATCH_SECONDS = 1.0
+
+
+class Screen:
+    """The chat's terminal: the line being typed, and messages arriving above it."""
+
+    def __init__(self, interactive: bool) -> None:
+        self.interactive = interactive
+        # Held while a message goes out and its replies print, so that what arrives
+        # meanwhile waits and shows after them, never in the middle.
+        self.lock = threading.RLock()
+        self.typing = False
+        self.readline: Any = None
+        if interactive:
+            try:
+                # Importing it is what lets input() edit the line and recall earlier ones
+                # like a shell. History stays in memory: nothing typed is written to disk.
+                import readline
+
+                self.readline = readline
+            except ImportError:
+                pass
+
+    def ask(self) -> str:
+        with self.lock:
+            self.typing = True
         try:
-            text = input("> ")
-        except (EOFError, KeyboardInterrupt):
-            click.echo()
+            return input(PROMPT)
+        finally:
+            with self.lock:
+                self.typing = False
+
+    def show(self, arrived: list[Delivered]) -> None:
+        if not arrived:
             return
+        lines = [arrival(message) for message in arrived]
+        with self.lock:
+            if not (self.interactive and self.typing):
+                for line in lines:
+                    click.echo(line)
+                return
+            # Clear the half-typed line, print above it, then put back the prompt and
+            # what was typed so far (all of it with readline; the prompt alone without).
+            typed = self.readline.get_line_buffer() if self.readline else ""
+            sys.stdout.write("\r\x1b[K" + "".join(line + "\n" for line in lines) + PROMPT + typed)
+            sys.stdout.flush()
+
+
+def arrival(message: Delivered) -> str:
+    """One later message as the chat prints it, saying who wrote it."""
+    who = "counsellor" if message.counsellor else "helpline"
+    if message.body is None:
+        return f"{who}> (WhatsApp template: an invitation to write back)"
+    return f"{who}> {message.body}"
+
+
+def watch(inbox: Inbox, screen: Screen, stop: threading.Event) -> None:
+    """Show what reaches the chat's number while the person at the terminal types."""
+    while not stop.wait(WATCH_SECONDS):
         try:
-            replies = phone.send(text)
-        except PhoneError as exc:
-            click.echo(f"! {exc}", err=True)
+            arrived = inbox.new()
+        except Exception:
+            # A locked database or a closing engine: the next look may well work, and
+            # the chat must not end while someone is typing.
+            log.debug("chat inbox read failed", exc_info=True)
             continue
-        if not replies:
-            click.echo("(no reply)")
-        for reply in replies:
-            click.echo(reply)
-            click.echo()
+        screen.show(arrived)
 
 
 @cli.command("worker")

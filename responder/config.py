@@ -29,6 +29,13 @@ PRODUCTION_REQUIRED = (
     "PUBLIC_URL",
 )
 
+# Where a missing production setting is explained, named in the one-line refusal.
+SETTINGS_DOCS = "docs/operating.md"
+
+# `make run` and `make chat` write this file into the instance folder of a checkout, so
+# that the `responder` command typed there afterwards runs in development as well.
+CHECKOUT_SETTINGS = "responder.env"
+
 # Generated once into the instance folder when development runs without them.
 DEVELOPMENT_SECRETS = ("SECRET_KEY", "RESPONDER_DATA_KEY", "TWILIO_AUTH_TOKEN")
 
@@ -115,7 +122,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None, environ: Mapping[str, 
     if env == "production":
         missing = [name for name in PRODUCTION_REQUIRED if not app.config.get(name)]
         if missing:
-            raise ConfigError("production needs these settings: " + ", ".join(missing))
+            raise ConfigError(_not_set(missing))
     else:
         instance = Path(app.instance_path)
         for name in DEVELOPMENT_SECRETS:
@@ -141,6 +148,37 @@ def load(app: Flask, overrides: Mapping[str, Any] | None, environ: Mapping[str, 
         raise ConfigError(
             "RESPONDER_ONCALL_NUMBER must be a phone number in E.164 form, like +447700900123"
         )
+
+
+def checkout_environment(instance: Path, environ: Mapping[str, str]) -> str | None:
+    """Return RESPONDER_ENV as the instance folder's settings file records it.
+
+    None when the environment sets RESPONDER_ENV itself (an explicit value always
+    wins) or when there is no such file. Only the `responder` command calls this; see
+    cli.py for why the web server never does.
+    """
+    if "RESPONDER_ENV" in environ:
+        return None
+    path = instance / CHECKOUT_SETTINGS
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    found = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = (part.strip() for part in line.partition("="))
+        if name != "RESPONDER_ENV" or not equals or value not in ENVIRONMENTS:
+            # Only the environment is read here; a secret or a database URL written
+            # in this file would be silently ignored, so say so instead.
+            raise ConfigError(
+                f"{path}, line {number}: only RESPONDER_ENV=development "
+                "(or production) belongs in this file"
+            )
+        found = value
+    return found
 
 
 def normalise_database_url(url: str) -> str:
@@ -171,6 +209,13 @@ def instance_secret(instance: Path, name: str) -> str:
         finally:
             os.unlink(tmp)
     return path.read_text().strip()
+
+
+def _not_set(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"{names[0]} is not set (production needs it; see {SETTINGS_DOCS})"
+    listed = ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{listed} are not set (production needs them; see {SETTINGS_DOCS})"
 
 
 def _is_e164(number: str) -> bool:

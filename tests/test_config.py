@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from responder import create_app, services
-from responder.config import PRODUCTION_REQUIRED, ConfigError, instance_secret
+from responder.config import (
+    CHECKOUT_SETTINGS,
+    PRODUCTION_REQUIRED,
+    ConfigError,
+    checkout_environment,
+    instance_secret,
+)
 from tests.twilio_requests import settings
 
 
@@ -25,8 +31,20 @@ def test_production_is_the_default_and_needs_every_secret(
 @pytest.mark.parametrize("missing", PRODUCTION_REQUIRED)
 def test_production_names_the_missing_secret(tmp_path: Path, missing: str) -> None:
     config = settings(f"sqlite:///{tmp_path}/db.sqlite3", **{missing: ""})
-    with pytest.raises(ConfigError, match=missing):
+    with pytest.raises(ConfigError) as error:
         create_app(config)
+    assert str(error.value) == (
+        f"{missing} is not set (production needs it; see docs/operating.md)"
+    )
+
+
+def test_several_missing_settings_are_named_in_one_sentence(tmp_path: Path) -> None:
+    config = settings(f"sqlite:///{tmp_path}/db.sqlite3", SECRET_KEY="", PUBLIC_URL="")
+    with pytest.raises(ConfigError) as error:
+        create_app(config)
+    assert str(error.value) == (
+        "SECRET_KEY and PUBLIC_URL are not set (production needs them; see docs/operating.md)"
+    )
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -97,3 +115,40 @@ def test_workers_starting_together_agree_on_one_secret(tmp_path: Path) -> None:
     assert len(seen) == 8
     assert len(set(seen)) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
+def write_checkout_settings(instance: Path, text: str) -> None:
+    instance.mkdir(exist_ok=True)
+    (instance / CHECKOUT_SETTINGS).write_text(text)
+
+
+def test_the_checkout_file_records_the_environment(tmp_path: Path) -> None:
+    assert checkout_environment(tmp_path, {}) is None
+    write_checkout_settings(tmp_path, "# written by make run\n\nRESPONDER_ENV = development\n")
+    assert checkout_environment(tmp_path, {}) == "development"
+    write_checkout_settings(tmp_path, "RESPONDER_ENV=production\n")
+    assert checkout_environment(tmp_path, {}) == "production"
+
+
+@pytest.mark.parametrize("explicit", ["production", "development", ""])
+def test_an_explicit_environment_wins_over_the_file(tmp_path: Path, explicit: str) -> None:
+    write_checkout_settings(tmp_path, "RESPONDER_ENV=development\n")
+    assert checkout_environment(tmp_path, {"RESPONDER_ENV": explicit}) is None
+
+
+@pytest.mark.parametrize(
+    "line", ["SECRET_KEY=abc", "RESPONDER_ENV=staging", "RESPONDER_ENV", "development"]
+)
+def test_the_checkout_file_holds_only_the_environment(tmp_path: Path, line: str) -> None:
+    write_checkout_settings(tmp_path, f"RESPONDER_ENV=development\n{line}\n")
+    with pytest.raises(ConfigError) as error:
+        checkout_environment(tmp_path, {})
+    assert f"{tmp_path / CHECKOUT_SETTINGS}, line 2: only RESPONDER_ENV" in str(error.value)
+
+
+def test_the_app_itself_never_reads_the_checkout_file(tmp_path: Path) -> None:
+    # gunicorn builds the app with create_app: a file left by `make run` changes nothing.
+    write_checkout_settings(tmp_path, "RESPONDER_ENV=development\n")
+    with pytest.raises(ConfigError, match="production needs them"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CHECKOUT_SETTINGS]

@@ -77,6 +77,7 @@ def delivered() -> ResponseReturnValue:
             # A message without text is the WhatsApp template inviting the texter back.
             "body": message.body,
             "template": message.body is None,
+            "counsellor": message.counsellor_id is not None,
             "whatsapp": (message.sender or "").startswith("whatsapp:"),
         }
         for message in rows

@@ -519,7 +519,13 @@ def test_development_without_credentials_delivers_to_the_simulator(tmp_path: Pat
     assert stored(app, message_id).status == "simulated"
     shown = client.get("/simulator/messages", query_string={"from": TEXTER, "after": cursor})
     assert shown.get_json()["messages"] == [
-        {"id": message_id, "body": "A counsellor is here.", "template": False, "whatsapp": False}
+        {
+            "id": message_id,
+            "body": "A counsellor is here.",
+            "template": False,
+            "counsellor": False,
+            "whatsapp": False,
+        }
     ]
     others = client.get("/simulator/messages", query_string={"from": OTHER_TEXTER, "after": cursor})
     assert others.get_json()["messages"] == []
