@@ -28,6 +28,9 @@ AGE_QUESTION = "Are you under 18?"
 MENU_CHOICES = ("1", "2", "3", "4", "5", "6", "7", "8")
 # Words the helpline answers even to a texter waiting in the queue.
 QUEUE_WORDS = ("MENU", "0", "TALK")
+# A waiting texter's message gets at most this note back (content/en/messages.toml,
+# waiting_reply): never silence with nobody to read it, never the menu.
+WAITING_NOTE = "We got your message."
 # Replies that put the texter in the queue: queued, still queued, queued while nobody
 # is on shift, and the crisis reply.
 QUEUED_SIGNS = ("in the queue", "Nobody is free to talk", "counsellor has been asked")
@@ -225,7 +228,11 @@ class Texter:
         if count is None:
             self.tally.bad_twiml += 1
             return True, None
-        # A texter in the menu always gets an answer; one waiting for a person gets none.
-        if self.load.judge_replies and (count == 0) != silent:
+        # A texter in the menu always gets an answer; one waiting for a person gets none, or
+        # only the note that their message is kept for a person.
+        if self.load.judge_replies and (
+            (count == 0 and not silent)
+            or (silent and count > 0 and not (count == 1 and WAITING_NOTE in body.decode()))
+        ):
             self.tally.wrong_reply += 1
         return True, body.decode()
