@@ -130,14 +130,15 @@ class Conversation(Base):
     # How long the last wait lasted, kept after the claim to estimate the next waits.
     last_wait_seconds: Mapped[int | None] = mapped_column()
 
-    # Filled in when a counsellor closes the conversation.
+    # Filled in when a counsellor closes the conversation (the rest of the wrap-up is in WrapUp).
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"))
     category: Mapped[str | None] = mapped_column(String(64))
     secondary: Mapped[list[str]] = mapped_column(JSON, default=list)
     survey_pending: Mapped[bool] = mapped_column(default=False)
     survey_answer: Mapped[str | None] = mapped_column(Text)
 
     contact: Mapped[Contact | None] = relationship(back_populates="conversations")
-    counsellor: Mapped[Counsellor | None] = relationship()
+    counsellor: Mapped[Counsellor | None] = relationship(foreign_keys=[counsellor_id])
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", foreign_keys="Message.conversation_id"
     )
@@ -229,6 +230,11 @@ class Counsellor(Base):
     # Raised when the password or two-factor is reset or the account deactivated: a
     # console session signed in under an older value is over.
     session_version: Mapped[int] = mapped_column(default=0)
+    # The last time an open console page said the counsellor was there: "available"
+    # counts as present only while this is recent.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The language the console speaks to this counsellor.
+    console_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
 
 class ApiToken(Base):
@@ -254,6 +260,50 @@ class Note(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
     body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WrapUp(Base):
+    """What the counsellor recorded when closing a conversation, for the helpline's reports.
+
+    Every field is a choice from a fixed list except the summary, free text that
+    retention deletes with the messages. The conversation's first category stays on
+    Conversation.category, where the closed counts already read it.
+    """
+
+    __tablename__ = "wrapups"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_type: Mapped[str] = mapped_column(String(32))
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Sextortion's incident fields; None when not asked or not a sextortion contact.
+    first_contact_platform: Mapped[str | None] = mapped_column(String(64))
+    threat_platform: Mapped[str | None] = mapped_column(String(64))
+    money_demanded: Mapped[str | None] = mapped_column(String(16))
+    money_paid: Mapped[str | None] = mapped_column(String(16))
+    images_shared: Mapped[str | None] = mapped_column(String(16))
+    deadline_given: Mapped[str | None] = mapped_column(String(16))
+    referrals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    gender: Mapped[str | None] = mapped_column(String(32))
+    summary: Mapped[str | None] = mapped_column(Text)
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ContactFlag(Base):
+    """A counsellor's short label on a texter ("repeat threats"), shown until it expires."""
+
+    __tablename__ = "contact_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
