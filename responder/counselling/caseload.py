@@ -20,7 +20,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from responder.store.models import Conversation, Counsellor, Message, ReadMark
+from responder.store.casework import ReadMark
+from responder.store.models import Conversation, Counsellor, Message
 
 
 @dataclass(frozen=True)
