@@ -35,6 +35,7 @@ class LiveHelpline:
         self.app = app
         self.twilio = FakeTwilio()
         self.client = app.test_client()
+        self.tokens: dict[str, dict[str, str]] = {}
         self._server: BaseWSGIServer = make_server("127.0.0.1", 0, closing(app), threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -48,7 +49,18 @@ class LiveHelpline:
         self._server.server_close()
 
     def add_counsellor(self, name: str, role: str = "counsellor") -> None:
-        add_counsellor(self.app, name, role)
+        self.tokens[name] = add_counsellor(self.app, name, role)
+
+    def close(self, conversation_id: int) -> None:
+        """Close a held conversation through the API, as the counsellor holding it."""
+        owner = self.owner_of(conversation_id)
+        assert owner is not None, "only a held conversation can be closed"
+        response = self.client.post(
+            f"/api/v1/conversations/{conversation_id}/close",
+            json={"category": "violence/online_sexual_exploitation"},
+            headers=self.tokens[owner],
+        )
+        assert response.status_code == 200, response.get_json()
 
     def texter_asks_for_a_person(self, sender: str) -> int:
         """Text TALK through the signed webhook; return the waiting conversation's id."""
