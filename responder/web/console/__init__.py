@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 from werkzeug.datastructures import Headers
 
+from responder.web.console import words
 from responder.web.console.session import csrf_matches, csrf_token
 
 bp = Blueprint(
@@ -15,6 +16,9 @@ bp = Blueprint(
     static_url_path="/static",
 )
 bp.add_app_template_global(csrf_token, "csrf_token")
+bp.add_app_template_global(words.say, "t")
+bp.add_app_template_global(words.language, "console_language")
+bp.add_app_template_global(words.LANGUAGES, "console_languages")
 
 # Texters' words are shown on these pages: only the console's own files may run or
 # style anything, nothing may frame it, and nothing it shows is kept by a browser cache.
@@ -56,4 +60,4 @@ def _secure(response: Response) -> Response:
 
 
 # The views add themselves to bp, so they are imported once it exists.
-from responder.web.console import accounts, live, login, pages  # noqa: E402, F401
+from responder.web.console import accounts, live, login, pages, preferences  # noqa: E402, F401

@@ -23,6 +23,7 @@ from responder.web.console.session import (
     signed_in_counsellor,
     start,
 )
+from responder.web.console.words import say
 
 
 @bp.get("/")
@@ -98,19 +99,19 @@ def two_factor() -> ResponseReturnValue:
     """Let a signed-in account without a code set one up, as counsellors may choose to."""
     counsellor: Counsellor = g.counsellor
     if counsellor.totp_secret is not None:
-        flash("Two-step sign-in is already on for your account.")
+        flash(say("enrol.already_on"))
         return redirect(url_for("console.index"))
     refusal = _enrol(counsellor, _now())
     if refusal is not None:
         return refusal
-    flash("Two-step sign-in is on: you will be asked for a code each time you sign in.")
+    flash(say("enrol.now_on"))
     return redirect(url_for("console.index"))
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     end()
-    flash("You are signed out.")
+    flash(say("login.signed_out"))
     return redirect(url_for("console.login"))
 
 
