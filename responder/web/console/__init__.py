@@ -19,6 +19,8 @@ bp.add_app_template_global(csrf_token, "csrf_token")
 bp.add_app_template_global(words.say, "t")
 bp.add_app_template_global(words.language, "console_language")
 bp.add_app_template_global(words.LANGUAGES, "console_languages")
+# Read when the app is built: a catalogue missing a phrase stops the start, not a page.
+bp.record_once(lambda _state: words.catalogues())
 
 # Texters' words are shown on these pages: only the console's own files may run or
 # style anything, nothing may frame it, and nothing it shows is kept by a browser cache.
