@@ -155,8 +155,10 @@ def test_pages_have_no_inline_script_or_style(
     for html in (queue_page, conversation_page):
         markup = parsed(html)
         assert markup.inline == []
-        assert markup.tags.count("script") == 1  # console.js, by its src
+        # console.js, by its src, and theme.js, early in <head> so a dark page never flashes light
+        assert markup.tags.count("script") == 2
         assert 'src="/console/static/console.js" defer' in html
+        assert '<script src="/console/static/theme.js"></script>' in html
         assert 'href="/console/static/pages.css"' in html
 
 
