@@ -257,11 +257,14 @@ def author_kind(author: str) -> str:
 
 @bp.app_template_filter("console_page_title")
 def page_title(body: str | None) -> str:
-    """A bot's page by its first line, its title (bold on WhatsApp, between asterisks)."""
+    """A bot's page by its first line, its title (bold on WhatsApp, between asterisks).
+
+    Notices that are not pages have no title line: their first words stand for them.
+    """
     if body is None:
         return "(text erased)"
     lines = body.strip().splitlines() or [""]
-    return lines[0].strip().strip("*").strip() or "(empty)"
+    return caseload.preview(lines[0].strip().strip("*"), 0) or "(empty)"
 
 
 @bp.app_template_filter("console_pressure")

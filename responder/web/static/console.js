@@ -463,7 +463,11 @@
     function pageTitle(body) {
       if (body === null) return "(text erased)";
       const first = body.trim().split("\n")[0].trim().replace(/^\*+|\*+$/g, "").trim();
-      return first || "(empty)";
+      if (first.length <= 40) return first || "(empty)";
+      // Notices that are not pages have no title line: their first words stand for them.
+      const cut = first.slice(0, 41);
+      const space = cut.lastIndexOf(" ");
+      return (space > 20 ? cut.slice(0, space) : cut.slice(0, 40)).trimEnd() + "\u2026";
     }
 
     function botItem(message, open) {
