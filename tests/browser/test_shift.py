@@ -354,7 +354,7 @@ def test_the_dark_theme_changes_the_colours_and_outlasts_a_reload(
     page.reload()
     assert background() == dark
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
-    screenshot(page, "queue-dark")
+    screenshot(page, "conversation-dark")
 
     page.get_by_role("button", name="System").click()
     assert background() == light
