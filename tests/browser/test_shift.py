@@ -146,12 +146,17 @@ def test_switching_conversations_keeps_the_page_and_its_rail(
     open_conversation(page, helpline, first)
     keep_the_page(page)
     page.get_by_label("Reply to the texter").fill("a draft for the first")
+    helpline.texter_says(SECOND, "hello again")
+    expect(entry(page, second).get_by_text("1 unread")).to_be_visible(timeout=LIVE)
 
     entry(page, second).get_by_role("link").click()
 
     expect(page).to_have_url(f"{helpline.url}/console/conversations/{second}")
     expect(page.get_by_role("heading", name=f"Conversation {second}")).to_be_visible()
     expect(entry(page, second).get_by_role("link")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("list", name="Messages")).to_contain_text("hello again")
+    # Opened, so read: the rail and the tab title say so at once.
+    expect(entry(page, second).get_by_text("unread")).to_have_count(0)
     expect(page).to_have_title(f"Conversation {second} · Helpline Responder")
     # The reply box is the second conversation's now, and sends there.
     page.get_by_label("Reply to the texter").fill("for the second")

@@ -1010,6 +1010,7 @@
       sessionStorage.setItem("acted", JSON.stringify(kept.concat(lines)));
     }
     noticeActed = (items) => actedOn(items, new Set(held.map((c) => String(c.id))));
+    refreshCaseload = refresh;
     showActed(JSON.parse(sessionStorage.getItem("acted") || "[]"));
     sessionStorage.removeItem("acted");
 
@@ -1059,6 +1060,7 @@
   }
   let beforeCaseload = async () => {};
   let noticeActed = () => {};
+  let refreshCaseload = async () => {};
   let pageTimers = [];
 
   // Switching between conversations without a page load: the conversation's page is
@@ -1125,6 +1127,8 @@
     markCurrent();
     startConversationPage(true);
     retitle();
+    // The server read the conversation as it sent the page; the list says so at once.
+    refreshCaseload().catch(() => {});
     const box = document.getElementById("reply-body");
     (box || main).focus();
   }
