@@ -335,7 +335,7 @@ def test_sms_conversations_have_no_whatsapp_window(
         (10, False, ["Under 18"], ["Under pressure", "Crisis words in this conversation"]),
     ],
 )
-def test_the_side_panel_says_crisis_pressure_and_under_18_in_words(
+def test_the_page_says_crisis_pressure_and_under_18_in_words_above_the_facts(
     app: Flask,
     signed_in: FlaskClient,
     alice: dict[str, str],
@@ -353,7 +353,7 @@ def test_the_side_panel_says_crisis_pressure_and_under_18_in_words(
 
     html = page(signed_in, f"/console/conversations/{conversation_id}")
 
-    side = html[html.index('<aside class="side"') : html.index("</aside>")]
+    side = html[html.index('<div class="banners">') : html.index('<section class="talk"')]
     for words in shown:
         assert f"<strong>{words}</strong>" in side
     for words in hidden:
