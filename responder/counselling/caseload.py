@@ -8,20 +8,29 @@ is one fact for every tab, and it costs one small row per conversation opened.
 
 Only the texter's messages count: the counsellor's own replies and the bot's are never
 news to them.
+
+The list also says who has waited longest for an answer: from the texter's oldest
+message that no counsellor has answered since. A texter who wrote three times in a row
+has waited since the first of the three, not the last.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Row, and_, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from responder.store.casework import ReadMark
 from responder.store.models import Conversation, Counsellor, Message
+
+# About the first line's worth of the texter's last message, for the list of conversations.
+PREVIEW_LENGTH = 40
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,9 @@ class HeldConversation:
     crisis_at: datetime | None
     unread: int  # texter messages the counsellor has not read
     crisis_unread: bool  # the crisis words came in a message the counsellor has not read
+    last_message_preview: str | None  # the first words of the texter's last message
+    last_message_at: datetime | None  # when the texter last wrote; None if they never did
+    waiting_since: datetime | None  # the texter's oldest message no counsellor has answered
 
 
 @dataclass(frozen=True)
@@ -44,13 +56,29 @@ class ReadMarkView:
 
 
 def held(session: Session, counsellor: Counsellor) -> tuple[HeldConversation, ...]:
-    """List the conversations the counsellor holds, crisis first, with their unread counts."""
+    """List the conversations the counsellor holds: crisis first, then the longest waiting.
+
+    A conversation where the texter is not waiting for an answer comes after those where
+    one is. Two queries, whatever the number of conversations.
+    """
+    rows = _counts(session, counsellor)
+    latest = _latest(session, [row.id for row in rows])
+    conversations = [_held(row, latest.get(row.id)) for row in rows]
+    # Stable: conversations waiting as long keep the claim order of the first query.
+    conversations.sort(
+        key=lambda c: (c.crisis_at is None, c.waiting_since is None, c.waiting_since or _EPOCH)
+    )
+    return tuple(conversations)
+
+
+def _counts(session: Session, counsellor: Counsellor) -> Sequence[Row[Any]]:
+    """The held conversations with their unread counts, in the order they were claimed."""
     unread = and_(
         Message.conversation_id == Conversation.id,
         Message.direction == "in",
         Message.id > func.coalesce(ReadMark.up_to, 0),
     )
-    rows = session.execute(
+    return session.execute(
         select(
             Conversation.id,
             Conversation.channel,
@@ -74,24 +102,91 @@ def held(session: Session, counsellor: Counsellor) -> tuple[HeldConversation, ..
             Conversation.crisis_at,
             Conversation.claimed_at,
         )
-        .order_by(Conversation.crisis_at.is_(None), Conversation.claimed_at, Conversation.id)
+        .order_by(Conversation.claimed_at, Conversation.id)
     ).all()
-    return tuple(
-        HeldConversation(
-            id=row.id,
-            channel=row.channel,
-            priority=row.priority,
-            crisis_at=row.crisis_at,
-            unread=row.unread,
-            # Crisis words set the mark at the time of the message that held them. Unread
-            # messages are the latest ones, so that message is unread exactly when the
-            # oldest unread one is no newer than the mark.
-            crisis_unread=row.crisis_at is not None
-            and row.oldest_unread is not None
-            and row.oldest_unread <= row.crisis_at,
-        )
-        for row in rows
+
+
+def _latest(session: Session, ids: list[int]) -> dict[int, Row[Any]]:
+    """Per conversation: the texter's last message and since when they wait for an answer."""
+    if not ids:
+        return {}
+    answered = (
+        select(Message.conversation_id, func.max(Message.id).label("up_to"))
+        .where(Message.conversation_id.in_(ids), Message.counsellor_id.is_not(None))
+        .group_by(Message.conversation_id)
+        .subquery()
     )
+    texter = (
+        select(
+            Message.conversation_id,
+            func.max(Message.id).label("last_id"),
+            func.min(
+                case(
+                    (Message.id > func.coalesce(answered.c.up_to, 0), Message.created_at),
+                    else_=None,
+                )
+            ).label("waiting_since"),
+        )
+        .outerjoin(answered, answered.c.conversation_id == Message.conversation_id)
+        .where(Message.conversation_id.in_(ids), Message.direction == "in")
+        .group_by(Message.conversation_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            texter.c.conversation_id,
+            texter.c.waiting_since,
+            Message.body,
+            Message.media_count,
+            Message.created_at,
+        ).join(Message, Message.id == texter.c.last_id)
+    ).all()
+    return {row.conversation_id: row for row in rows}
+
+
+def _held(row: Row[Any], latest: Row[Any] | None) -> HeldConversation:
+    return HeldConversation(
+        id=row.id,
+        channel=row.channel,
+        priority=row.priority,
+        crisis_at=row.crisis_at,
+        unread=row.unread,
+        # Crisis words set the mark at the time of the message that held them. Unread
+        # messages are the latest ones, so that message is unread exactly when the
+        # oldest unread one is no newer than the mark.
+        crisis_unread=row.crisis_at is not None
+        and row.oldest_unread is not None
+        and row.oldest_unread <= row.crisis_at,
+        last_message_preview=None if latest is None else preview(latest.body, latest.media_count),
+        last_message_at=None if latest is None else latest.created_at,
+        waiting_since=None if latest is None else _aware(latest.waiting_since),
+    )
+
+
+def preview(body: str | None, media_count: int) -> str | None:
+    """The first words of a message on one line, cut at a word near PREVIEW_LENGTH."""
+    if body is None:
+        return None  # erased after the retention period
+    text = " ".join(body.split())
+    if not text:
+        return "[media withheld]" if media_count else ""
+    if len(text) <= PREVIEW_LENGTH:
+        return text
+    # One character more, to know whether the cut falls between two words.
+    cut = text[: PREVIEW_LENGTH + 1]
+    space = cut.rfind(" ")
+    words = cut[:space] if space > PREVIEW_LENGTH // 2 else cut[:PREVIEW_LENGTH]
+    return words.rstrip() + "\u2026"
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # An aggregate over a column loses its type on SQLite, which then answers a naive
+    # time or even text; the column's values are always UTC.
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def mark_read(

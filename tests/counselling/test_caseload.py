@@ -44,7 +44,7 @@ def latest_message(app: Flask, conversation_id: int) -> int:
 
 
 def test_a_claimed_conversation_not_yet_opened_has_the_texters_messages_unread(
-    client: FlaskClient, alice: dict[str, str], held: int
+    app: Flask, client: FlaskClient, alice: dict[str, str], held: int
 ) -> None:
     # Only TALK so far: the bot's answer to it is not news to a counsellor.
     assert mine(client, alice) == [
@@ -55,10 +55,80 @@ def test_a_claimed_conversation_not_yet_opened_has_the_texters_messages_unread(
             "crisis_at": None,
             "unread": 1,
             "crisis_unread": False,
+            "last_message_preview": "TALK",
+            "last_message_at": texter_messages(app, held)[-1][1],
+            "waiting_since": texter_messages(app, held)[0][1],
         }
     ]
     texter_says(client, "are you there?")
     assert unread(client, alice) == {held: 2}
+
+
+def texter_messages(app: Flask, conversation_id: int) -> list[tuple[str, str]]:
+    """The texter's messages in a conversation, as (text, time as the API writes it)."""
+    with app.app_context():
+        rows = get_session().execute(
+            select(Message.body, Message.created_at)
+            .where(Message.conversation_id == conversation_id, Message.direction == "in")
+            .order_by(Message.id)
+        )
+        return [(body, moment.isoformat()) for body, moment in rows]
+
+
+def reply(client: FlaskClient, headers: dict[str, str], conversation_id: int) -> None:
+    response = client.post(
+        f"{API}/conversations/{conversation_id}/messages", headers=headers, json={"body": "Hi"}
+    )
+    assert response.status_code == 202
+
+
+def test_the_texters_last_message_shows_as_its_first_words_on_one_line(
+    app: Flask, client: FlaskClient, alice: dict[str, str], held: int
+) -> None:
+    texter_says(client, "They said they will send it to my school\n tomorrow unless I pay")
+
+    (item,) = mine(client, alice)
+
+    assert item["last_message_preview"] == "They said they will send it to my school\u2026"
+    assert item["last_message_at"] == texter_messages(app, held)[-1][1]
+    texter_says(client, "  <b>ok</b>  ")
+    (item,) = mine(client, alice)
+    # Plain text, as written (the page shows it as text), on one line.
+    assert item["last_message_preview"] == "<b>ok</b>"
+
+
+def test_a_texter_waits_from_their_oldest_message_no_counsellor_has_answered(
+    app: Flask, client: FlaskClient, alice: dict[str, str], held: int
+) -> None:
+    texter_says(client, "hello?")
+    texter_says(client, "anyone there?")
+    # Three messages in a row: the wait began with the first, TALK.
+    assert mine(client, alice)[0]["waiting_since"] == texter_messages(app, held)[0][1]
+
+    reply(client, alice, held)
+    assert mine(client, alice)[0]["waiting_since"] is None
+
+    texter_says(client, "thanks")
+    assert mine(client, alice)[0]["waiting_since"] == texter_messages(app, held)[-1][1]
+
+
+def test_conversations_come_crisis_first_then_the_longest_waiting_then_the_answered(
+    client: FlaskClient, alice: dict[str, str]
+) -> None:
+    first, second, third = (queue_texter(client, number(i)) for i in range(1, 4))
+    for conversation_id in (first, second, third):
+        claimed = client.post(f"{API}/conversations/{conversation_id}/claim", headers=alice)
+        assert claimed.status_code == 200
+        reply(client, alice, conversation_id)
+    # Nobody waits: the order they were claimed in.
+    assert [item["id"] for item in mine(client, alice)] == [first, second, third]
+
+    texter_says(client, "are you still there?", sender=number(3))
+    texter_says(client, "hello", sender=number(2))
+    assert [item["id"] for item in mine(client, alice)] == [third, second, first]
+
+    texter_says(client, CRISIS_WORDS, sender=number(1))
+    assert [item["id"] for item in mine(client, alice)] == [first, third, second]
 
 
 def test_the_counsellors_own_replies_never_count_as_unread(

@@ -47,7 +47,11 @@ def test_every_console_page_lists_the_counsellors_conversations_with_unread_coun
         assert f">Conversation {held}</a>" in strip
         assert '<strong class="mark mark-crisis">Crisis</strong>' in strip
         assert '<span class="mark mark-unread">2 unread</span>' in strip
-        assert CRISIS_WORDS not in html
+        # The first words of the texter's last message, with how long ago it came; the
+        # tab title never holds them.
+        assert f'<p class="preview">\u201c{CRISIS_WORDS}\u201d</p>' in strip
+        assert 'data-ago="yes">just now</time>' in strip
+        assert CRISIS_WORDS not in html.split("</title>")[0]
 
 
 def test_supervisors_pages_carry_the_list_too_but_error_pages_do_not(
@@ -58,7 +62,7 @@ def test_supervisors_pages_carry_the_list_too_but_error_pages_do_not(
     for path in ("/console/audit", "/console/accounts"):
         html = client.get(path).get_data(as_text=True)
         assert 'id="caseload"' in html and ">none open</span>" in html
-        assert html.count("<script") == 1
+        assert html.count("<script") == 2  # console.js and theme.js
     missing = client.get("/console/conversations/999")
     assert missing.status_code == 404
     assert 'id="caseload"' not in missing.get_data(as_text=True)

@@ -155,8 +155,10 @@ def test_pages_have_no_inline_script_or_style(
     for html in (queue_page, conversation_page):
         markup = parsed(html)
         assert markup.inline == []
-        assert markup.tags.count("script") == 1  # console.js, by its src
+        # console.js, by its src, and theme.js, early in <head> so a dark page never flashes light
+        assert markup.tags.count("script") == 2
         assert 'src="/console/static/console.js" defer' in html
+        assert '<script src="/console/static/theme.js"></script>' in html
         assert 'href="/console/static/pages.css"' in html
 
 
@@ -323,6 +325,62 @@ def test_sms_conversations_have_no_whatsapp_window(
     conversation_id = queue_texter(signed_in)
     claim(signed_in, alice, conversation_id)
     assert "WhatsApp window" not in page(signed_in, f"/console/conversations/{conversation_id}")
+
+
+@pytest.mark.parametrize(
+    ("priority", "crisis", "shown", "hidden"),
+    [
+        (20, False, ["Under pressure", "Under 18"], ["Crisis words in this conversation"]),
+        (100, True, ["Crisis words in this conversation", "Under 18"], ["Under pressure"]),
+        (10, False, ["Under 18"], ["Under pressure", "Crisis words in this conversation"]),
+    ],
+)
+def test_the_page_says_crisis_pressure_and_under_18_in_words_above_the_facts(
+    app: Flask,
+    signed_in: FlaskClient,
+    alice: dict[str, str],
+    priority: int,
+    crisis: bool,
+    shown: list[str],
+    hidden: list[str],
+) -> None:
+    assert post_signed(signed_in, sms("hello")).status_code == 200
+    conversation_id = queue_texter(signed_in, age_reply="1")
+    claim(signed_in, alice, conversation_id)
+    update_conversation(
+        app, conversation_id, priority=priority, crisis_at=datetime.now(UTC) if crisis else None
+    )
+
+    html = page(signed_in, f"/console/conversations/{conversation_id}")
+
+    side = html[html.index('<div class="banners">') : html.index('<section class="talk"')]
+    for words in shown:
+        assert f"<strong>{words}</strong>" in side
+    for words in hidden:
+        assert f"<strong>{words}</strong>" not in side
+
+
+def test_bot_pages_fold_to_their_title_and_notes_join_the_timeline(
+    signed_in: FlaskClient, alice: dict[str, str]
+) -> None:
+    assert post_signed(signed_in, sms("hello")).status_code == 200
+    assert post_signed(signed_in, sms("1")).status_code == 200
+    conversation_id = queue_texter(signed_in)
+    claim(signed_in, alice, conversation_id)
+    note = signed_in.post(
+        f"/api/v1/conversations/{conversation_id}/notes", headers=alice, json={"body": "calm now"}
+    )
+    assert note.status_code == 201
+
+    html = page(signed_in, f"/console/conversations/{conversation_id}")
+
+    timeline = html[
+        html.index('id="transcript"') : html.index("</ol>", html.index('id="transcript"'))
+    ]
+    assert '<span class="fold-title">: Right now: stop replying</span>' in timeline
+    assert '<span class="note-mark">Private note</span>' in timeline
+    # The note was written last: it closes the timeline.
+    assert timeline.rindex("calm now") > timeline.rindex('class="message')
 
 
 def test_closing_offers_every_category(signed_in: FlaskClient, alice: dict[str, str]) -> None:

@@ -8,6 +8,7 @@ they are in the console: the queue, another conversation, the audit log or accou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import g, url_for
 from sqlalchemy import func, select
@@ -54,3 +55,16 @@ def api_root() -> str:
 def conversations_url() -> str:
     """Return the path a conversation's id is appended to, to link to its page."""
     return url_for("console.conversation", conversation_id=0).removesuffix("0")
+
+
+@bp.app_template_filter("console_ago")
+def ago_words(moment: datetime) -> str:
+    """Say how long ago something came, roughly: "just now", "2 min ago", "3 h ago"."""
+    minutes = int((datetime.now(UTC) - moment).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 24 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} d ago"

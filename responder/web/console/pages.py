@@ -18,6 +18,7 @@ from responder.bot.content import Content
 from responder.bot.resources import ROLES
 from responder.bot.sms import GSM7_BASIC, GSM7_EXTENSION
 from responder.conversations.receiving import MAX_BODY
+from responder.conversations.waiting import ESCALATED_PRIORITY
 from responder.counselling import caseload, handoff, views
 from responder.privacy.addresses import Keys
 from responder.staff import audit
@@ -252,6 +253,24 @@ def window_words(ends_at: datetime | None, now: datetime, template_ready: bool) 
 @bp.app_template_filter("console_author_kind")
 def author_kind(author: str) -> str:
     return author if author in ("texter", "bot") else "counsellor"
+
+
+@bp.app_template_filter("console_page_title")
+def page_title(body: str | None) -> str:
+    """A bot's page by its first line, its title (bold on WhatsApp, between asterisks).
+
+    Notices that are not pages have no title line: their first words stand for them.
+    """
+    if body is None:
+        return "(text erased)"
+    lines = body.strip().splitlines() or [""]
+    return caseload.preview(lines[0].strip().strip("*"), 0) or "(empty)"
+
+
+@bp.app_template_filter("console_pressure")
+def under_pressure(view: views.ConversationView) -> bool:
+    """Sextortion pressure raised the priority; crisis words raise it further and say more."""
+    return view.crisis_at is None and view.priority >= ESCALATED_PRIORITY
 
 
 @bp.app_template_filter("console_author")

@@ -9,7 +9,8 @@
   // which holds what the script needs to follow the change feed.
   const live = document.getElementById("caseload");
   if (!live) return;
-  const root = document.querySelector(".console-page") || document.createElement("div");
+  // The page's own part; switching conversations in place puts another one here.
+  let root = document.querySelector(".console-page") || document.createElement("div");
 
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   const csrf = csrfMeta ? csrfMeta.content : "";
@@ -63,6 +64,14 @@
     return Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
   }
 
+  function agoWords(iso) {
+    const minutes = Math.floor((Date.now() - new Date(iso)) / 60000);
+    if (minutes < 1) return "just now";
+    if (minutes < 60) return minutes + " min ago";
+    if (minutes < 24 * 60) return Math.floor(minutes / 60) + " h ago";
+    return Math.floor(minutes / (24 * 60)) + " d ago";
+  }
+
   function channelName(channel) {
     return { sms: "SMS", whatsapp: "WhatsApp" }[channel] || channel;
   }
@@ -82,7 +91,7 @@
 
   // Times are rendered in UTC by the server; show them in the counsellor's zone.
   function localiseTimes(scope) {
-    scope.querySelectorAll("time[datetime]").forEach((node) => {
+    scope.querySelectorAll("time[datetime]:not([data-ago])").forEach((node) => {
       node.textContent = localTime(node.dateTime);
     });
   }
@@ -90,9 +99,12 @@
   // The change feed: ask what changed after the cursor, about once a second. One
   // loop per page, shared by everything on it that follows changes. Everything is in
   // the database, so it works whichever worker answers.
-  const followers = [];
+  // A page's own followers (pageOwned) leave with it when another conversation is
+  // switched in; the list of conversations stays for the whole visit.
+  let followers = [];
+  let pageOwned = false;
   function followChanges(onChanges) {
-    followers.push(onChanges);
+    followers.push({ onChanges, page: pageOwned });
   }
 
   // Offline, the feed backs off to one try in ten seconds and says so in one quiet line.
@@ -131,9 +143,10 @@
   // The page's own parts first (the conversation page marks what it shows read), then
   // the list of the counsellor's conversations, then at most one sound for them all.
   async function changed(items) {
+    noticeActed(items);
     for (const follower of followers) {
       try {
-        await follower(items);
+        await follower.onChanges(items);
       } catch (error) {
         // A part that could not refresh tries again with the next change.
       }
@@ -202,7 +215,7 @@
 
   // The tab title says what needs the counsellor, never what anyone wrote:
   // "⚠ Crisis · (2) Queue · Helpline Responder".
-  const baseTitle = document.title;
+  let baseTitle = document.title;
   const titleParts = { crisisHere: false, crisisUnread: false, unread: 0, arrivals: 0 };
   function retitle(changes) {
     Object.assign(titleParts, changes || {});
@@ -397,7 +410,7 @@
 
   // The conversation page
 
-  function conversationPage() {
+  function conversationPage(switched) {
     const id = root.dataset.conversationId;
     const words = JSON.parse(root.dataset.statusWords);
     const gsm7 = JSON.parse(root.dataset.gsm7);
@@ -405,7 +418,6 @@
     const extension = new Set(Array.from(gsm7.extension));
     const pageAlert = document.getElementById("page-alert");
     const transcript = document.getElementById("transcript");
-    const notes = document.getElementById("notes");
     const replyBox = document.getElementById("reply-body");
     const banner = document.getElementById("crisis-banner");
     const priority = document.getElementById("priority");
@@ -426,19 +438,61 @@
       return author === "texter" || author === "bot" ? author : "counsellor";
     }
 
+    function bodyOf(body) {
+      const text = element("p", "body");
+      if (body === null) text.append(element("em", "", "(text erased after the retention period)"));
+      else text.textContent = body;
+      return text;
+    }
+
     function entry(className, author, at, body) {
       const li = element("li", className);
       const meta = element("p", "meta");
       meta.append(element("span", "author", author), " ", timeElement(at));
-      const text = element("p", "body");
-      if (body === null) text.append(element("em", "", "(text erased after the retention period)"));
-      else text.textContent = body;
-      li.append(meta, text);
+      li.append(meta, bodyOf(body));
       return li;
     }
 
-    function messageItem(message) {
-      const names = { texter: "Texter", bot: "Bot" };
+    function noteItem(note) {
+      const li = entry("note", note.author, note.created_at, note.body);
+      li.querySelector(".meta").prepend(element("span", "note-mark", "Private note"), " ");
+      return li;
+    }
+
+    // A bot's page folds to its first line, the page's title (bold on WhatsApp).
+    function pageTitle(body) {
+      if (body === null) return "(text erased)";
+      const first = body.trim().split("\n")[0].trim().replace(/^\*+|\*+$/g, "").trim();
+      if (first.length <= 40) return first || "(empty)";
+      // Notices that are not pages have no title line: their first words stand for them.
+      const cut = first.slice(0, 41);
+      const space = cut.lastIndexOf(" ");
+      return (space > 20 ? cut.slice(0, space) : cut.slice(0, 40)).trimEnd() + "\u2026";
+    }
+
+    function botItem(message, open) {
+      const li = element("li", "message from-bot");
+      li.dataset.messageId = message.id;
+      const fold = element("details", "bot-page");
+      fold.open = open;
+      const summary = element("summary", "meta");
+      summary.append(
+        element("span", "author", "Bot"),
+        element("span", "fold-title", ": " + pageTitle(message.body)),
+        " ",
+        timeElement(message.created_at),
+      );
+      fold.append(summary, bodyOf(message.body));
+      if (message.status) {
+        fold.append(element("p", "delivery delivery-" + message.status, deliveryWords(message)));
+      }
+      li.append(fold);
+      return li;
+    }
+
+    function messageItem(message, opened) {
+      if (message.author === "bot") return botItem(message, opened.has(String(message.id)));
+      const names = { texter: "Texter" };
       const li = entry(
         "message from-" + authorKind(message.author),
         names[message.author] || message.author,
@@ -450,6 +504,40 @@
       }
       return li;
     }
+
+    // Messages and private notes in one timeline, in time order.
+    function timeline(view) {
+      const opened = new Set(
+        Array.from(transcript.querySelectorAll("li[data-message-id] details[open]")).map(
+          (node) => node.parentElement.dataset.messageId,
+        ),
+      );
+      const entries = view.messages.map((m) => [m.created_at, messageItem(m, opened)]).concat(
+        view.notes.map((n) => [n.created_at, noteItem(n)]),
+      );
+      entries.sort((a, b) => new Date(a[0]) - new Date(b[0]));
+      return entries.map((pair) => pair[1]);
+    }
+
+    // The transcript opens at the newest message and follows new ones, unless the
+    // counsellor has scrolled up to read: then a button says there is more below.
+    const pane = document.getElementById("transcript-pane");
+    const newBelow = document.getElementById("new-below");
+    function atBottom() {
+      return pane.scrollHeight - pane.scrollTop - pane.clientHeight < 48;
+    }
+    function toBottom() {
+      pane.scrollTop = pane.scrollHeight;
+      newBelow.hidden = true;
+    }
+    toBottom();
+    pane.addEventListener("scroll", () => {
+      if (atBottom()) newBelow.hidden = true;
+    });
+    newBelow.addEventListener("click", () => {
+      toBottom();
+      pane.focus();
+    });
 
     // WhatsApp lets free-form replies through for 24 hours after the texter's last message.
     const windowNode = document.getElementById("window");
@@ -465,7 +553,7 @@
       }
     }
     showWindow();
-    setInterval(showWindow, 30000);
+    pageTimers.push(setInterval(showWindow, 30000));
 
     // Crisis words show as a banner at the top and in the tab title for as long as the
     // page is open, in calm words: never the words that matched, which are not kept.
@@ -530,11 +618,12 @@
       }
       const shape = JSON.stringify([view.messages, view.notes]);
       if (shape !== lastShown) {
+        const following = atBottom();
+        const before = transcript.children.length;
         lastShown = shape;
-        transcript.replaceChildren(...view.messages.map(messageItem));
-        notes.replaceChildren(
-          ...view.notes.map((note) => entry("note", note.author, note.created_at, note.body)),
-        );
+        transcript.replaceChildren(...timeline(view));
+        if (following) toBottom();
+        else if (transcript.children.length > before) newBelow.hidden = false;
         if (windowNode && view.whatsapp_window_ends_at) {
           windowNode.dataset.ends = view.whatsapp_window_ends_at;
           showWindow();
@@ -639,8 +728,18 @@
       replyBox.value = "";
       countReply();
       await refresh();
+      toBottom(); // what was just sent is in sight, wherever the counsellor was reading
       return "";
     });
+    // Enter sends, as in a chat; Shift+Enter starts a new line.
+    if (replyBox) {
+      replyBox.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+        if (event.altKey || event.ctrlKey || event.metaKey) return;
+        event.preventDefault();
+        if (replyBox.value.trim()) document.getElementById("reply-form").requestSubmit();
+      });
+    }
     onSubmit("note-form", "note-error", async (form) => {
       const box = form.querySelector("textarea");
       const result = await api("POST", base + "/notes", { body: box.value });
@@ -663,7 +762,7 @@
     onSubmit("transfer-form", "action-error", finish("/transfer", () => ({
       to: document.getElementById("transfer-to").value.trim(),
     })));
-    onSubmit("release-form", "action-error", finish("/release"));
+    releaseStep(finish("/release"));
     onSubmit("close-form", "action-error", finish("/close", () => ({
       category: document.getElementById("close-category").value,
       survey: document.getElementById("close-survey").checked,
@@ -672,6 +771,43 @@
     document.querySelectorAll("button[data-claim]").forEach((button) => {
       claimButton(button, (text) => show(pageAlert, text));
     });
+
+    // Releasing asks once more, on the page, saying what the texter will receive.
+    // Cancel (or Escape) sends nothing and puts the keyboard back where it was.
+    function releaseStep(release) {
+      const form = document.getElementById("release-form");
+      if (!form) return;
+      const ask = document.getElementById("release-confirm");
+      const start = form.querySelector("button[type=submit]");
+      const yes = document.getElementById("release-yes");
+      const no = document.getElementById("release-no");
+      const error = document.getElementById("action-error");
+      function cancel() {
+        ask.hidden = true;
+        start.hidden = false;
+        start.focus();
+      }
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        start.hidden = true;
+        ask.hidden = false;
+        no.focus();
+      });
+      no.addEventListener("click", cancel);
+      ask.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") cancel();
+      });
+      yes.addEventListener("click", async () => {
+        yes.disabled = no.disabled = true;
+        try {
+          show(error, await release());
+        } catch (failure) {
+          show(error, "The helpline could not be reached. Try again.");
+        } finally {
+          yes.disabled = no.disabled = false;
+        }
+      });
+    }
 
     // Blocking and lifting take two presses: the first says what will happen, the
     // second does it. Pressing another, or waiting ten seconds, takes the first one back.
@@ -754,6 +890,8 @@
       if (here.some((e) => e.kind === "crisis")) want("crisis");
       await refresh();
     });
+    // Switched in without a page load: catch up with what changed while it was fetched.
+    if (switched) refresh().catch(() => {});
   }
 
   // The counsellor's own conversations, on every page: unread counts, crisis marks,
@@ -777,7 +915,12 @@
     let lastShape = shapeOf(held);
 
     function shapeOf(conversations) {
-      return JSON.stringify(conversations.map((c) => [c.id, c.unread, Boolean(c.crisis_at)]));
+      return JSON.stringify(
+        conversations.map((c) => [
+          c.id, c.unread, Boolean(c.crisis_at), c.last_message_preview, c.last_message_at,
+          c.flags || [],
+        ]),
+      );
     }
 
     function showTitle() {
@@ -787,16 +930,33 @@
       });
     }
 
+    // The preview is what the texter wrote: text only, never markup.
     function item(conversation) {
       const li = element("li", "caseload-item" + (conversation.crisis_at ? " is-crisis" : ""));
       li.dataset.conversationId = conversation.id;
+      const line = element("p", "line");
       const link = element("a", "", "Conversation " + conversation.id);
       link.href = live.dataset.conversations + conversation.id;
       if (link.pathname === window.location.pathname) link.setAttribute("aria-current", "page");
-      li.append(link);
-      if (conversation.crisis_at) li.append(" ", element("strong", "mark mark-crisis", "Crisis"));
+      line.append(link);
+      if (conversation.crisis_at) line.append(" ", element("strong", "mark mark-crisis", "Crisis"));
       if (conversation.unread) {
-        li.append(" ", element("span", "mark mark-unread", conversation.unread + " unread"));
+        line.append(" ", element("span", "mark mark-unread", conversation.unread + " unread"));
+      }
+      (conversation.flags || []).forEach((flag) => {
+        line.append(" ", element("span", "mark mark-flag", String(flag)));
+      });
+      li.append(line);
+      const preview = conversation.last_message_preview;
+      if (preview !== null && preview !== undefined) {
+        li.append(element("p", "preview", "\u201c" + preview + "\u201d"));
+      }
+      if (conversation.last_message_at) {
+        const when = element("time", "", agoWords(conversation.last_message_at));
+        when.dateTime = conversation.last_message_at;
+        when.dataset.ago = "yes";
+        li.append(element("p", "ago"));
+        li.lastChild.append(when);
       }
       return li;
     }
@@ -821,8 +981,49 @@
       showTitle();
     }
 
+    // A supervisor (or anyone else) closing, releasing or handing on a conversation the
+    // counsellor holds is said in words, and kept across the page load that follows.
+    const acted = document.getElementById("acted");
+    const actedWords = {
+      closed: "was closed", released: "was released to the menu", transferred: "was transferred",
+    };
+    function showActed(lines) {
+      lines.forEach((text) => {
+        const note = element("p", "error", text + " ");
+        const dismiss = element("button", "quiet", "Dismiss");
+        dismiss.type = "button";
+        dismiss.addEventListener("click", () => note.remove());
+        note.append(dismiss);
+        acted.append(note);
+      });
+    }
+    function actedOn(items, mine) {
+      const me = live.dataset.me;
+      const lines = items
+        .filter((e) => actedWords[e.kind] && mine.has(String(e.conversation_id)))
+        .filter((e) => typeof e.actor === "string" && e.actor && e.actor !== me)
+        .map((e) => "Conversation " + e.conversation_id + " " + actedWords[e.kind] + " by " +
+          e.actor + ".");
+      if (!lines.length) return;
+      showActed(lines);
+      const kept = JSON.parse(sessionStorage.getItem("acted") || "[]");
+      sessionStorage.setItem("acted", JSON.stringify(kept.concat(lines)));
+    }
+    noticeActed = (items) => actedOn(items, new Set(held.map((c) => String(c.id))));
+    refreshCaseload = refresh;
+    showActed(JSON.parse(sessionStorage.getItem("acted") || "[]"));
+    sessionStorage.removeItem("acted");
+
+    // How long ago the texter wrote, kept roughly true between changes.
+    setInterval(() => {
+      list.querySelectorAll("time[data-ago]").forEach((node) => {
+        node.textContent = agoWords(node.dateTime);
+      });
+    }, 20000);
+
     followChanges(async (items) => {
       const mine = new Set(held.map((c) => String(c.id)));
+
       const relevant = items.filter(
         (e) => kinds.has(e.kind) && (mine.has(String(e.conversation_id)) || arriving.has(e.kind)),
       );
@@ -858,12 +1059,133 @@
     if (otherTabs) otherTabs.postMessage("read");
   }
   let beforeCaseload = async () => {};
+  let noticeActed = () => {};
+  let refreshCaseload = async () => {};
+  let pageTimers = [];
+
+  // Switching between conversations without a page load: the conversation's page is
+  // fetched and put in place of the current one; the list of conversations, the change
+  // feed and the sounds carry on. Without the script the links are plain links.
+  function startConversationPage(switched) {
+    pageOwned = true;
+    try {
+      conversationPage(switched);
+    } finally {
+      pageOwned = false;
+    }
+  }
+
+  function leavePage() {
+    followers = followers.filter((f) => !f.page);
+    pageTimers.forEach(clearInterval);
+    pageTimers = [];
+    beforeCaseload = async () => {};
+    const box = document.getElementById("reply-body");
+    if (box && box.value) sessionStorage.setItem("reply-" + root.dataset.conversationId, box.value);
+  }
+
+  function markCurrent() {
+    live.querySelectorAll("#caseload-list a").forEach((link) => {
+      if (link.pathname === window.location.pathname) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    });
+  }
+
+  async function switchTo(url, push) {
+    if (root.dataset.page !== "conversation") {
+      window.location.assign(url);
+      return;
+    }
+    let fresh = null;
+    let title = "";
+    try {
+      const response = await fetch(url, {
+        credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" },
+      });
+      if (response.status === 200 && !response.redirected) {
+        // Parsed as an inert document: nothing in it runs, and it is the server's escaped HTML.
+        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+        const page = doc.querySelector("#main .console-page");
+        if (page && page.dataset.page === "conversation") fresh = doc.getElementById("main");
+        title = doc.title;
+      }
+    } catch (error) {
+      fresh = null;
+    }
+    if (!fresh) {
+      window.location.assign(url); // anything unexpected: an ordinary page load says it
+      return;
+    }
+    leavePage();
+    const main = document.getElementById("main");
+    main.replaceChildren(...Array.from(fresh.childNodes).map((n) => document.importNode(n, true)));
+    if (push) history.pushState({ conversation: url }, "", url);
+    root = main.querySelector(".console-page");
+    baseTitle = title;
+    titleParts.crisisHere = false;
+    localiseTimes(main);
+    markCurrent();
+    startConversationPage(true);
+    retitle();
+    // The server read the conversation as it sent the page; the list says so at once.
+    refreshCaseload().catch(() => {});
+    const box = document.getElementById("reply-body");
+    (box || main).focus();
+  }
+
+  function isConversation(url) {
+    return url.pathname.startsWith(live.dataset.conversations) &&
+      /^\d+$/.test(url.pathname.slice(live.dataset.conversations.length));
+  }
+
+  live.addEventListener("click", (event) => {
+    const link = event.target.closest("#caseload-list a");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey ||
+        event.altKey || root.dataset.page !== "conversation") {
+      return;
+    }
+    event.preventDefault();
+    switchTo(link.href, link.pathname !== window.location.pathname);
+  });
+  window.addEventListener("popstate", () => {
+    if (root.dataset.page === "conversation" && isConversation(window.location)) {
+      switchTo(window.location.href, false);
+    } else {
+      window.location.reload();
+    }
+  });
+
+  // Keys: Alt+1..Alt+3 open the first three conversations of the list; "/" in an empty
+  // reply box, or outside any text field, goes to the canned replies.
+  function typing(node) {
+    return node && (node.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(node.tagName));
+  }
+  document.addEventListener("keydown", (event) => {
+    const digit = /^Digit([1-3])$/.exec(event.code || "");
+    if (digit && event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+      const link = live.querySelectorAll("#caseload-list > li a")[Number(digit[1]) - 1];
+      if (!link) return;
+      event.preventDefault();
+      switchTo(link.href, link.pathname !== window.location.pathname);
+      return;
+    }
+    if (event.key !== "/" || event.altKey || event.ctrlKey || event.metaKey) return;
+    const active = document.activeElement;
+    const emptyReply = active && active.id === "reply-body" && !active.value;
+    if (typing(active) && !emptyReply) return;
+    const canned = document.getElementById("canned");
+    if (!canned) return;
+    event.preventDefault();
+    const first = canned.querySelector("button");
+    canned.scrollIntoView({ block: "nearest" });
+    (first || canned).focus();
+  });
 
   localiseTimes(document);
   // The page's own part follows the feed first, so the list of conversations after it
   // already knows what the page has just marked read.
   if (root.dataset.page === "queue") queuePage();
-  else if (root.dataset.page === "conversation") conversationPage();
+  else if (root.dataset.page === "conversation") startConversationPage(false);
   caseloadPart();
   startFeed();
 })();
