@@ -225,6 +225,25 @@ class WrapUpView:
     written_at: datetime
 
 
+@dataclass(frozen=True)
+class Form:
+    """What the wrap-up form offers: the questions in words, their choices, categories by group."""
+
+    questions: Mapping[str, str]
+    choices: Mapping[str, Mapping[str, str]]
+    category_groups: tuple[tuple[str, tuple[Category, ...]], ...]
+    referrals: Mapping[str, str]
+    sextortion: frozenset[str]
+    incident: tuple[str, ...]
+    max_categories: int = MAX_CATEGORIES
+    max_summary: int = MAX_SUMMARY
+
+
+def form(content: Content) -> Form:
+    """Describe the wrap-up form with the helpline's own platform list."""
+    return Form(QUESTIONS, choices(content), CATEGORY_GROUPS, REFERRALS, SEXTORTION, INCIDENT)
+
+
 def choices(content: Content) -> dict[str, dict[str, str]]:
     """Every single-choice question's answers, code to words."""
     platforms = {p.id: p.name for p in content.platforms}
@@ -319,9 +338,7 @@ def describe(wrapup: WrapUp | None, content: Content) -> WrapUpView | None:
 
     return WrapUpView(
         contact_type=CONTACT_TYPES.get(wrapup.contact_type, wrapup.contact_type),
-        categories=tuple(
-            CATEGORIES[c].words if c in CATEGORIES else c for c in wrapup.categories or ()
-        ),
+        categories=tuple(CATEGORIES[c].words if c in CATEGORIES else c for c in wrapup.categories),
         first_contact_platform=words("first_contact_platform"),
         threat_platform=words("threat_platform"),
         money_demanded=words("money_demanded"),
