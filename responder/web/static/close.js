@@ -8,7 +8,7 @@
   const live = document.getElementById("caseload");
   if (!form || !live) return;
   const page = document.querySelector(".console-page");
-  const conversationId = page ? page.dataset.conversationId : "";
+  const conversationId = form.dataset.conversationId;
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   const csrf = csrfMeta ? csrfMeta.content : "";
   const apiRoot = live.dataset.api;
@@ -193,11 +193,12 @@
   form.addEventListener("change", (event) => {
     if (event.target.name === "categories") showSextortion();
   });
+  // Without this script the form posts to the console, which confirms the same way.
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    review();
+    if (event.submitter === confirmButton) send();
+    else if (event.submitter === backButton) back();
+    else review();
   });
-  confirmButton.addEventListener("click", send);
-  backButton.addEventListener("click", back);
   showSextortion();
 })();
