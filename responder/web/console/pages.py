@@ -18,7 +18,7 @@ from responder.bot.content import Content
 from responder.bot.resources import ROLES
 from responder.bot.sms import GSM7_BASIC, GSM7_EXTENSION
 from responder.conversations.receiving import MAX_BODY
-from responder.counselling import caseload, handoff, views, wrapup
+from responder.counselling import caseload, views, wrapup
 from responder.privacy.addresses import Keys
 from responder.staff import audit
 from responder.staff.auth import SUPERVISING_ROLES, supervises
@@ -161,7 +161,6 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
         language=language,
         canned=language.canned,
         local_help=local_help(content, view.language, view.country, view.under_18),
-        categories=handoff.CATEGORIES,
         wrapup_form=wrapup.form(content),
         status_words=STATUS_WORDS,
         gsm7={"basic": "".join(sorted(GSM7_BASIC)), "extension": "".join(sorted(GSM7_EXTENSION))},
