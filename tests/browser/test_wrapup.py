@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.live import LiveHelpline, log_in, screenshot
 from tests.browser.test_console import claim
-from tests.counsellors import conversation, number
+from tests.counsellors import add_counsellor, conversation, number
 
 pytestmark = pytest.mark.browser
 
@@ -108,3 +108,44 @@ def test_without_a_survey_the_confirm_step_says_nothing_more_is_sent(
 
     expect(page).to_have_url(helpline.url + "/console/queue")
     assert conversation(helpline.app, conversation_id).survey_pending is False
+
+
+def test_without_javascript_the_wrap_up_still_closes(
+    helpline: LiveHelpline, browser: Browser
+) -> None:
+    ada = add_counsellor(helpline.app, "ada")
+    conversation_id = helpline.texter_asks_for_a_person(TEXTER)
+    claimed = helpline.client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=ada)
+    assert claimed.status_code == 200
+    context = browser.new_context(java_script_enabled=False)
+    context.set_default_timeout(5000)
+    try:
+        page = context.new_page()
+        log_in(page, helpline, "ada")
+        page.goto(f"{helpline.url}/console/conversations/{conversation_id}")
+
+        # Every question shows, sextortion's too, since no script can reveal them.
+        expect(page.get_by_role("group", name="About the sextortion")).to_be_visible()
+        choose(page, "Type of contact", "Not counselling: prank or abusive")
+        choose(page, "Age, as the texter gave it", "Not given")
+        page.get_by_role("button", name="Review and close").click()
+
+        error = page.locator("#wrapup-gender-error")
+        expect(error).to_have_text("Gender, as the texter gave it: choose one.")
+        expect(
+            page.get_by_role("group", name="Gender, as the texter gave it").get_by_label(
+                "Not given", exact=True
+            )
+        ).to_have_attribute("aria-invalid", "true")
+        choose(page, "Gender, as the texter gave it", "Not given")
+        page.get_by_role("button", name="Review and close").click()
+        expect(page.locator("#close-confirm-text")).to_have_text(
+            "Nothing more is sent to the texter."
+        )
+        page.get_by_role("button", name="Close the conversation").click()
+
+        expect(page).to_have_url(helpline.url + "/console/queue")
+        expect(page.get_by_text(f"Conversation {conversation_id} closed.")).to_be_visible()
+    finally:
+        context.close()
+    assert conversation(helpline.app, conversation_id).state == "closed"
