@@ -25,3 +25,16 @@ class Conflict(HandoffError):
 
 class Rejected(HandoffError):
     """The request is well formed but its values cannot be accepted."""
+
+
+class InvalidFields(Rejected):
+    """Some fields of a form cannot be accepted; fields says which, and why, in words."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        count = len(fields)
+        super().__init__(
+            "the wrap-up needs another look: "
+            + ("1 answer is" if count == 1 else f"{count} answers are")
+            + " missing or not accepted"
+        )
+        self.fields = fields

@@ -14,9 +14,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from responder.bot import language_files, resources
+from responder.bot import platforms as platform_list
 from responder.bot.crisis_lists import CrisisList
 from responder.bot.language import Language
 from responder.bot.local_help import CrisisHelp, Local
+from responder.bot.platforms import Platform
 from responder.bot.problems import Problem
 from responder.bot.resources import ROLES, Directory
 
@@ -41,6 +43,8 @@ class Content:
     languages: Mapping[str, Language]
     directory: Directory
     default_language: str = "en"
+    # Where sextortion happened, as a counsellor's wrap-up names it (content/platforms.toml).
+    platforms: tuple[Platform, ...] = platform_list.ALWAYS
 
     # Both are read for every inbound message: work them out once per loaded content.
     @cached_property
@@ -127,6 +131,7 @@ def load(folder: Path) -> Content:
     if "en" not in languages and not problems:
         problems.append(Problem(str(folder), "en", "the default language folder en/ is missing"))
     directory = resources.load(folder / "resources", problems)
+    platforms = platform_list.load(folder, problems)
     for language in languages.values():
         for page in language.pages.values():
             target = page.action.partition(":")[2] if page.action else ""
@@ -136,4 +141,4 @@ def load(folder: Path) -> Content:
     failures = [p for p in problems if not p.warning]
     if failures or directory is None:
         raise ContentError(failures)
-    return Content(MappingProxyType(languages), directory)
+    return Content(MappingProxyType(languages), directory, platforms=platforms)

@@ -19,6 +19,7 @@ from responder.bot.keywords import normalise_keyword
 from responder.channels.transport import Inbound
 from responder.delivery import deletions
 from responder.store import counts, events
+from responder.store.casework import WrapUp
 from responder.store.models import Contact, Conversation, Erasure, Event, Message, Note
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,9 @@ def erase(
         )
     ).all()
     deletions.queue_messages(session, [*held_at_twilio, inbound.message_sid], now)
-    for model in (Note, Event, Message):
+    # Wrap-ups would go with their conversations by the foreign key's cascade; deleted
+    # here too, so a database that does not enforce it still loses the summaries.
+    for model in (Note, Event, Message, WrapUp):
         session.execute(delete(model).where(model.conversation_id.in_(conversations)))
     session.execute(delete(Conversation).where(Conversation.contact_id == contact.id))
     session.execute(delete(Contact).where(Contact.id == contact.id))

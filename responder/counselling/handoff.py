@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from responder.bot.content import Content
 from responder.bot.language import MAIN
 from responder.conversations.receiving import MAX_BODY
-from responder.counselling import access, views
+from responder.counselling import access, views, wrapup
 from responder.counselling.views import CounsellorView, MessageView, NoteView
 from responder.delivery import outbox
 from responder.errors import Conflict, NotFound, NotPermitted, Rejected
@@ -195,17 +195,26 @@ def close(
     session: Session,
     conversation_id: int,
     actor: Counsellor,
-    category: str,
+    category: str | None,
     secondary: Sequence[str],
     survey: bool,
     now: datetime,
     content: Content,
+    filled: wrapup.Filled | None = None,
 ) -> ConversationState:
-    """Close a conversation with its contact categories, optionally asking the survey question."""
+    """Close a conversation with its contact categories, optionally asking the survey question.
+
+    With a wrap-up, the categories are the wrap-up's, which is kept and counted too; a
+    non-counselling contact may then have none.
+    """
     conversation = _locked(session, conversation_id)
     _require_own_or_supervising(conversation, actor)
     _require_with_counsellor(conversation)
-    if category not in CATEGORIES:
+    if filled is not None:
+        category, secondary = filled.category, filled.secondary
+    if category is None and filled is None:
+        raise Rejected("a category is required")
+    if category is not None and category not in CATEGORIES:
         raise Rejected(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
     unknown = [tag for tag in secondary if tag not in CATEGORIES and tag not in LOCAL_TAGS]
     if unknown:
@@ -214,10 +223,13 @@ def close(
             + ", ".join(LOCAL_TAGS)
         )
     conversation.state, conversation.closed_at = "closed", now
+    conversation.closed_by_id = actor.id
     conversation.category = category
     conversation.secondary = list(dict.fromkeys(secondary))
     events.record(session, "closed", now, conversation)
     counts.add(session, now, "closed", conversation=conversation, detail=category)
+    if filled is not None:
+        wrapup.record(session, conversation, filled, now)
     # A texter who sent STOP gets nothing more, not even the survey.
     if survey and not conversation.contact.opted_out:
         text = content.language(conversation.language).messages["survey_question"]

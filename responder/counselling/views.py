@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from responder.bot.content import Content
 from responder.conversations import blocks, queue
-from responder.counselling import access
+from responder.counselling import access, wrapup
 from responder.delivery import outbox, sending
 from responder.errors import NotPermitted
 from responder.privacy.addresses import Keys, mask
 from responder.staff.auth import supervises
+from responder.store.casework import WrapUp
 from responder.store.models import Contact, Conversation, Counsellor, Event, Message, Note
 
 MEDIA_WITHHELD = "[media withheld]"
@@ -105,8 +106,10 @@ class ConversationView:
     queued_at: datetime | None
     claimed_at: datetime | None
     closed_at: datetime | None
+    closed_by: str | None  # the counsellor or supervisor who closed it
     category: str | None
     secondary: tuple[str, ...]
+    wrapup: wrapup.WrapUpView | None  # in words; None when closed without one
     survey_pending: bool
     survey_answer: str | None
     # When free-form WhatsApp replies stop reaching the texter; None on SMS or once anonymised.
@@ -215,7 +218,10 @@ def describe(
         select(Note).where(Note.conversation_id == conversation.id).order_by(Note.id)
     ).all()
     names = _usernames(
-        session, [m.counsellor_id for m in messages] + [n.counsellor_id for n in notes]
+        session,
+        [m.counsellor_id for m in messages]
+        + [n.counsellor_id for n in notes]
+        + [conversation.closed_by_id],
     )
     pages = content.language(conversation.language).pages
     contact = conversation.contact
@@ -237,8 +243,10 @@ def describe(
         queued_at=conversation.queued_at,
         claimed_at=conversation.claimed_at,
         closed_at=conversation.closed_at,
+        closed_by=names.get(conversation.closed_by_id) if conversation.closed_by_id else None,
         category=conversation.category,
         secondary=tuple(conversation.secondary or ()),
+        wrapup=wrapup.describe(session.get(WrapUp, conversation.id), content),
         survey_pending=conversation.survey_pending,
         survey_answer=conversation.survey_answer,
         whatsapp_window_ends_at=_window_end(session, conversation),

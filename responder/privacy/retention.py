@@ -1,8 +1,8 @@
 """Retention: what is kept about texters, and for how long.
 
-After a conversation has ended, its message text, notes and survey answer are kept
-for the retention period (RESPONDER_RETENTION_DAYS), then deleted, here and at
-Twilio (through the worker's deletions); after the second
+After a conversation has ended, its message text, notes, survey answer and wrap-up
+summary are kept for the retention period (RESPONDER_RETENTION_DAYS), then deleted,
+here and at Twilio (through the worker's deletions); after the second
 period (RESPONDER_ANONYMISE_DAYS) the conversation loses its link to the texter, and
 a texter left with no conversation is deleted. What remains (states, times, pages
 shown, categories) and the daily counts lead to nobody.
@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from responder.store.base import UtcDateTime
+from responder.store.casework import WrapUp
 from responder.store.models import (
     Contact,
     Conversation,
@@ -60,6 +61,7 @@ class Purged:
     texts: int  # messages whose text was deleted
     notes: int
     surveys: int  # survey answers cleared
+    summaries: int  # wrap-up summaries deleted; the rest of each wrap-up stays
     anonymised: int  # conversations unlinked from their texter
     contacts: int  # texters deleted, having no conversation left
     erasure_receipts: int
@@ -73,6 +75,7 @@ class Purged:
             "texts": "message texts deleted",
             "notes": "notes deleted",
             "surveys": "survey answers cleared",
+            "summaries": "wrap-up summaries deleted",
             "anonymised": "conversations anonymised",
             "contacts": "contacts deleted",
             "erasure_receipts": "erasure receipts deleted",
@@ -123,6 +126,12 @@ def purge(
         .where(Conversation.id.in_(expired), Conversation.survey_answer.is_not(None))
         .values(survey_answer=None),
     )
+    summaries = _execute(
+        session,
+        update(WrapUp)
+        .where(WrapUp.conversation_id.in_(expired), WrapUp.summary.is_not(None))
+        .values(summary=None),
+    )
     _forget_at_twilio(session, now, first_gone)
     anonymised = _execute(
         session,
@@ -135,7 +144,7 @@ def purge(
     receipts = _execute(session, delete(Erasure).where(Erasure.created_at < now - ERASURE_RECEIPTS))
     events = _execute(session, delete(Event).where(Event.created_at < now - retention))
     purged = Purged(
-        closed, cancelled, texts, notes, surveys, anonymised, contacts, receipts, events
+        closed, cancelled, texts, notes, surveys, summaries, anonymised, contacts, receipts, events
     )
     log.info(
         "purge done %s", " ".join(f"{f.name}={getattr(purged, f.name)}" for f in fields(purged))

@@ -28,6 +28,19 @@ METRICS = frozenset(
         "crisis",  # crisis words first came in a conversation
         "closed",  # a counsellor closed a conversation; detail: its category
         "erasures",  # a texter erased everything held about them
+        # A counsellor's wrap-up when closing, one count per answer; detail: the answer's
+        # code. The summary is never counted.
+        "wrapup_contact_type",
+        "wrapup_category",  # one for each category chosen
+        "wrapup_first_contact",  # sextortion: the platform where the first contact happened
+        "wrapup_threat_from",  # sextortion: the platform the threat came from
+        "wrapup_money_demanded",
+        "wrapup_money_paid",
+        "wrapup_images_shared",
+        "wrapup_deadline",
+        "wrapup_referral",  # one for each referral offered
+        "wrapup_age_band",
+        "wrapup_gender",
     }
 )
 # The key every count is added to; the same key must be given to ON CONFLICT.

@@ -14,6 +14,7 @@ from typing import Any
 
 from responder.conversations.blocks import HOURS
 from responder.conversations.receiving import MAX_BODY
+from responder.counselling import wrapup
 from responder.counselling.handoff import CATEGORIES, LOCAL_TAGS, MAX_NOTE
 from responder.counselling.reveal import MAX_REASON, MIN_REASON
 from responder.counselling.views import MEDIA_WITHHELD
@@ -45,7 +46,28 @@ def _from_code() -> dict[tuple[str, ...], Any]:
         f"at least {MIN_REASON} characters besides surrounding spaces. Kept in the audit "
         "log: do not write the number.",
         ("AuditEntry", "properties", "action", "enum"): sorted(ACTIONS),
+        **_wrapup_choices(),
     }
+
+
+def _wrapup_choices() -> dict[tuple[str, ...], Any]:
+    """The wrap-up's fixed lists; platforms are the helpline's own, so not listed here."""
+    lists = {
+        "contact_type": wrapup.CONTACT_TYPES,
+        "money_demanded": wrapup.MONEY,
+        "money_paid": wrapup.MONEY,
+        "images_shared": wrapup.YES_NO,
+        "deadline_given": wrapup.YES_NO,
+        "age_band": wrapup.AGE_BANDS,
+        "gender": wrapup.GENDERS,
+    }
+    at = ("WrapUpRequest", "properties")
+    values: dict[tuple[str, ...], Any] = {(*at, name, "enum"): list(v) for name, v in lists.items()}
+    values[(*at, "categories", "items", "enum")] = list(wrapup.CATEGORIES)
+    values[(*at, "categories", "maxItems")] = wrapup.MAX_CATEGORIES
+    values[(*at, "referrals", "items", "enum")] = list(wrapup.REFERRALS)
+    values[(*at, "summary", "maxLength")] = wrapup.MAX_SUMMARY
+    return values
 
 
 def _load() -> dict[str, Any]:

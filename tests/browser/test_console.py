@@ -100,17 +100,23 @@ def test_a_reply_shows_its_status_and_turns_delivered_after_twilios_callback(
     screenshot(page, "conversation")
 
 
-def test_closing_with_a_category_ends_the_conversation(helpline: LiveHelpline, page: Page) -> None:
+def test_closing_ends_the_conversation(helpline: LiveHelpline, page: Page) -> None:
     helpline.add_counsellor("ada")
     conversation_id = helpline.texter_asks_for_a_person(TEXTER)
     log_in(page, helpline, "ada")
     claim(page, helpline, TEXTER, conversation_id)
 
-    page.get_by_label("Category").select_option("violence/online_sexual_exploitation")
+    for question, answer in (
+        ("Type of contact", "Counselling: about themselves"),
+        ("Age, as the texter gave it", "Not given"),
+        ("Gender, as the texter gave it", "Not given"),
+    ):
+        page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
+    page.get_by_label("Other online sexual exploitation").check()
+    page.get_by_role("button", name="Review and close").click()
     page.get_by_role("button", name="Close the conversation").click()
 
-    expect(page.locator("#state")).to_have_text("closed")
-    expect(page.get_by_label("Reply to the texter")).to_have_count(0)
+    expect(page).to_have_url(helpline.url + "/console/queue")
     closed = conversation(helpline.app, conversation_id)
     assert closed.state == "closed"
     assert closed.category == "violence/online_sexual_exploitation"

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from responder import services
 from responder.bot import canned
 from responder.bot.problems import Problem
+from responder.counselling import wrapup
 from responder.store.db import get_session
 from responder.store.models import AuditEntry, Message
 from tests.console_sessions import sign_in
@@ -152,14 +154,16 @@ def test_pages_have_no_inline_script_or_style(
     queue_page = page(signed_in, "/console/queue")
     claim(signed_in, alice, conversation_id)
     conversation_page = page(signed_in, f"/console/conversations/{conversation_id}")
-    for html in (queue_page, conversation_page):
+    # console.js on every page, by its src; close.js beside the close form.
+    for html, scripts in ((queue_page, 1), (conversation_page, 2)):
         markup = parsed(html)
         assert markup.inline == []
-        # console.js, by its src, and theme.js, early in <head> so a dark page never flashes light
-        assert markup.tags.count("script") == 2
+        # theme.js early in <head>, so a dark page never flashes light, and the page's own.
+        assert markup.tags.count("script") == scripts + 1
         assert 'src="/console/static/console.js" defer' in html
         assert '<script src="/console/static/theme.js"></script>' in html
         assert 'href="/console/static/pages.css"' in html
+    assert 'src="/console/static/close.js" defer' in conversation_page
 
 
 def test_a_counsellor_cannot_open_another_counsellors_conversation(
@@ -383,14 +387,16 @@ def test_bot_pages_fold_to_their_title_and_notes_join_the_timeline(
     assert timeline.rindex("calm now") > timeline.rindex('class="message')
 
 
-def test_closing_offers_every_category(signed_in: FlaskClient, alice: dict[str, str]) -> None:
+def test_closing_offers_every_category_in_words(
+    signed_in: FlaskClient, alice: dict[str, str]
+) -> None:
     conversation_id = queue_texter(signed_in)
     claim(signed_in, alice, conversation_id)
     html = page(signed_in, f"/console/conversations/{conversation_id}")
-    assert (
-        '<option value="violence/online_sexual_exploitation">'
-        "Violence: online sexual exploitation</option>"
-    ) in html
+    for category in wrapup.CATEGORIES.values():
+        words = escape(category.words)  # "An adult's sextortion" shows its ' as &#39;
+        assert f'<label for="wrapup-category-{category.id}">{words}</label>' in html
+    assert "<legend>Online sexual exploitation and abuse</legend>" in html
     assert 'id="transfer-to"' in html and 'id="release-form"' in html
     assert 'id="note-form"' in html
 

@@ -56,6 +56,8 @@ def _authenticate() -> ResponseReturnValue | None:
 
 @bp.errorhandler(errors.HandoffError)
 def _handoff_error(error: errors.HandoffError) -> ResponseReturnValue:
+    if isinstance(error, errors.InvalidFields):
+        return jsonify(error=str(error), fields=error.fields), 422
     return jsonify(error=str(error)), STATUS[type(error)]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from responder import errors
 from responder.conversations import blocks
-from responder.counselling import access, caseload, handoff, reveal, views
+from responder.counselling import access, caseload, handoff, reveal, views, wrapup
 from responder.staff import audit
 from responder.store.db import get_session
 from responder.web.api import CONVERSATION, bp, wire
@@ -85,14 +86,30 @@ def release(conversation_id: int) -> ResponseReturnValue:
 
 @bp.post(f"{CONVERSATION}/close")
 def close(conversation_id: int) -> ResponseReturnValue:
-    category, secondary, survey = wire.fields(
-        category=(str, wire.REQUIRED), secondary=(list, ()), survey=(bool, False)
+    category, secondary, survey, given = wire.fields(
+        category=(str, None), secondary=(list, None), survey=(bool, False), wrapup=(dict, None)
     )
-    if not all(isinstance(tag, str) for tag in secondary):
+    if secondary is not None and not all(isinstance(tag, str) for tag in secondary):
         abort(400, description="secondary must be a list of strings")
-    session, now = get_session(), wire.now()
+    session, now, content = get_session(), wire.now(), wire.content()
+    filled = None
+    if given is None:
+        if category is None:
+            abort(400, description="category is required, or send a wrapup")
+    elif category is not None or secondary is not None:
+        raise errors.Rejected("send the categories inside the wrapup, not as category or secondary")
+    else:
+        filled = wrapup.validate(given, content)
     state = handoff.close(
-        session, conversation_id, g.counsellor, category, secondary, survey, now, wire.content()
+        session,
+        conversation_id,
+        g.counsellor,
+        category,
+        secondary or (),
+        survey,
+        now,
+        content,
+        filled,
     )
     audit.record(session, g.counsellor, "close", conversation_id, now)
     session.commit()

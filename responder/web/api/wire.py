@@ -51,7 +51,7 @@ def fields(**spec: tuple[type, Any]) -> list[Any]:
     return values
 
 
-_JSON_TYPE = {str: "a string", bool: "true or false", list: "a list"}
+_JSON_TYPE = {str: "a string", bool: "true or false", list: "a list", dict: "an object"}
 
 
 def sole_field(name: str) -> Any:

@@ -19,7 +19,7 @@ from responder.bot.resources import ROLES
 from responder.bot.sms import GSM7_BASIC, GSM7_EXTENSION
 from responder.conversations.receiving import MAX_BODY
 from responder.conversations.waiting import ESCALATED_PRIORITY
-from responder.counselling import caseload, handoff, views
+from responder.counselling import caseload, views, wrapup
 from responder.privacy.addresses import Keys
 from responder.staff import audit
 from responder.staff.auth import SUPERVISING_ROLES, supervises
@@ -162,7 +162,7 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
         language=language,
         canned=language.canned,
         local_help=local_help(content, view.language, view.country, view.under_18),
-        categories=handoff.CATEGORIES,
+        wrapup_form=wrapup.form(content),
         status_words=STATUS_WORDS,
         gsm7={"basic": "".join(sorted(GSM7_BASIC)), "extension": "".join(sorted(GSM7_EXTENSION))},
         template_ready=bool(current_app.config.get("TWILIO_WHATSAPP_TEMPLATE_SID")),

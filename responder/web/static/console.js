@@ -763,10 +763,6 @@
       to: document.getElementById("transfer-to").value.trim(),
     })));
     releaseStep(finish("/release"));
-    onSubmit("close-form", "action-error", finish("/close", () => ({
-      category: document.getElementById("close-category").value,
-      survey: document.getElementById("close-survey").checked,
-    }), "stay"));
 
     document.querySelectorAll("button[data-claim]").forEach((button) => {
       claimButton(button, (text) => show(pageAlert, text));

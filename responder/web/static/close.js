@@ -1,0 +1,204 @@
+// Closing a conversation with its wrap-up: sextortion's questions only when a sextortion
+// category is chosen, required answers checked at their field, a confirm step that
+// says what the texter will receive, then the API, then back to the queue.
+"use strict";
+
+(function () {
+  const form = document.getElementById("close-form");
+  const live = document.getElementById("caseload");
+  if (!form || !live) return;
+  const page = document.querySelector(".console-page");
+  const conversationId = form.dataset.conversationId;
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = csrfMeta ? csrfMeta.content : "";
+  const apiRoot = live.dataset.api;
+
+  const questions = document.getElementById("wrapup-questions");
+  const sextortionSet = document.getElementById("wrapup-sextortion");
+  const sextortionIds = new Set(form.dataset.sextortion.split(" "));
+  const maxCategories = Number(form.dataset.maxCategories);
+  const incident = [
+    "first_contact_platform", "threat_platform", "money_demanded", "money_paid",
+    "images_shared", "deadline_given",
+  ];
+  const single = ["contact_type", ...incident, "age_band", "gender"];
+  const formError = document.getElementById("close-error");
+  const confirmBox = document.getElementById("close-confirm");
+  const confirmHeading = document.getElementById("close-confirm-heading");
+  const confirmText = document.getElementById("close-confirm-text");
+  const confirmButton = document.getElementById("close-confirmed");
+  const backButton = document.getElementById("close-back");
+
+  async function post(path, body) {
+    const response = await fetch(apiRoot + path, {
+      method: "POST",
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "X-CSRF-Token": csrf, Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null;
+    }
+    return { status: response.status, data };
+  }
+
+  function say(node, text) {
+    node.textContent = text || "";
+    node.hidden = !text;
+  }
+
+  function chosenCategories() {
+    return new FormData(form).getAll("categories");
+  }
+
+  function sextortionChosen() {
+    return chosenCategories().some((id) => sextortionIds.has(id));
+  }
+
+  // Hidden and disabled together, so hidden questions are neither reached nor sent.
+  function showSextortion() {
+    const shown = sextortionChosen();
+    sextortionSet.hidden = !shown;
+    sextortionSet.disabled = !shown;
+  }
+
+  function wrapupOf() {
+    const data = new FormData(form);
+    const wrapup = {};
+    single.forEach((name) => {
+      const value = data.get(name);
+      if (value) wrapup[name] = value;
+    });
+    wrapup.categories = data.getAll("categories");
+    wrapup.referrals = data.getAll("referrals");
+    const summary = (data.get("summary") || "").trim();
+    if (summary) wrapup.summary = summary;
+    return wrapup;
+  }
+
+  // The required answers, checked here so the counsellor hears of them before
+  // confirming; the server checks everything again and its errors show the same way.
+  function missing(wrapup) {
+    const problems = {};
+    const choose = "choose one.";
+    ["contact_type", "age_band", "gender"].forEach((name) => {
+      if (!wrapup[name]) problems[name] = choose;
+    });
+    const counselling = ["about_self", "about_other"].includes(wrapup.contact_type);
+    if (wrapup.categories.length > maxCategories) {
+      problems.categories = "choose at most " + maxCategories + ".";
+    } else if (counselling && !wrapup.categories.length) {
+      problems.categories = "choose at least one for a counselling contact.";
+    }
+    if (sextortionChosen()) {
+      incident.forEach((name) => {
+        if (!wrapup[name]) problems[name] = "answer this for a sextortion contact (Not known is an answer).";
+      });
+    }
+    return problems;
+  }
+
+  function questionWords(name) {
+    const holder = form.querySelector('[data-question="' + name + '"]');
+    const words = holder && holder.querySelector("legend, label");
+    return words ? words.firstChild.textContent.trim() : name;
+  }
+
+  function clearErrors() {
+    say(formError, "");
+    form.querySelectorAll(".field-error").forEach((node) => say(node, ""));
+    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
+  }
+
+  // Each message goes beside its question, and its inputs are marked invalid; the
+  // alert above says how many, and the first wrong answer takes the focus.
+  function showErrors(problems, fromServer) {
+    clearErrors();
+    const names = Object.keys(problems);
+    let first = null;
+    const elsewhere = [];
+    names.forEach((name) => {
+      const node = document.getElementById("wrapup-" + name + "-error");
+      if (!node) {
+        elsewhere.push(problems[name]);
+        return;
+      }
+      const text = problems[name];
+      say(node, fromServer ? text : questionWords(name) + ": " + text);
+      const holder = node.closest("[data-question]");
+      holder.querySelectorAll("input, select, textarea").forEach((input) => {
+        input.setAttribute("aria-invalid", "true");
+        if (!first) first = input;
+      });
+    });
+    const count = names.length === 1 ? "1 answer needs" : names.length + " answers need";
+    say(formError, [count + " another look before closing.", ...elsewhere].join(" "));
+    if (first) first.focus();
+  }
+
+  function review() {
+    clearErrors();
+    const wrapup = wrapupOf();
+    const problems = missing(wrapup);
+    if (Object.keys(problems).length) {
+      showErrors(problems, false);
+      return;
+    }
+    const survey = document.getElementById("close-survey").checked;
+    confirmText.textContent = survey
+      ? "The texter will receive this question: \u201c" + form.dataset.surveyQuestion + "\u201d"
+      : "Nothing more is sent to the texter.";
+    questions.hidden = true;
+    confirmBox.hidden = false;
+    confirmHeading.focus();
+  }
+
+  function back() {
+    confirmBox.hidden = true;
+    questions.hidden = false;
+    document.getElementById("close-review").focus();
+  }
+
+  async function send() {
+    confirmButton.disabled = true;
+    try {
+      const body = { wrapup: wrapupOf(), survey: document.getElementById("close-survey").checked };
+      const result = await post("/conversations/" + conversationId + "/close", body);
+      if (result.status === 200) {
+        // The change feed must not reload this page while the queue opens.
+        if (page) page.dataset.state = "closed";
+        window.location.assign(form.dataset.queue);
+        return;
+      }
+      back();
+      if (result.status === 422 && result.data && result.data.fields) {
+        showErrors(result.data.fields, true);
+      } else if (result.status === 401) {
+        window.location.reload();
+      } else {
+        say(formError, (result.data && result.data.error) || "The conversation was not closed.");
+      }
+    } catch (failure) {
+      back();
+      say(formError, "The helpline could not be reached. Nothing was closed. Try again.");
+    } finally {
+      confirmButton.disabled = false;
+    }
+  }
+
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "categories") showSextortion();
+  });
+  // Without this script the form posts to the console, which confirms the same way.
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (event.submitter === confirmButton) send();
+    else if (event.submitter === backButton) back();
+    else review();
+  });
+  showSextortion();
+})();
