@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from responder.counselling import flags
 from responder.store.casework import ReadMark
 from responder.store.models import Conversation, Counsellor, Message
 
@@ -34,6 +35,7 @@ class HeldConversation:
     crisis_at: datetime | None
     unread: int  # texter messages the counsellor has not read
     crisis_unread: bool  # the crisis words came in a message the counsellor has not read
+    flags: tuple[str, ...] = ()  # the labels of the texter's unexpired flags
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class ReadMarkView:
     unread: int
 
 
-def held(session: Session, counsellor: Counsellor) -> tuple[HeldConversation, ...]:
+def held(session: Session, counsellor: Counsellor, now: datetime) -> tuple[HeldConversation, ...]:
     """List the conversations the counsellor holds, crisis first, with their unread counts."""
     unread = and_(
         Message.conversation_id == Conversation.id,
@@ -56,6 +58,7 @@ def held(session: Session, counsellor: Counsellor) -> tuple[HeldConversation, ..
             Conversation.channel,
             Conversation.priority,
             Conversation.crisis_at,
+            Conversation.contact_id,
             func.count(Message.id).label("unread"),
             func.min(Message.created_at).label("oldest_unread"),
         )
@@ -73,9 +76,11 @@ def held(session: Session, counsellor: Counsellor) -> tuple[HeldConversation, ..
             Conversation.priority,
             Conversation.crisis_at,
             Conversation.claimed_at,
+            Conversation.contact_id,
         )
         .order_by(Conversation.crisis_at.is_(None), Conversation.claimed_at, Conversation.id)
     ).all()
+    labels = flags.labels(session, [row.contact_id for row in rows], now)
     return tuple(
         HeldConversation(
             id=row.id,
@@ -89,6 +94,7 @@ def held(session: Session, counsellor: Counsellor) -> tuple[HeldConversation, ..
             crisis_unread=row.crisis_at is not None
             and row.oldest_unread is not None
             and row.oldest_unread <= row.crisis_at,
+            flags=labels.get(row.contact_id, ()),
         )
         for row in rows
     )

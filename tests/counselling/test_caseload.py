@@ -55,6 +55,7 @@ def test_a_claimed_conversation_not_yet_opened_has_the_texters_messages_unread(
             "crisis_at": None,
             "unread": 1,
             "crisis_unread": False,
+            "flags": [],
         }
     ]
     texter_says(client, "are you there?")

@@ -62,4 +62,11 @@ def _secure(response: Response) -> Response:
 
 
 # The views add themselves to bp, so they are imported once it exists.
-from responder.web.console import accounts, live, login, pages, preferences  # noqa: E402, F401
+from responder.web.console import (  # noqa: E402, F401
+    accounts,
+    history,
+    live,
+    login,
+    pages,
+    preferences,
+)

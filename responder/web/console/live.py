@@ -8,6 +8,7 @@ they are in the console: the queue, another conversation, the audit log or accou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import g, url_for
 from sqlalchemy import func, select
@@ -35,7 +36,7 @@ def live() -> Live:
     events_after = latest_event()
     return Live(
         events_after=events_after,
-        held=caseload.held(get_session(), g.counsellor),
+        held=caseload.held(get_session(), g.counsellor, datetime.now(UTC)),
         api=api_root(),
         conversations_url=conversations_url(),
     )
