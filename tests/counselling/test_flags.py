@@ -189,3 +189,16 @@ def test_adding_and_lifting_are_audited(
         ("flag", "alice", waiting, {"label": "prank"}),
         ("unflag", "alice", waiting, {"flag": flag_id}),
     ]
+
+
+def test_the_purge_deletes_expired_flags_and_keeps_the_rest(
+    app: Flask, alice: dict[str, str], waiting: int
+) -> None:
+    flag(app, waiting, "prank", NOW.date())
+    flag(app, waiting, "repeat threats", NOW.date() + DAY)
+
+    done = run_purge(app, NOW + DAY)
+
+    assert done.flags == 1
+    with app.app_context():
+        assert get_session().scalars(select(ContactFlag.label)).all() == ["repeat threats"]
