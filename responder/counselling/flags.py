@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -52,7 +52,12 @@ class FlagView:
 
 def default_expiry(now: datetime) -> date:
     """Return the date a flag lasts until when the counsellor picks none."""
-    return now.date() + timedelta(days=DEFAULT_DAYS)
+    return today(now) + timedelta(days=DEFAULT_DAYS)
+
+
+def today(now: datetime) -> date:
+    """Return the day it is in UTC, the calendar flags expire by."""
+    return now.astimezone(UTC).date()
 
 
 def add(
@@ -70,14 +75,14 @@ def add(
     contact = access.texter(access.visible(session, conversation_id, actor))
     clean = _label(label)
     last = default_expiry(now) if until is None else until
-    if last < now.date():
+    if last < today(now):
         raise Rejected("the expiry date has passed: pick today or a later day")
-    if last > now.date() + timedelta(days=MAX_DAYS):
+    if last > today(now) + timedelta(days=MAX_DAYS):
         raise Rejected(f"a flag lasts at most {MAX_DAYS} days: pick an earlier expiry date")
     flag = ContactFlag(
         contact_id=contact.id,
         label=clean,
-        expires_at=datetime.combine(last + timedelta(days=1), time(), tzinfo=now.tzinfo),
+        expires_at=datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC),
         counsellor_id=actor.id,
         created_at=now,
     )

@@ -46,8 +46,8 @@ def panel(conversation_id: int) -> Panel:
         history=history.history(get_session(), conversation_id, g.counsellor, now),
         choices=flags.CHOICES,
         default_expiry=flags.default_expiry(now),
-        first_expiry=now.date(),
-        last_expiry=now.date() + timedelta(days=flags.MAX_DAYS),
+        first_expiry=flags.today(now),
+        last_expiry=flags.today(now) + timedelta(days=flags.MAX_DAYS),
     )
 
 
