@@ -155,9 +155,11 @@ def test_pages_have_no_inline_script_or_style(
     for html in (queue_page, conversation_page):
         markup = parsed(html)
         assert markup.inline == []
-        assert markup.tags.count("script") == 1  # console.js, by its src
+        # console.js by its src, and beside a conversation history.js for the texter's history
+        assert markup.tags.count("script") == (1 if html is queue_page else 2)
         assert 'src="/console/static/console.js" defer' in html
         assert 'href="/console/static/pages.css"' in html
+    assert 'src="/console/static/history.js" defer' in conversation_page
 
 
 def test_a_counsellor_cannot_open_another_counsellors_conversation(
