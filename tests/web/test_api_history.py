@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.counselling.test_history import act, came_back
+from tests.counselling.test_history import NOTE, REPLY, act, came_back
 from tests.counsellors import number, queue_texter, update_conversation
 
 TODAY = datetime.now(UTC).date()
@@ -113,3 +113,34 @@ def test_an_anonymised_conversation_has_no_history_and_takes_no_flag(
     seen = client.get(act(first, "history"), headers=sam).get_json()
     assert seen == {"conversation_id": first, "total": 0, "conversations": [], "flags": []}
     assert add(client, sam, first, label="prank").status_code == 409
+
+
+def test_an_earlier_conversation_is_read_in_full_and_audited(
+    app: Flask, client: FlaskClient, alice: dict[str, str], bob: dict[str, str], sam
+) -> None:
+    first, second = came_back(app, client, alice)
+    stranger = queue_texter(client, number(4))
+    assert client.post(act(second, "claim"), headers=alice).status_code == 200
+
+    response = client.get(f"{act(second, 'history')}/{first}", headers=alice)
+
+    assert response.status_code == 200
+    read = response.get_json()
+    assert read["from_conversation"] == second
+    assert read["view"]["id"] == first
+    assert REPLY in [m["body"] for m in read["view"]["messages"]]
+    assert [n["body"] for n in read["view"]["notes"]] == [NOTE]
+    assert read["wrap_up"]["categories"][0] == "violence/online_sexual_exploitation"
+    (entry,) = [
+        e
+        for e in client.get("/api/v1/audit", headers=sam).get_json()["items"]
+        if e["action"] == "view"
+    ]
+    assert (entry["counsellor"], entry["conversation_id"], entry["detail"]) == (
+        "alice",
+        first,
+        {"via": second},
+    )
+    assert client.get(f"{act(second, 'history')}/{first}", headers=bob).status_code == 403
+    for other in (stranger, second, 999):
+        assert client.get(f"{act(second, 'history')}/{other}", headers=alice).status_code == 404

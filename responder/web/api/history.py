@@ -20,6 +20,17 @@ def texter_history(conversation_id: int) -> ResponseReturnValue:
     return wire.as_json(history.history(get_session(), conversation_id, g.counsellor, wire.now()))
 
 
+@bp.get(f"{CONVERSATION}/history/<int(max=2147483647):earlier_id>")
+def earlier_conversation(conversation_id: int, earlier_id: int) -> ResponseReturnValue:
+    session, now = get_session(), wire.now()
+    found = history.earlier(
+        session, conversation_id, earlier_id, g.counsellor, wire.keys(), wire.content(), now
+    )
+    audit.record(session, g.counsellor, "view", earlier_id, now, via=conversation_id)
+    session.commit()
+    return wire.as_json(found)
+
+
 @bp.post(f"{CONVERSATION}/flags")
 def add_flag(conversation_id: int) -> ResponseReturnValue:
     label, until = wire.fields(label=(str, wire.REQUIRED), expires_on=(str, None))
