@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select, update
 
 from responder.store.casework import ContactFlag
 from responder.store.db import get_session
 from responder.store.models import AuditEntry
 from tests.browser.live import LiveHelpline, log_in, screenshot
+from tests.browser.test_accessibility import assert_clean, scan
 from tests.browser.test_console import queue_row
 from tests.counselling.test_history import NOTE, REPLY, days_ago, talk_and_close
 from tests.counsellors import add_counsellor, number
@@ -113,3 +115,23 @@ def test_a_flag_is_lifted_without_a_reload(helpline: LiveHelpline, page: Page) -
     assert page.evaluate("window.stillTheSamePage") is True
     with helpline.app.app_context():
         assert get_session().scalars(select(ContactFlag)).all() == []
+
+
+def test_the_history_panel_and_the_earlier_page_have_no_wcag_violation(
+    helpline: LiveHelpline, new_context: Callable[[], BrowserContext]
+) -> None:
+    first, second = came_back(helpline)
+    context = new_context()
+    page = context.new_page()
+    log_in(page, helpline, "ada")
+    open_conversation(page, helpline, second)
+    page.get_by_label("Flag the texter").fill("repeat threats")
+    page.get_by_role("button", name="Add flag").click()
+    expect(page.get_by_role("list", name="Flags")).to_contain_text("repeat threats")
+
+    paths = [
+        "/console/queue",
+        f"/console/conversations/{second}",
+        f"/console/conversations/{second}/earlier/{first}",
+    ]
+    assert_clean({path: scan(context, helpline.url + path) for path in paths})
