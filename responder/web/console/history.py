@@ -54,15 +54,15 @@ def panel(conversation_id: int) -> Panel:
 @bp.get(f"{CONVERSATION}{EARLIER}")
 @signed_in()
 def earlier(conversation_id: int, earlier_id: int) -> ResponseReturnValue:
-    session, now, held_by_app = get_session(), _now(), services.of()
+    session, now, app_services = get_session(), _now(), services.of()
     try:
         found = history.earlier(
             session,
             conversation_id,
             earlier_id,
             g.counsellor,
-            held_by_app.keys,
-            held_by_app.content,
+            app_services.keys,
+            app_services.content,
             now,
         )
     except errors.NotFound:
