@@ -25,6 +25,7 @@ from sqlalchemy import Row, and_, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from responder.counselling import flags
 from responder.store.casework import ReadMark
 from responder.store.models import Conversation, Counsellor, Message
 
@@ -46,6 +47,7 @@ class HeldConversation:
     last_message_preview: str | None  # the first words of the texter's last message
     last_message_at: datetime | None  # when the texter last wrote; None if they never did
     waiting_since: datetime | None  # the texter's oldest message no counsellor has answered
+    flags: tuple[str, ...] = ()  # the labels of the texter's unexpired flags
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,16 @@ class ReadMarkView:
     unread: int
 
 
-def held(session: Session, counsellor: Counsellor) -> tuple[HeldConversation, ...]:
+def held(session: Session, counsellor: Counsellor, now: datetime) -> tuple[HeldConversation, ...]:
     """List the conversations the counsellor holds: crisis first, then the longest waiting.
 
     A conversation where the texter is not waiting for an answer comes after those where
-    one is. Two queries, whatever the number of conversations.
+    one is. Three queries, whatever the number of conversations.
     """
     rows = _counts(session, counsellor)
     latest = _latest(session, [row.id for row in rows])
-    conversations = [_held(row, latest.get(row.id)) for row in rows]
+    labels = flags.labels(session, [row.contact_id for row in rows], now)
+    conversations = [_held(row, latest.get(row.id), labels.get(row.contact_id, ())) for row in rows]
     # Stable: conversations waiting as long keep the claim order of the first query.
     conversations.sort(
         key=lambda c: (c.crisis_at is None, c.waiting_since is None, c.waiting_since or _EPOCH)
@@ -84,6 +87,7 @@ def _counts(session: Session, counsellor: Counsellor) -> Sequence[Row[Any]]:
             Conversation.channel,
             Conversation.priority,
             Conversation.crisis_at,
+            Conversation.contact_id,
             func.count(Message.id).label("unread"),
             func.min(Message.created_at).label("oldest_unread"),
         )
@@ -101,6 +105,7 @@ def _counts(session: Session, counsellor: Counsellor) -> Sequence[Row[Any]]:
             Conversation.priority,
             Conversation.crisis_at,
             Conversation.claimed_at,
+            Conversation.contact_id,
         )
         .order_by(Conversation.claimed_at, Conversation.id)
     ).all()
@@ -144,7 +149,7 @@ def _latest(session: Session, ids: list[int]) -> dict[int, Row[Any]]:
     return {row.conversation_id: row for row in rows}
 
 
-def _held(row: Row[Any], latest: Row[Any] | None) -> HeldConversation:
+def _held(row: Row[Any], latest: Row[Any] | None, labels: tuple[str, ...]) -> HeldConversation:
     return HeldConversation(
         id=row.id,
         channel=row.channel,
@@ -160,6 +165,7 @@ def _held(row: Row[Any], latest: Row[Any] | None) -> HeldConversation:
         last_message_preview=None if latest is None else preview(latest.body, latest.media_count),
         last_message_at=None if latest is None else latest.created_at,
         waiting_since=None if latest is None else _aware(latest.waiting_since),
+        flags=labels,
     )
 
 

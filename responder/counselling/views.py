@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from responder.bot.content import Content
 from responder.conversations import blocks, queue
-from responder.counselling import access, wrapup
+from responder.counselling import access, flags, wrapup
 from responder.delivery import outbox, sending
 from responder.errors import NotPermitted
 from responder.privacy.addresses import Keys, mask
@@ -50,6 +50,7 @@ class QueueItem:
     language: str
     masked_number: str | None
     under_18: bool | None  # the answer to the age question; None if not known
+    flags: tuple[str, ...] = ()  # the labels of the texter's unexpired flags
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ def queue_page(
             Conversation.queued_at,
             Conversation.channel,
             Conversation.language,
+            Conversation.contact_id,
             Contact.address_encrypted,
             Contact.country,
             Contact.under_18,
@@ -181,7 +183,10 @@ def queue_page(
         )
     rows = session.execute(query.limit(limit + 1)).all()
     page = rows[:limit]
-    items = tuple(_queue_item(row, ahead + index, now, keys) for index, row in enumerate(page, 1))
+    labels = flags.labels(session, [row.contact_id for row in page], now)
+    items = tuple(
+        _queue_item(row, ahead + index, now, keys, labels) for index, row in enumerate(page, 1)
+    )
     last = page[-1] if len(rows) > limit else None
     total = session.scalar(
         select(func.count(Conversation.id)).where(Conversation.state == "waiting")
@@ -342,7 +347,9 @@ def whole_seconds(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds()))
 
 
-def _queue_item(row: Row[Any], position: int, now: datetime, keys: Keys) -> QueueItem:
+def _queue_item(
+    row: Row[Any], position: int, now: datetime, keys: Keys, labels: dict[int, tuple[str, ...]]
+) -> QueueItem:
     return QueueItem(
         id=row.id,
         priority=row.priority,
@@ -358,6 +365,7 @@ def _queue_item(row: Row[Any], position: int, now: datetime, keys: Keys) -> Queu
         if row.address_encrypted is None
         else mask(keys.decrypt(row.address_encrypted)),
         under_18=row.under_18,
+        flags=labels.get(row.contact_id, ()),
     )
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from responder.store.base import UtcDateTime
-from responder.store.casework import WrapUp
+from responder.store.casework import ContactFlag, WrapUp
 from responder.store.models import (
     Contact,
     Conversation,
@@ -66,6 +66,7 @@ class Purged:
     contacts: int  # texters deleted, having no conversation left
     erasure_receipts: int
     events: int
+    flags: int  # counsellors' flags on texters, expired
 
     def lines(self) -> list[str]:
         """Describe the purge in numbers only, one figure a line."""
@@ -80,6 +81,7 @@ class Purged:
             "contacts": "contacts deleted",
             "erasure_receipts": "erasure receipts deleted",
             "events": "events deleted",
+            "flags": "expired flags deleted",
         }
         return [f"{labels[field.name]}: {getattr(self, field.name)}" for field in fields(self)]
 
@@ -143,8 +145,20 @@ def purge(
 
     receipts = _execute(session, delete(Erasure).where(Erasure.created_at < now - ERASURE_RECEIPTS))
     events = _execute(session, delete(Event).where(Event.created_at < now - retention))
+    # Only unexpired flags are ever shown; the rest need not wait for their texter to go.
+    flags = _execute(session, delete(ContactFlag).where(ContactFlag.expires_at <= now))
     purged = Purged(
-        closed, cancelled, texts, notes, surveys, summaries, anonymised, contacts, receipts, events
+        closed,
+        cancelled,
+        texts,
+        notes,
+        surveys,
+        summaries,
+        anonymised,
+        contacts,
+        receipts,
+        events,
+        flags,
     )
     log.info(
         "purge done %s", " ".join(f"{f.name}={getattr(purged, f.name)}" for f in fields(purged))

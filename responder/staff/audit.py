@@ -29,6 +29,8 @@ ACTIONS = frozenset(
         "block",  # detail: hours, null for until lifted
         "unblock",
         "reveal",  # detail: reason, as the supervisor wrote it
+        "flag",  # detail: label, the flag put on the texter
+        "unflag",  # detail: flag, the id of the flag lifted
         # An admin's changes to accounts; detail: username, the account changed.
         "account_add",  # detail also: role
         "account_deactivate",

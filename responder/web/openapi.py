@@ -14,7 +14,7 @@ from typing import Any
 
 from responder.conversations.blocks import HOURS
 from responder.conversations.receiving import MAX_BODY
-from responder.counselling import wrapup
+from responder.counselling import flags, history, wrapup
 from responder.counselling.handoff import CATEGORIES, LOCAL_TAGS, MAX_NOTE
 from responder.counselling.reveal import MAX_REASON, MIN_REASON
 from responder.counselling.views import MEDIA_WITHHELD
@@ -47,6 +47,9 @@ def _from_code() -> dict[tuple[str, ...], Any]:
         "log: do not write the number.",
         ("AuditEntry", "properties", "action", "enum"): sorted(ACTIONS),
         **_wrapup_choices(),
+        ("FlagRequest", "properties", "label", "maxLength"): flags.MAX_LABEL,
+        ("FlagRequest", "properties", "label", "examples"): list(flags.CHOICES),
+        ("History", "properties", "conversations", "maxItems"): history.SHOWN,
     }
 
 

@@ -58,6 +58,7 @@ def test_a_claimed_conversation_not_yet_opened_has_the_texters_messages_unread(
             "last_message_preview": "TALK",
             "last_message_at": texter_messages(app, held)[-1][1],
             "waiting_since": texter_messages(app, held)[0][1],
+            "flags": [],
         }
     ]
     texter_says(client, "are you there?")

@@ -74,9 +74,11 @@ def api_routes(app: Flask) -> set[tuple[str, str]]:
 
 def test_every_route_but_the_document_needs_a_token(app: Flask, client: FlaskClient) -> None:
     routes = api_routes(app) - {("get", f"{API}/openapi.json")}
-    assert len(routes) == 17
+    assert len(routes) == 21
     for method, path in routes:
-        response = client.open(path.format(conversation_id=1), method=method.upper(), json={})
+        response = client.open(
+            path.format(conversation_id=1, flag_id=1, earlier_id=1), method=method.upper(), json={}
+        )
         assert response.status_code == 401, (method, path)
         assert response.headers["WWW-Authenticate"] == 'Bearer realm="responder"'
         assert "Bearer" in response.get_json()["error"]

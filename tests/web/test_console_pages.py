@@ -154,8 +154,8 @@ def test_pages_have_no_inline_script_or_style(
     queue_page = page(signed_in, "/console/queue")
     claim(signed_in, alice, conversation_id)
     conversation_page = page(signed_in, f"/console/conversations/{conversation_id}")
-    # console.js on every page, by its src; close.js beside the close form.
-    for html, scripts in ((queue_page, 1), (conversation_page, 2)):
+    # console.js on every page, by its src; close.js and history.js beside a conversation.
+    for html, scripts in ((queue_page, 1), (conversation_page, 3)):
         markup = parsed(html)
         assert markup.inline == []
         # theme.js early in <head>, so a dark page never flashes light, and the page's own.
@@ -164,6 +164,7 @@ def test_pages_have_no_inline_script_or_style(
         assert '<script src="/console/static/theme.js"></script>' in html
         assert 'href="/console/static/pages.css"' in html
     assert 'src="/console/static/close.js" defer' in conversation_page
+    assert 'src="/console/static/history.js" defer' in conversation_page
 
 
 def test_a_counsellor_cannot_open_another_counsellors_conversation(

@@ -62,4 +62,4 @@ def _handoff_error(error: errors.HandoffError) -> ResponseReturnValue:
 
 
 # The views add themselves to bp, so they are imported once it exists.
-from responder.web.api import conversations, me  # noqa: E402, F401
+from responder.web.api import conversations, history, me  # noqa: E402, F401

@@ -24,7 +24,7 @@ def me() -> ResponseReturnValue:
 
 @bp.get("/me/conversations")
 def my_conversations() -> ResponseReturnValue:
-    return wire.as_json({"items": caseload.held(get_session(), g.counsellor)})
+    return wire.as_json({"items": caseload.held(get_session(), g.counsellor, wire.now())})
 
 
 @bp.put("/me/availability")

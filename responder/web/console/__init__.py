@@ -65,6 +65,7 @@ def _secure(response: Response) -> Response:
 from responder.web.console import (  # noqa: E402, F401
     accounts,
     closing,
+    history,
     live,
     login,
     pages,

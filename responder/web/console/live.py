@@ -36,7 +36,7 @@ def live() -> Live:
     events_after = latest_event()
     return Live(
         events_after=events_after,
-        held=caseload.held(get_session(), g.counsellor),
+        held=caseload.held(get_session(), g.counsellor, datetime.now(UTC)),
         api=api_root(),
         conversations_url=conversations_url(),
     )

@@ -69,6 +69,8 @@ ACTION_WORDS = {
     "block": "blocked the sender",
     "unblock": "lifted the block",
     "reveal": "saw the full number",
+    "flag": "flagged the texter",
+    "unflag": "lifted a flag on the texter",
     "account_add": "added an account",
     "account_deactivate": "deactivated an account",
     "account_reactivate": "reactivated an account",
