@@ -115,25 +115,7 @@ def purge(
     # Whichever period ends first takes both the unsent messages and Twilio's copies.
     first_gone = _ended_before(now - min(retention, anonymise))
     cancelled = _cancel_unsent(session, now, first_gone)
-    texts = _execute(
-        session,
-        update(Message)
-        .where(Message.conversation_id.in_(expired), Message.body.is_not(None))
-        .values(body=None),
-    )
-    notes = _execute(session, delete(Note).where(Note.conversation_id.in_(expired)))
-    surveys = _execute(
-        session,
-        update(Conversation)
-        .where(Conversation.id.in_(expired), Conversation.survey_answer.is_not(None))
-        .values(survey_answer=None),
-    )
-    summaries = _execute(
-        session,
-        update(WrapUp)
-        .where(WrapUp.conversation_id.in_(expired), WrapUp.summary.is_not(None))
-        .values(summary=None),
-    )
+    texts, notes, surveys, summaries = _delete_text(session, expired)
     _forget_at_twilio(session, now, first_gone)
     anonymised = _execute(
         session,
@@ -164,6 +146,34 @@ def purge(
         "purge done %s", " ".join(f"{f.name}={getattr(purged, f.name)}" for f in fields(purged))
     )
     return purged
+
+
+def _delete_text(session: Session, expired: Select[tuple[int]]) -> tuple[int, int, int, int]:
+    """Delete what people wrote in expired conversations; return how many of each kind.
+
+    Message texts, notes, survey answers and wrap-up summaries go; the rest of a wrap-up
+    stays, being choices from fixed lists that name nobody.
+    """
+    texts = _execute(
+        session,
+        update(Message)
+        .where(Message.conversation_id.in_(expired), Message.body.is_not(None))
+        .values(body=None),
+    )
+    notes = _execute(session, delete(Note).where(Note.conversation_id.in_(expired)))
+    surveys = _execute(
+        session,
+        update(Conversation)
+        .where(Conversation.id.in_(expired), Conversation.survey_answer.is_not(None))
+        .values(survey_answer=None),
+    )
+    summaries = _execute(
+        session,
+        update(WrapUp)
+        .where(WrapUp.conversation_id.in_(expired), WrapUp.summary.is_not(None))
+        .values(summary=None),
+    )
+    return texts, notes, surveys, summaries
 
 
 def _configured(session: Session, now: datetime, config: Mapping[str, Any]) -> Purged:
