@@ -282,6 +282,9 @@
       if (item.crisis_at) marks.append(" ", element("strong", "mark mark-crisis", "Crisis"));
       if (item.under_18) marks.append(" ", element("span", "mark mark-young", "Under 18"));
       marks.append(" ", element("span", "mark", "Priority " + item.priority));
+      (item.flags || []).forEach((label) => {
+        marks.append(" ", element("span", "mark mark-flag", "Flag: " + label));
+      });
       const facts = element("dl", "facts");
       const waited = fact("Waiting", waitWords(item.waiting_seconds));
       const wait = waited.querySelector("dd");
@@ -317,7 +320,9 @@
       const page = result.data;
       waitingIds = new Set(page.items.map((i) => String(i.id)));
       // Redrawn only when something changed, so screen readers hear changes, not repeats.
-      const shape = JSON.stringify(page.items.map((i) => [i.id, i.position, i.priority, i.crisis_at]));
+      const shape = JSON.stringify(
+        page.items.map((i) => [i.id, i.position, i.priority, i.crisis_at, i.flags]),
+      );
       stampWaits();
       if (shape !== lastQueue) {
         lastQueue = shape;
