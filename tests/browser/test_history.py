@@ -86,6 +86,10 @@ def test_a_flag_added_shows_in_the_queue_until_it_expires(
 
     page.get_by_role("link", name="Queue").click()
     expect(queue_row(page, TEXTER)).to_contain_text("Flag: repeat threats")
+    # Another texter joins: the live queue redraws itself and keeps the flag.
+    helpline.texter_asks_for_a_person(number(2))
+    expect(queue_row(page, number(2))).to_be_visible()
+    expect(queue_row(page, TEXTER)).to_contain_text("Flag: repeat threats")
 
     # A month later nobody has lifted it: it is simply gone.
     with helpline.app.app_context():
