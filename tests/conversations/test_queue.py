@@ -18,6 +18,7 @@ from responder.store.db import get_session
 from responder.store.models import Conversation, Message
 from tests import counsellors
 from tests.checkout import ROOT
+from tests.console_sessions import session_token, sign_in
 from tests.twilio_requests import TEXTER, new_sid, post_signed, replies, sms, whatsapp
 
 EXAMPLE_HOURS = ROOT / "hours.example.toml"
@@ -36,11 +37,17 @@ def talk(client: FlaskClient, word: str = "TALK") -> str:
 
 
 def add_counsellor(app: Flask, name: str = "sam", available: bool = True) -> None:
-    """Create an account through the same code as the CLI, and mark it available via the API."""
-    headers = counsellors.add_counsellor(app, name)
+    """Create an account through the same code as the CLI; if available, go on duty as the
+    console does: signed in, the switch turned on from the page (which also shows them there).
+    """
+    counsellors.add_counsellor(app, name)
     if available:
-        response = app.test_client().put(
-            "/api/v1/me/availability", json={"available": True}, headers=headers
+        console = app.test_client()
+        sign_in(console, name)
+        response = console.put(
+            "/api/v1/me/availability",
+            json={"available": True},
+            headers={"X-CSRF-Token": session_token(console)},
         )
         assert response.status_code == 200
 

@@ -56,4 +56,4 @@ def _secure(response: Response) -> Response:
 
 
 # The views add themselves to bp, so they are imported once it exists.
-from responder.web.console import accounts, live, login, pages  # noqa: E402, F401
+from responder.web.console import accounts, live, login, pages, team  # noqa: E402, F401

@@ -660,9 +660,6 @@
         return "";
       };
     }
-    onSubmit("transfer-form", "action-error", finish("/transfer", () => ({
-      to: document.getElementById("transfer-to").value.trim(),
-    })));
     onSubmit("release-form", "action-error", finish("/release"));
     onSubmit("close-form", "action-error", finish("/close", () => ({
       category: document.getElementById("close-category").value,
