@@ -169,4 +169,4 @@ def test_texters_are_told_a_person_will_reply_only_when_one_can(
     page_client, _ = console_for(app, "bob")
     line = "a counsellor is free." if told == "free" else "nobody is free right now."
     html = page_client.get("/console/queue").get_data(as_text=True)
-    assert f'<p id="texters-told">Texters are told {line}</p>' in html
+    assert f'<p id="texters-told" aria-live="polite">Texters are told {line}</p>' in html
