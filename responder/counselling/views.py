@@ -135,8 +135,7 @@ class CounsellorView:
     username: str
     role: str
     available: bool
-    # "available", "busy" (at the limit) or "away" (switch off, or no console seen lately)
-    presence: str
+    presence: str  # "available", "busy" (at the limit) or "away" (staff.presence)
     max_open: int
     open_conversations: tuple[int, ...]
 
