@@ -16,8 +16,9 @@ In a PostgreSQL database of its own (emptied and migrated first), it:
 5. prints EXPLAIN (ANALYZE, BUFFERS) of every statement behind a first message, a
    menu choice, a handoff and the queue pages, marking sequential scans of big tables.
 
-A counsellor is available throughout, so a handoff asks for the queue position and
-the expected wait as it does in service. It exits non-zero when the run itself broke
+A counsellor is present throughout (available, seen, and a presence window as long as
+the run), so a handoff asks for the queue position and the expected wait as it does in
+service. It exits non-zero when the run itself broke
 (a server error, a wrong or missing reply, a failed API call); slow figures are
 reported, not failed.
 """
@@ -47,9 +48,8 @@ from bench.report import percentile, verdict
 from bench.texters import PATH, Load, Tally, message_form, run
 from responder import create_app
 from responder.config import normalise_database_url
-from responder.counselling import handoff
 from responder.privacy.addresses import Keys
-from responder.staff import auth
+from responder.staff import auth, presence
 from responder.store.db import make_engine
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/bench_scale"
@@ -58,6 +58,8 @@ EMPTY_NUMBERS, FULL_NUMBERS, PLAN_NUMBERS = 0, 3_000_000, 6_000_000
 DEEP = 5_000  # the cursor page starts after this many waiting conversations
 QUEUE_TARGET_MS = 100
 WITHIN = 1.20  # the full database's latency, at most this times the empty one's
+# The run's counsellor has no console open to keep them present: the window outlasts the run.
+PRESENCE_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -145,7 +147,11 @@ class _Server:
         self.port = servers.free_port()
         self.config = servers.settings(self.port, url)
         # One data key for the whole run: the filled contacts' numbers are encrypted with it.
-        self.environ = {**self.config.environ, "RESPONDER_DATA_KEY": data_key}
+        self.environ = {
+            **self.config.environ,
+            "RESPONDER_DATA_KEY": data_key,
+            "RESPONDER_PRESENCE_SECONDS": str(PRESENCE_SECONDS),
+        }
         self.gunicorn = servers.Gunicorn(
             "responder:create_app()", self.port, self.environ, options.workers,
             options.worker_class, options.threads, log,
@@ -183,7 +189,8 @@ def _available_counsellor(url: str) -> str:
                 session, f"scale-{secrets.token_hex(4)}", "counsellor",
                 secrets.token_urlsafe(16), 3, now,
             )  # fmt: skip
-            handoff.set_availability(session, counsellor, True, now)
+            counsellor.available = True
+            presence.seen(counsellor, now)
             token = auth.issue_token(session, counsellor.username, now)
             session.commit()
     finally:
@@ -279,7 +286,13 @@ class _InProcess:
 
     def __init__(self, url: str, data_key: str) -> None:
         config = servers.settings(9, url)
-        self.app = create_app({**config.environ, "RESPONDER_DATA_KEY": data_key})
+        self.app = create_app(
+            {
+                **config.environ,
+                "RESPONDER_DATA_KEY": data_key,
+                "RESPONDER_PRESENCE_SECONDS": PRESENCE_SECONDS,
+            }
+        )
         self.engine = plans.engine_of(self.app)
         self.client = self.app.test_client()
         self.validator = RequestValidator(config.auth_token)

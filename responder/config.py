@@ -64,6 +64,7 @@ INT_SETTINGS = (
     "RESPONDER_WAITING_REPLY_MINUTES",
     "RESPONDER_CRISIS_FOLLOWUP_SECONDS",
     "RESPONDER_MAX_OPEN_CONVERSATIONS",
+    "RESPONDER_PRESENCE_SECONDS",
     "RESPONDER_RATE_LIMIT_PER_MINUTE",
     "RESPONDER_RETENTION_DAYS",
     "RESPONDER_ANONYMISE_DAYS",
@@ -84,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     # A crisis nobody has claimed after this long gets a follow-up and a second alert.
     "RESPONDER_CRISIS_FOLLOWUP_SECONDS": 300,
     "RESPONDER_MAX_OPEN_CONVERSATIONS": 3,
+    # An available counsellor counts as there while a console page of theirs was seen
+    # this recently; after that texters are told nobody is free.
+    "RESPONDER_PRESENCE_SECONDS": 120,
     "RESPONDER_RATE_LIMIT_PER_MINUTE": 20,
     "RESPONDER_QUEUE_WHEN_CLOSED": True,
     # Message text and notes go this many days after their conversation ended;

@@ -34,7 +34,13 @@ def receiving(config: Mapping[str, Any], services: Services) -> ReceivingPolicy:
         ask_age=config["RESPONDER_ASK_AGE"],
         oncall=bool(config.get("RESPONDER_ONCALL_NUMBER")),
         waiting_reply_every=timedelta(minutes=config["RESPONDER_WAITING_REPLY_MINUTES"]),
+        presence=presence(config),
     )
+
+
+def presence(config: Mapping[str, Any]) -> timedelta:
+    """How recently a console page must have been seen for its counsellor to count as there."""
+    return timedelta(seconds=config["RESPONDER_PRESENCE_SECONDS"])
 
 
 def delivery(config: Mapping[str, Any], services: Services) -> DeliveryPolicy:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from responder import services
 from responder.staff import auth
 from responder.store.db import get_session
-from responder.store.models import Contact, Conversation
+from responder.store.models import Contact, Conversation, Counsellor
 from tests.twilio_requests import TEXTER, post_signed, sms
 
 
@@ -88,4 +88,14 @@ def update_conversation(app: Flask, conversation_id: int, **values: object) -> N
         assert found is not None
         for name, value in values.items():
             setattr(found, name, value)
+        session.commit()
+
+
+def make_present(app: Flask, name: str, seen: datetime | None = None) -> None:
+    """Put an account on duty as an open console keeps it: switch on, page seen just now."""
+    with app.app_context():
+        session = get_session()
+        found = session.scalars(select(Counsellor).where(Counsellor.username == name)).one()
+        found.available = True
+        found.last_seen_at = seen or datetime.now(UTC)
         session.commit()

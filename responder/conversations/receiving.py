@@ -57,6 +57,8 @@ class Policy:
     oncall: bool = False  # an on-call number is set: crisis marks are also texted to it
     # A texter writing while they wait is answered at most this often.
     waiting_reply_every: timedelta = timedelta(minutes=10)
+    # An available counsellor counts as there while seen this recently (staff.presence).
+    presence: timedelta = timedelta(seconds=120)
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,13 @@ def _menu(turn: _Turn) -> Answer:
     if outcome.action == "talk":
         policy = turn.policy
         reply = waiting.request_person(
-            turn.session, conversation, now, turn.lang, policy.hours, policy.queue_when_closed
+            turn.session,
+            conversation,
+            now,
+            turn.lang,
+            policy.hours,
+            policy.queue_when_closed,
+            policy.presence,
         )
         return ("\n\n".join((*outcome.replies, reply)),), None
     # The age question is not a page: it is not counted as one read.
@@ -340,7 +348,7 @@ def _crisis(turn: _Turn) -> str | None:
     # The texter has been told the numbers; the next message while waiting is
     # answered only after the usual pause.
     conversation.acknowledged_at = now
-    free, opens = waiting.availability(session, now, turn.policy.hours)
+    free, opens = waiting.availability(session, now, turn.policy.hours, turn.policy.presence)
     turn_to = turn.content.crisis_help(turn.lang.code, contact.country, contact.under_18)
     return turn.lang.crisis_reply(turn_to, free, opens)
 
@@ -358,7 +366,7 @@ def _waiting_reply(turn: _Turn) -> str | None:
         return None
     conversation.acknowledged_at = now
     lang = turn.lang
-    free, opens = waiting.availability(turn.session, now, turn.policy.hours)
+    free, opens = waiting.availability(turn.session, now, turn.policy.hours, turn.policy.presence)
     turn_to = (
         turn.content.crisis_help(lang.code, turn.contact.country, turn.contact.under_18)
         if conversation.crisis_at is not None

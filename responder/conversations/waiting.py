@@ -7,16 +7,16 @@ and when it opens again.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from responder.bot.language import MAIN, Language
 from responder.conversations import queue
 from responder.conversations.hours import Hours
+from responder.staff import presence
 from responder.store import counts, events
-from responder.store.models import Conversation, Counsellor
+from responder.store.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +26,17 @@ CRISIS_PRIORITY, ESCALATED_PRIORITY, UNDER_18_PRIORITY = 100, 20, 10
 
 
 def availability(
-    session: Session, now: datetime, hours: Hours | None
+    session: Session, now: datetime, hours: Hours | None, presence_window: timedelta
 ) -> tuple[bool, tuple[int, str] | None]:
-    """Say whether a person can answer now and, when not, when the service next opens."""
-    someone = session.scalars(select(Counsellor.id).where(Counsellor.available)).first()
-    if someone is not None and (hours is None or hours.is_open(now)):
+    """Say whether a person can answer now and, when not, when the service next opens.
+
+    A person can answer when someone is there (available, and their console seen within
+    the presence window) with room for one more: a switch left on by a counsellor who
+    went home, or one at their limit, must not promise the texter a reply.
+    """
+    if (hours is None or hours.is_open(now)) and presence.someone_free(
+        session, now, presence_window
+    ):
         return True, None
     opening = hours.next_opening(now) if hours else None
     return False, (hours.local(opening) if hours and opening else None)
@@ -43,9 +49,10 @@ def request_person(
     lang: Language,
     hours: Hours | None,
     queue_when_closed: bool,
+    presence_window: timedelta,
 ) -> str:
     """Put the texter in the queue if anyone can answer, and say honestly what happens."""
-    open_now, opens = availability(session, now, hours)
+    open_now, opens = availability(session, now, hours, presence_window)
     if open_now or queue_when_closed:
         conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
         if conversation.contact is not None and conversation.contact.under_18:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from responder.counselling import access, views, wrapup
 from responder.counselling.views import CounsellorView, MessageView, NoteView
 from responder.delivery import outbox
 from responder.errors import Conflict, NotFound, NotPermitted, Rejected
+from responder.staff import presence
 from responder.staff.auth import supervises
 from responder.store import counts, events
 from responder.store.models import Conversation, Counsellor, Note
@@ -102,7 +103,7 @@ def claim(
     session.refresh(conversation)
     if result.rowcount != 1:
         raise Conflict(f"the conversation is no longer waiting (it is {conversation.state})")
-    events.record(session, "claimed", now, conversation)
+    events.record(session, "claimed", now, conversation, counsellor.id)
     waited = conversation.last_wait_seconds
     if waited is not None:
         counts.add(session, now, "waits", conversation=conversation)
@@ -138,18 +139,30 @@ def add_note(
         conversation_id=conversation.id, counsellor_id=counsellor.id, body=body, created_at=now
     )
     session.add(note)
-    events.record(session, "note", now, conversation)
+    events.record(session, "note", now, conversation, counsellor.id)
     session.flush()
     return NoteView(note.id, counsellor.username, note.body, note.created_at)
 
 
 def transfer(
-    session: Session, conversation_id: int, actor: Counsellor, to: str, now: datetime
+    session: Session,
+    conversation_id: int,
+    actor: Counsellor,
+    to: str,
+    now: datetime,
+    window: timedelta,
+    note: str | None = None,
 ) -> ConversationState:
-    """Hand a conversation to another counsellor; the texter is not greeted again."""
+    """Hand a conversation to a counsellor who is there with room; the texter is not greeted again.
+
+    The sender's note, if any, is kept as a private note, so the receiver reads why in
+    the conversation itself.
+    """
     conversation = _locked(session, conversation_id)
     _require_own_or_supervising(conversation, actor)
     _require_with_counsellor(conversation)
+    if note is not None and note.strip():
+        _check_text("note", note, MAX_NOTE)
     # Locked like a claim: the receiver's limit must hold against their own claims.
     receiver = session.scalars(
         select(Counsellor).where(Counsellor.username == to).with_for_update()
@@ -158,15 +171,17 @@ def transfer(
         raise Rejected(f"no counsellor named {to!r}")
     if receiver.id == conversation.counsellor_id:
         raise Rejected(f"the conversation is already with {to}")
-    if _open_count(session, receiver.id) >= receiver.max_open:
-        raise Rejected(f"{to} already has {receiver.max_open} open conversations, their limit")
-    giver = conversation.counsellor_id
+    presence.require_room(session, receiver, now, window)
+    giver = conversation.counsellor
+    _tell_holder(session, conversation, actor, f"transferred this conversation to {to}", now)
+    if note is not None and note.strip():
+        _note(session, conversation, actor, note, now)
     conversation.counsellor = receiver
-    events.record(session, "transferred", now, conversation)
+    events.record(session, "transferred", now, conversation, actor.id)
     log.info(
         "conversation transferred conversation=%s from=%s to=%s by=%s",
         conversation.id,
-        giver,
+        giver.id if giver else None,
         receiver.id,
         actor.id,
     )
@@ -180,10 +195,11 @@ def release(
     conversation = _locked(session, conversation_id)
     _require_own_or_supervising(conversation, actor)
     _require_with_counsellor(conversation)
+    _tell_holder(session, conversation, actor, "released this conversation to the menu", now)
     conversation.state, conversation.counsellor = "menu", None
     conversation.page, conversation.history = MAIN, []
     conversation.queued_at = None
-    events.record(session, "released", now, conversation)
+    events.record(session, "released", now, conversation, actor.id)
     if not conversation.contact.opted_out:
         text = content.language(conversation.language).messages["released"]
         outbox.enqueue(session, conversation, text, now)
@@ -222,11 +238,12 @@ def close(
             f"unknown secondary {', '.join(map(repr, unknown))}; use categories or "
             + ", ".join(LOCAL_TAGS)
         )
+    _tell_holder(session, conversation, actor, "closed this conversation", now)
     conversation.state, conversation.closed_at = "closed", now
     conversation.closed_by_id = actor.id
     conversation.category = category
     conversation.secondary = list(dict.fromkeys(secondary))
-    events.record(session, "closed", now, conversation)
+    events.record(session, "closed", now, conversation, actor.id)
     counts.add(session, now, "closed", conversation=conversation, detail=category)
     if filled is not None:
         wrapup.record(session, conversation, filled, now)
@@ -240,13 +257,20 @@ def close(
 
 
 def set_availability(
-    session: Session, counsellor: Counsellor, available: bool, now: datetime
+    session: Session, counsellor: Counsellor, available: bool, now: datetime, window: timedelta
 ) -> CounsellorView:
     """Mark the counsellor available for new texters, or not."""
     if counsellor.available != available:
         counsellor.available = available
-        events.record(session, "availability", now, None)
-    return views.counsellor_view(session, counsellor)
+        events.record(session, "availability", now, None, counsellor.id)
+    return views.counsellor_view(session, counsellor, now, window)
+
+
+def sign_out(session: Session, counsellor: Counsellor, now: datetime) -> None:
+    """Take a counsellor who signs out off duty, so texters are not promised them."""
+    if counsellor.available:
+        events.record(session, "availability", now, None, counsellor.id)
+    presence.signed_out(counsellor)
 
 
 def _locked(session: Session, conversation_id: int) -> Conversation:
@@ -264,6 +288,26 @@ def _locked(session: Session, conversation_id: int) -> Conversation:
     if conversation is None:
         raise NotFound(f"no conversation {conversation_id}")
     return conversation
+
+
+def _tell_holder(
+    session: Session, conversation: Conversation, actor: Counsellor, did: str, now: datetime
+) -> None:
+    """Keep in the record, as a private note, what a supervisor did to someone else's conversation.
+
+    The holder also sees it from the change feed, which names who acted; the note stays.
+    """
+    if conversation.counsellor_id in (None, actor.id):
+        return
+    _note(session, conversation, actor, f"{actor.username} ({actor.role}) {did}", now)
+
+
+def _note(
+    session: Session, conversation: Conversation, author: Counsellor, body: str, now: datetime
+) -> None:
+    session.add(
+        Note(conversation_id=conversation.id, counsellor_id=author.id, body=body, created_at=now)
+    )
 
 
 def _require_own(conversation: Conversation, counsellor: Counsellor) -> None:

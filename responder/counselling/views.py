@@ -21,6 +21,7 @@ from responder.counselling import access, flags, wrapup
 from responder.delivery import outbox, sending
 from responder.errors import NotPermitted
 from responder.privacy.addresses import Keys, mask
+from responder.staff import presence
 from responder.staff.auth import supervises
 from responder.store.casework import WrapUp
 from responder.store.models import Contact, Conversation, Counsellor, Event, Message, Note
@@ -138,6 +139,7 @@ class CounsellorView:
     username: str
     role: str
     available: bool
+    presence: str  # "available", "busy" (at the limit) or "away" (staff.presence)
     max_open: int
     open_conversations: tuple[int, ...]
 
@@ -148,6 +150,7 @@ class EventView:
     kind: str
     conversation_id: int | None
     created_at: datetime
+    actor: str | None  # the username of the counsellor who made the change, if one did
 
 
 def queue_page(
@@ -292,8 +295,10 @@ def with_counsellors(session: Session, actor: Counsellor, keys: Keys) -> tuple[H
     )
 
 
-def counsellor_view(session: Session, counsellor: Counsellor) -> CounsellorView:
-    """Describe a counsellor's account and the conversations they have open."""
+def counsellor_view(
+    session: Session, counsellor: Counsellor, now: datetime, window: timedelta
+) -> CounsellorView:
+    """Describe a counsellor's account, whether they are there, and what they have open."""
     open_ids = session.scalars(
         select(Conversation.id)
         .where(Conversation.counsellor_id == counsellor.id, Conversation.state == "counsellor")
@@ -304,6 +309,7 @@ def counsellor_view(session: Session, counsellor: Counsellor) -> CounsellorView:
         username=counsellor.username,
         role=counsellor.role,
         available=counsellor.available,
+        presence=presence.word(counsellor, len(open_ids), now, window),
         max_open=counsellor.max_open,
         open_conversations=tuple(open_ids),
     )
@@ -311,10 +317,14 @@ def counsellor_view(session: Session, counsellor: Counsellor) -> CounsellorView:
 
 def events_after(session: Session, after: int, limit: int) -> tuple[EventView, ...]:
     """List the changes after an event id, oldest first."""
-    rows = session.scalars(
-        select(Event).where(Event.id > after).order_by(Event.id).limit(limit)
+    rows = session.execute(
+        select(Event.id, Event.kind, Event.conversation_id, Event.created_at, Counsellor.username)
+        .outerjoin(Counsellor, Event.actor_id == Counsellor.id)
+        .where(Event.id > after)
+        .order_by(Event.id)
+        .limit(limit)
     ).all()
-    return tuple(EventView(e.id, e.kind, e.conversation_id, e.created_at) for e in rows)
+    return tuple(EventView(*row) for row in rows)
 
 
 def message_view(message: Message, names: dict[int, str]) -> MessageView:

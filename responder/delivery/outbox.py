@@ -35,7 +35,7 @@ def enqueue(
         status_at=now,
     )
     session.add(message)
-    events.record(session, "message", now, conversation)
+    events.record(session, "message", now, conversation, counsellor_id)
     return message
 
 

@@ -6,15 +6,21 @@ raise the account's session version, which ends every console session it has ope
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from responder.staff import audit, auth
-from responder.store.models import Counsellor
+from responder.counselling import reassignment
+from responder.errors import HandoffError
+from responder.staff import audit, auth, presence
+from responder.store.models import Conversation, Counsellor
+
+# Where a deactivated account's open conversations go, when not to a named counsellor.
+QUEUE = "queue"
 
 
 @dataclass(frozen=True)
@@ -26,10 +32,17 @@ class AccountView:
     available: bool
     two_factor: bool
     locked: bool
+    open_conversations: int  # held now: deactivating asks where they go
 
 
 def list_accounts(session: Session, now: datetime) -> tuple[AccountView, ...]:
     """List every account by name, with what an admin needs to see of it."""
+    rows = session.execute(
+        select(Conversation.counsellor_id, func.count(Conversation.id))
+        .where(Conversation.state == "counsellor", Conversation.counsellor_id.is_not(None))
+        .group_by(Conversation.counsellor_id)
+    ).all()
+    held = {counsellor_id: count for counsellor_id, count in rows}
     return tuple(
         AccountView(
             id=counsellor.id,
@@ -39,6 +52,7 @@ def list_accounts(session: Session, now: datetime) -> tuple[AccountView, ...]:
             available=counsellor.available,
             two_factor=counsellor.totp_secret is not None,
             locked=counsellor.locked_until is not None and now < counsellor.locked_until,
+            open_conversations=held.get(counsellor.id, 0),
         )
         for counsellor in session.scalars(select(Counsellor).order_by(Counsellor.username))
     )
@@ -59,15 +73,67 @@ def add(
     return counsellor
 
 
-def deactivate(session: Session, admin: Counsellor, account_id: int, now: datetime) -> None:
-    """Stop an account from signing in or using its tokens, and end its sessions."""
+def deactivate(
+    session: Session,
+    admin: Counsellor,
+    account_id: int,
+    now: datetime,
+    handover: str | None = None,
+    window: timedelta = timedelta(seconds=120),
+) -> None:
+    """Stop an account from signing in or using its tokens, and end its sessions.
+
+    Its open conversations go first where the admin says: handover is QUEUE, or the
+    username of a counsellor present with room for all of them (within window).
+    Without a handover an account holding conversations is not deactivated: nobody
+    could act on them.
+    """
     counsellor = _account(session, account_id)
     if counsellor.id == admin.id:
         raise auth.AccountError("you cannot deactivate your own account")
+    held = reassignment.held_by(session, counsellor)
+    if held:
+        _hand_over(session, admin, counsellor, held, handover, now, window)
     counsellor.active = False
     counsellor.available = False
     _end_sessions(counsellor)
     audit.record(session, admin, "account_deactivate", None, now, username=counsellor.username)
+
+
+def _hand_over(
+    session: Session,
+    admin: Counsellor,
+    leaving: Counsellor,
+    held: Sequence[Conversation],
+    handover: str | None,
+    now: datetime,
+    window: timedelta,
+) -> None:
+    count = len(held)
+    some = "1 open conversation" if count == 1 else f"{count} open conversations"
+    if not handover:
+        raise auth.AccountError(
+            f"{leaving.username} has {some}: choose whether they go to the queue or to a "
+            "counsellor who is here"
+        )
+    why = f"{leaving.username}'s account was deactivated"
+    if handover == QUEUE:
+        for conversation in held:
+            reassignment.to_queue(session, conversation, admin, why, now)
+            audit.record(session, admin, "requeue", conversation.id, now)
+        return
+    receiver = session.scalars(
+        select(Counsellor).where(Counsellor.username == handover).with_for_update()
+    ).first()
+    if receiver is None or receiver.id == leaving.id:
+        raise auth.AccountError(f"{handover!r} cannot take {leaving.username}'s conversations")
+    try:
+        presence.require_room(session, receiver, now, window, count)
+    except HandoffError as refusal:
+        raise auth.AccountError(str(refusal)) from None
+    for conversation in held:
+        reassignment.to_counsellor(session, conversation, receiver, admin, why, now)
+        audit.record(session, admin, "transfer", conversation.id, now, to=receiver.username)
 
 
 def reactivate(session: Session, admin: Counsellor, account_id: int, now: datetime) -> None:

@@ -23,6 +23,7 @@ ACTIONS = frozenset(
         "claim",
         "transfer",  # detail: to, the receiver's username
         "release",
+        "requeue",  # put back in the queue by an admin, from an account being deactivated
         "close",
         "reply",  # a message to the texter; its text stays in the transcript only
         "note",

@@ -28,8 +28,26 @@ KINDS = frozenset(
 )
 
 
-def record(session: Session, kind: str, now: datetime, conversation: Conversation | None) -> None:
-    """Add an event to the feed, in the caller's transaction."""
+def record(
+    session: Session,
+    kind: str,
+    now: datetime,
+    conversation: Conversation | None,
+    actor_id: int | None = None,
+) -> None:
+    """Add an event to the feed, in the caller's transaction.
+
+    actor_id is the counsellor whose command made the change, None for the texter, the
+    bot and the worker: a counsellor whose conversation a supervisor closed or moved
+    learns it from the feed, by a name that is not their own.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
-    session.add(Event(conversation=conversation, kind=kind, created_at=now))
+    session.add(
+        Event(
+            conversation=conversation,
+            kind=kind,
+            created_at=now,
+            actor_id=actor_id,
+        )
+    )

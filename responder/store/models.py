@@ -272,6 +272,8 @@ class Event(Base):
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The counsellor whose command made the change; None for texters, the bot, the worker.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"))
 
     conversation: Mapped[Conversation | None] = relationship()
 

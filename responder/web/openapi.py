@@ -39,6 +39,7 @@ def _from_code() -> dict[tuple[str, ...], Any]:
         ("Event", "properties", "kind", "enum"): sorted(KINDS),
         ("MessageRequest", "properties", "body", "maxLength"): MAX_BODY,
         ("NoteRequest", "properties", "body", "maxLength"): MAX_NOTE,
+        ("TransferRequest", "properties", "note", "maxLength"): MAX_NOTE,
         ("BlockRequest", "properties", "hours", "enum"): [*HOURS, None],
         ("RevealRequest", "properties", "reason", "minLength"): MIN_REASON,
         ("RevealRequest", "properties", "reason", "maxLength"): MAX_REASON,

@@ -29,6 +29,7 @@ from tests.counsellors import (
     add_counsellor,
     conversation,
     latest_conversation,
+    make_present,
     queue_texter,
     update_conversation,
 )
@@ -337,12 +338,16 @@ def chat(client: FlaskClient, sender: str, *texts: str) -> str:
 
 
 def on_duty(app: Flask, name: str) -> dict[str, str]:
-    """Add a counsellor who is available, so the queue is open; return their headers."""
+    """Add a counsellor who is available with a console open, so the queue is open.
+
+    Returns their headers.
+    """
     headers = add_counsellor(app, name)
     response = app.test_client().put(
         "/api/v1/me/availability", json={"available": True}, headers=headers
     )
     assert response.status_code == 200
+    make_present(app, name)
     return headers
 
 

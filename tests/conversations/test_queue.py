@@ -18,6 +18,7 @@ from responder.store.db import get_session
 from responder.store.models import Conversation, Message
 from tests import counsellors
 from tests.checkout import ROOT
+from tests.console_sessions import session_token, sign_in, update_account
 from tests.twilio_requests import TEXTER, new_sid, post_signed, replies, sms, whatsapp
 
 EXAMPLE_HOURS = ROOT / "hours.example.toml"
@@ -36,11 +37,17 @@ def talk(client: FlaskClient, word: str = "TALK") -> str:
 
 
 def add_counsellor(app: Flask, name: str = "sam", available: bool = True) -> None:
-    """Create an account through the same code as the CLI, and mark it available via the API."""
-    headers = counsellors.add_counsellor(app, name)
+    """Create an account through the same code as the CLI; if available, go on duty as the
+    console does: signed in, the switch turned on from the page (which also shows them there).
+    """
+    counsellors.add_counsellor(app, name)
     if available:
-        response = app.test_client().put(
-            "/api/v1/me/availability", json={"available": True}, headers=headers
+        console = app.test_client()
+        sign_in(console, name)
+        response = console.put(
+            "/api/v1/me/availability",
+            json={"available": True},
+            headers={"X-CSRF-Token": session_token(console)},
         )
         assert response.status_code == 200
 
@@ -121,6 +128,22 @@ def test_nobody_available_is_said_honestly(app: Flask, client: FlaskClient) -> N
     assert "emergency" in reply
     assert messages["queued_while_closed"] in reply
     assert conversation_of(app).state == "waiting"
+
+
+def test_a_texter_waiting_hears_the_truth_once_the_counsellor_has_gone(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The switch stays on, but sam's console stopped checking in: nobody is there now."""
+    add_counsellor(app)
+    post_signed(client, sms("hi"))
+    assert "A person from the helpline will reply here." in talk(client)
+    gone = datetime.now(UTC) - timedelta(minutes=5)
+    update_account(app, "sam", last_seen_at=gone)
+    # The pause between answers to a waiting texter is over.
+    set_state(app, conversation_of(app).id, acknowledged_at=gone - timedelta(minutes=10))
+    (reply,) = replies(post_signed(client, sms("are you there")))
+    assert reply.startswith("We got your message. Nobody is free right now.")
+    assert conversation_of(app).state == "waiting"  # still queued for whoever comes
 
 
 def test_closed_service_says_when_it_opens(app: Flask) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from responder.store.db import get_session
 from responder.store.models import Message, ReadMark
-from tests.counsellors import add_counsellor, number, queue_texter
+from tests.counsellors import add_counsellor, make_present, number, queue_texter
 from tests.twilio_requests import TEXTER, post_signed, sms
 
 API = "/api/v1"
@@ -212,6 +212,7 @@ def test_a_conversation_handed_over_in_crisis_is_news_to_its_new_counsellor(
     texter_says(client, CRISIS_WORDS)
     assert read(client, alice, held, {"up_to": latest_message(app, held)}).status_code == 200
 
+    make_present(app, "bob")
     moved = client.post(f"{API}/conversations/{held}/transfer", headers=alice, json={"to": "bob"})
 
     assert moved.status_code == 200

@@ -14,7 +14,13 @@ from responder.counselling import handoff
 from responder.errors import Conflict
 from responder.store.db import get_session
 from responder.store.models import Conversation, Counsellor
-from tests.counsellors import add_counsellor, conversation, queue_texter, update_conversation
+from tests.counsellors import (
+    add_counsellor,
+    conversation,
+    make_present,
+    queue_texter,
+    update_conversation,
+)
 from tests.twilio_requests import TEXTER, post_signed, sms
 
 
@@ -60,6 +66,7 @@ def test_logs_hold_neither_text_nor_numbers(
     caplog.set_level(logging.DEBUG)
     alice = add_counsellor(app, "alice")
     add_counsellor(app, "bob")
+    make_present(app, "bob")
     conversation_id = queue_texter(client)
     post_signed(client, sms("my secret worry"))
     base = f"/api/v1/conversations/{conversation_id}"

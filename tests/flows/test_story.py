@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from responder import services, worker
 from responder.channels import twilio
-from tests.counsellors import add_counsellor
+from tests.counsellors import add_counsellor, make_present
 from tests.fake_twilio import FakeTwilio, refuse
 from tests.outbox_rows import Clock
 from tests.twilio_requests import HELPLINE, PUBLIC_URL, TEXTER, post_signed, replies, sms
@@ -44,6 +44,7 @@ def test_texter_to_counsellor_and_back(app: Flask, client: FlaskClient) -> None:
         client.put("/api/v1/me/availability", json={"available": True}, headers=alex).status_code
         == 200
     )
+    make_present(app, "alex")  # a console page of alex's is open
     clock = Clock()
     fake = FakeTwilio(clock)
     transport = twilio.rest(app.config, fake)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from responder.store.db import get_session
 from responder.store.models import AuditEntry
-from tests.counsellors import add_counsellor, number, queue_texter
+from tests.counsellors import add_counsellor, make_present, number, queue_texter
 from tests.twilio_requests import TEXTER, post_signed, sms
 
 API = "/api/v1"
@@ -39,6 +39,7 @@ def test_every_action_is_logged_with_who_and_which_conversation(
     app: Flask, client: FlaskClient, alice: dict[str, str], sam: dict[str, str]
 ) -> None:
     bob = add_counsellor(app, "bob")
+    make_present(app, "bob")
     first = queue_texter(client)
     second = queue_texter(client, number(7))
     steps = [

@@ -18,6 +18,7 @@ from responder.store.models import ApiToken, Event, Message, Note
 from tests.counsellors import (
     add_counsellor,
     conversation,
+    make_present,
     number,
     queue_texter,
     update_conversation,
@@ -74,7 +75,7 @@ def api_routes(app: Flask) -> set[tuple[str, str]]:
 
 def test_every_route_but_the_document_needs_a_token(app: Flask, client: FlaskClient) -> None:
     routes = api_routes(app) - {("get", f"{API}/openapi.json")}
-    assert len(routes) == 21
+    assert len(routes) == 22
     for method, path in routes:
         response = client.open(
             path.format(conversation_id=1, flag_id=1, earlier_id=1), method=method.upper(), json={}
@@ -627,6 +628,7 @@ def test_a_note_can_follow_the_close(
 def test_transfer_hands_over_without_greeting_the_texter_again(
     app: Flask, client: FlaskClient, alice: dict[str, str], bob: dict[str, str], claimed: int
 ) -> None:
+    make_present(app, "bob")
     before = len(outbound(app, claimed))
     response = client.post(url(claimed, "transfer"), headers=alice, json={"to": "bob"})
     assert response.status_code == 200
@@ -643,6 +645,8 @@ def test_transfer_hands_over_without_greeting_the_texter_again(
 def test_a_supervisor_reassigns_any_conversation(
     app: Flask, client: FlaskClient, bob: dict[str, str], sam: dict[str, str], claimed: int
 ) -> None:
+    make_present(app, "bob")
+    make_present(app, "sam")
     response = client.post(url(claimed, "transfer"), headers=sam, json={"to": "bob"})
     assert response.status_code == 200
     assert response.get_json()["counsellor"] == "bob"
@@ -662,7 +666,7 @@ def test_someone_elses_conversation_cannot_be_transferred(
     [
         ({"to": "nobody"}, 422, "no counsellor named"),
         ({"to": "alice"}, 422, "already with alice"),
-        ({"to": "full"}, 422, "limit"),
+        ({"to": "full"}, 409, "full has no room: 0 of 0 open"),
         ({}, 400, "to is required"),
         ({"to": 7}, 400, "to must be a string"),
     ],
@@ -671,6 +675,7 @@ def test_a_bad_transfer_is_refused(
     app: Flask, client: FlaskClient, alice: dict[str, str], claimed: int, payload, status, words
 ) -> None:
     add_counsellor(app, "full", max_open=0)
+    make_present(app, "full")
     response = client.post(url(claimed, "transfer"), headers=alice, json=payload)
     assert response.status_code == status
     assert words in response.get_json()["error"]
@@ -842,6 +847,7 @@ def test_no_response_reveals_the_texters_number(
 ) -> None:
     post_signed(client, sms("hi"))
     conversation_id = queue_texter(client)
+    make_present(client.application, "bob")
     bodies = [
         client.get(f"{API}/queue", headers=alice),
         client.get(url(conversation_id), headers=bob),

@@ -6,7 +6,7 @@ from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from responder import errors
-from responder.staff import auth
+from responder.staff import auth, presence
 from responder.store.db import get_session
 from responder.web.api import wire
 from responder.web.console.session import csrf_matches, signed_in_counsellor
@@ -36,6 +36,11 @@ def _authenticate() -> ResponseReturnValue | None:
         # Console pages call with the session cookie. The header, read from the page,
         # shows the call comes from the console and not from another site's form.
         counsellor = signed_in_counsellor(session, wire.now())
+        if counsellor is not None:
+            # An open console page calls here at least once a second (the change
+            # feed), which is what keeps its counsellor present. Bearer tokens do not:
+            # a script holding a token says nothing about a person being there.
+            presence.seen(counsellor, wire.now())
     else:
         counsellor = None
     if counsellor is None:
@@ -62,4 +67,4 @@ def _handoff_error(error: errors.HandoffError) -> ResponseReturnValue:
 
 
 # The views add themselves to bp, so they are imported once it exists.
-from responder.web.api import conversations, history, me  # noqa: E402, F401
+from responder.web.api import conversations, history, me, team  # noqa: E402, F401

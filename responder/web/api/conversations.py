@@ -67,9 +67,9 @@ def add_note(conversation_id: int) -> ResponseReturnValue:
 
 @bp.post(f"{CONVERSATION}/transfer")
 def transfer(conversation_id: int) -> ResponseReturnValue:
-    (to,) = wire.fields(to=(str, wire.REQUIRED))
+    to, note = wire.fields(to=(str, wire.REQUIRED), note=(str, None))
     session, now = get_session(), wire.now()
-    state = handoff.transfer(session, conversation_id, g.counsellor, to, now)
+    state = handoff.transfer(session, conversation_id, g.counsellor, to, now, wire.presence(), note)
     audit.record(session, g.counsellor, "transfer", conversation_id, now, to=to)
     session.commit()
     return wire.as_json(state)

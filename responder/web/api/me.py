@@ -19,7 +19,8 @@ def openapi_document() -> ResponseReturnValue:
 
 @bp.get("/me")
 def me() -> ResponseReturnValue:
-    return wire.as_json(views.counsellor_view(get_session(), g.counsellor))
+    view = views.counsellor_view(get_session(), g.counsellor, wire.now(), wire.presence())
+    return wire.as_json(view)
 
 
 @bp.get("/me/conversations")
@@ -31,7 +32,7 @@ def my_conversations() -> ResponseReturnValue:
 def availability() -> ResponseReturnValue:
     (available,) = wire.fields(available=(bool, wire.REQUIRED))
     session = get_session()
-    view = handoff.set_availability(session, g.counsellor, available, wire.now())
+    view = handoff.set_availability(session, g.counsellor, available, wire.now(), wire.presence())
     session.commit()
     return wire.as_json(view)
 

@@ -10,12 +10,12 @@ import base64
 import binascii
 import dataclasses
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, abort, jsonify, request
+from flask import Response, abort, current_app, jsonify, request
 
-from responder import services
+from responder import policies, services
 from responder.bot.content import Content
 from responder.counselling import views
 from responder.privacy.addresses import Keys
@@ -157,3 +157,7 @@ def keys() -> Keys:
 
 def content() -> Content:
     return services.of().content
+
+
+def presence() -> timedelta:
+    return policies.presence(current_app.config)

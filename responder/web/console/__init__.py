@@ -70,4 +70,5 @@ from responder.web.console import (  # noqa: E402, F401
     login,
     pages,
     preferences,
+    team,
 )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from responder import policies
 from responder.staff import accounts
 from responder.staff.auth import AccountError
 from responder.store.db import get_session
@@ -25,6 +26,7 @@ def accounts_page() -> ResponseReturnValue:
         "console/accounts.html",
         accounts=accounts.list_accounts(get_session(), _now()),
         roles=ROLES,
+        queue=accounts.QUEUE,
     )
 
 
@@ -45,9 +47,12 @@ def account_add() -> ResponseReturnValue:
 @bp.post(f"{ACCOUNT}/deactivate")
 @signed_in("admin")
 def account_deactivate(account_id: int) -> ResponseReturnValue:
+    handover = request.form.get("handover") or None
+    window = policies.presence(current_app.config)
     return _change(
-        lambda db, now: accounts.deactivate(db, g.counsellor, account_id, now),
-        "Deactivated: the account is signed out and cannot sign in.",
+        lambda db, now: accounts.deactivate(db, g.counsellor, account_id, now, handover, window),
+        "Deactivated: the account is signed out and cannot sign in."
+        + ("" if handover is None else " Its open conversations have been moved."),
     )
 
 

@@ -8,6 +8,7 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from responder import services
+from responder.counselling import handoff
 from responder.errors import AddressError
 from responder.privacy.addresses import Keys
 from responder.staff import signin
@@ -110,6 +111,12 @@ def two_factor() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    db = get_session()
+    counsellor = signed_in_counsellor(db, _now())
+    if counsellor is not None:
+        # Signing out is going off duty: texters are no longer told someone is here.
+        handoff.sign_out(db, counsellor, _now())
+        db.commit()
     end()
     flash(say("login.signed_out"))
     return redirect(url_for("console.login"))

@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from flask import abort, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
 
-from responder import errors, services
+from responder import errors, policies, services
 from responder.bot.content import Content
 from responder.bot.resources import ROLES
 from responder.bot.sms import GSM7_BASIC, GSM7_EXTENSION
+from responder.conversations import waiting
 from responder.conversations.receiving import MAX_BODY
 from responder.conversations.waiting import ESCALATED_PRIORITY
 from responder.counselling import caseload, views, wrapup
@@ -63,6 +64,7 @@ ACTION_WORDS = {
     "claim": "claimed",
     "transfer": "transferred",
     "release": "released to the menu",
+    "requeue": "moved back to the queue",
     "close": "closed",
     "reply": "replied",
     "note": "added a note",
@@ -97,12 +99,15 @@ def queue() -> ResponseReturnValue:
     # Read before the queue, so a change in between is seen again rather than missed.
     events_after = latest_event()
     page = views.queue_page(session, _keys(), now, QUEUE_SHOWN, None)
+    window = policies.presence(current_app.config)
     return render_template(
         "console/queue.html",
         page=page,
         shown=QUEUE_SHOWN,
         conversations_url=conversations_url(),
-        me=views.counsellor_view(session, g.counsellor),
+        me=views.counsellor_view(session, g.counsellor, now, window),
+        # What a texter asking for a person is told right now, hours included.
+        someone_free=waiting.availability(session, now, services.of().hours, window)[0],
         events_after=events_after,
         held=_held() if supervises(g.counsellor) else None,
     )

@@ -20,6 +20,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
+from responder.staff import presence
 from responder.store.db import get_session
 from responder.store.models import Counsellor
 
@@ -112,6 +113,10 @@ def signed_in(*roles: str) -> Callable[[Callable[P, R]], Callable[P, ResponseRet
                 session.pop("counsellor_id", None)
                 return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
             g.counsellor = counsellor
+            # Each page opened shows the counsellor is there; the time is its own short
+            # unit of work, written at most every few seconds (staff.presence).
+            if presence.seen(counsellor, datetime.now(UTC)):
+                get_session().commit()
             if roles and counsellor.role not in roles:
                 abort(403, description="This page is not open to your role.")
             return view(*args, **kwargs)

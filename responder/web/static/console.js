@@ -764,9 +764,6 @@
         return "";
       };
     }
-    onSubmit("transfer-form", "action-error", finish("/transfer", () => ({
-      to: document.getElementById("transfer-to").value.trim(),
-    })));
     releaseStep(finish("/release"));
 
     document.querySelectorAll("button[data-claim]").forEach((button) => {

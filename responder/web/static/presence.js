@@ -1,0 +1,35 @@
+// The queue page's line saying what texters asking for a person are told, kept true as
+// the switch is turned and as colleagues come and go.
+"use strict";
+
+(function () {
+  const line = document.getElementById("texters-told");
+  const live = document.getElementById("caseload");
+  if (!line || !live) return;
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = csrfMeta ? csrfMeta.content : "";
+  const FREE = "Texters are told a counsellor is free.";
+  const NOBODY = "Texters are told nobody is free right now.";
+  const REFRESH_MS = 30000;
+
+  async function refresh() {
+    try {
+      const response = await fetch(live.dataset.api + "/counsellors/present", {
+        headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      if (response.status !== 200) return;
+      const words = (await response.json()).someone_free ? FREE : NOBODY;
+      // Only a change is written, so a screen reader hears it once.
+      if (line.textContent !== words) line.textContent = words;
+    } catch (failure) {
+      // Offline: console.js says so; the line waits for the next try.
+    }
+  }
+
+  const switchBox = document.getElementById("available");
+  // The switch's own request goes first; ask after it has had time to land.
+  if (switchBox) switchBox.addEventListener("change", () => window.setTimeout(refresh, 600));
+  window.setInterval(refresh, REFRESH_MS);
+})();

@@ -1,0 +1,95 @@
+// The transfer form on a conversation page: hand the conversation to a counsellor who
+// is here with room, with an optional private note, through /api/v1.
+"use strict";
+
+(function () {
+  const form = document.getElementById("transfer-form");
+  const live = document.getElementById("caseload");
+  const root = document.querySelector(".console-page");
+  if (!form || !live || !root) return;
+
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = csrfMeta ? csrfMeta.content : "";
+  const apiRoot = live.dataset.api;
+  const select = document.getElementById("transfer-to");
+  const note = document.getElementById("transfer-note");
+  const none = document.getElementById("transfer-none");
+  const button = form.querySelector("button[type=submit]");
+  const error = document.getElementById("action-error");
+  const REFRESH_MS = 15000;
+
+  async function call(method, path, body) {
+    const headers = { "X-CSRF-Token": csrf, Accept: "application/json" };
+    const options = { method, headers, credentials: "same-origin", cache: "no-store" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(apiRoot + path, options);
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (failure) {
+      data = null;
+    }
+    return { status: response.status, data };
+  }
+
+  function say(text) {
+    if (!error) return;
+    error.textContent = text || "";
+    error.hidden = !text;
+  }
+
+  // Who is here changes as people sign in and out: redraw the choices, keeping the
+  // one picked if that person is still there.
+  async function refresh() {
+    let result;
+    try {
+      result = await call("GET", "/counsellors/present");
+    } catch (failure) {
+      return;
+    }
+    if (result.status !== 200) return;
+    const picked = select.value;
+    const people = result.data.items.filter((p) => p.username !== form.dataset.holder);
+    select.replaceChildren(
+      ...people.map((person) => {
+        const option = document.createElement("option");
+        option.value = person.username;
+        option.textContent =
+          person.username + " (" + person.open_conversations + " of " + person.max_open + " open)";
+        option.selected = person.username === picked;
+        return option;
+      }),
+    );
+    select.disabled = button.disabled = people.length === 0;
+    none.hidden = people.length > 0;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!select.value) return;
+    button.disabled = true;
+    try {
+      const body = { to: select.value };
+      if (note.value.trim()) body.note = note.value;
+      const result = await call(
+        "POST", "/conversations/" + root.dataset.conversationId + "/transfer", body,
+      );
+      if (result.status === 200) {
+        window.location.assign(root.dataset.queue);
+        return;
+      }
+      say((result.data && result.data.error) || "The transfer did not go through.");
+      await refresh();
+    } catch (failure) {
+      say("The helpline could not be reached. Try again.");
+    } finally {
+      button.disabled = select.options.length === 0;
+    }
+  });
+
+  select.addEventListener("focus", refresh);
+  window.setInterval(refresh, REFRESH_MS);
+})();
