@@ -24,7 +24,7 @@ from responder.privacy.addresses import Keys, mask
 from responder.staff import presence
 from responder.staff.auth import supervises
 from responder.store.casework import WrapUp
-from responder.store.models import Contact, Conversation, Counsellor, Event, Message, Note
+from responder.store.models import Contact, Conversation, Counsellor, Message, Note
 
 MEDIA_WITHHELD = "[media withheld]"
 
@@ -142,15 +142,6 @@ class CounsellorView:
     presence: str  # "available", "busy" (at the limit) or "away" (staff.presence)
     max_open: int
     open_conversations: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class EventView:
-    id: int
-    kind: str
-    conversation_id: int | None
-    created_at: datetime
-    actor: str | None  # the username of the counsellor who made the change, if one did
 
 
 def queue_page(
@@ -313,18 +304,6 @@ def counsellor_view(
         max_open=counsellor.max_open,
         open_conversations=tuple(open_ids),
     )
-
-
-def events_after(session: Session, after: int, limit: int) -> tuple[EventView, ...]:
-    """List the changes after an event id, oldest first."""
-    rows = session.execute(
-        select(Event.id, Event.kind, Event.conversation_id, Event.created_at, Counsellor.username)
-        .outerjoin(Counsellor, Event.actor_id == Counsellor.id)
-        .where(Event.id > after)
-        .order_by(Event.id)
-        .limit(limit)
-    ).all()
-    return tuple(EventView(*row) for row in rows)
 
 
 def message_view(message: Message, names: dict[int, str]) -> MessageView:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from responder.counselling import caseload, handoff, views
+from responder.counselling import caseload, feed, handoff, views
 from responder.staff import audit
 from responder.store.db import get_session
 from responder.web import openapi
@@ -40,7 +40,7 @@ def availability() -> ResponseReturnValue:
 @bp.get("/events")
 def events() -> ResponseReturnValue:
     after = wire.event_cursor(request.args.get("after", "0"))
-    items = views.events_after(get_session(), after, wire.limit())
+    items = feed.events_after(get_session(), after, wire.limit())
     # With nothing new the cursor stays put, so a client can keep asking with it.
     cursor = str(items[-1].id) if items else str(after)
     return wire.as_json({"items": items, "next_cursor": cursor})
