@@ -7,12 +7,11 @@ the screen, a release that asks once more, the dark theme, and narrow windows.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy import func, select
 
 from responder.store.db import get_session
@@ -388,15 +387,6 @@ def test_someone_else_closing_a_conversation_you_hold_is_said_in_words(
     sam = add_counsellor(helpline.app, "sam", role="supervisor")
     open_conversation(page, helpline, third)
 
-    # Until the change feed names who acted, its answer is given that field here.
-    def with_actor(route: Route) -> None:
-        response = route.fetch()
-        data = response.json()
-        for item in data["items"]:
-            item.setdefault("actor", "sam" if item["kind"] == "closed" else None)
-        route.fulfill(response=response, body=json.dumps(data))
-
-    page.route(re.compile(r".*/api/v1/events\?.*"), with_actor)
     closing = {"category": "age_unknown"}
     closed = helpline.client.post(f"{API}/conversations/{first}/close", headers=sam, json=closing)
     assert closed.status_code == 200
