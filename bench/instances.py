@@ -71,6 +71,9 @@ from responder.counselling.handoff import CATEGORIES
 from responder.staff.auth import add_counsellor, issue_token
 from responder.store.db import make_engine
 
+# Long enough for any run: see where the counsellors are made.
+PRESENCE_SECONDS = 24 * 3600
+
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/bench_instances"
 # Both instances stand behind one public address, as they would behind a load
 # balancer. Twilio signs that address whichever instance the request reaches, and
@@ -378,7 +381,14 @@ def main(argv: list[str] | None = None) -> int:
     config = servers.settings(0, url)
     # One set of settings for all four processes; the fake Twilio is the workers' API.
     fake = FakeTwilio(servers.ACCOUNT_SID, config.auth_token, options.callback_delay)
-    environ = {**config.environ, "PUBLIC_URL": PUBLIC_URL, "TWILIO_API_BASE_URL": fake.base_url}
+    # The counsellors work through API tokens, which never count as a console open: they
+    # are marked seen when made, with a presence window that outlasts the run.
+    environ = {
+        **config.environ,
+        "PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_API_BASE_URL": fake.base_url,
+        "RESPONDER_PRESENCE_SECONDS": str(PRESENCE_SECONDS),
+    }
     counsellors = _counsellors(engine, options.counsellors, options.max_open)
     ports = [servers.free_port(), servers.free_port()]
     instances: list[servers.Gunicorn] = []
@@ -445,6 +455,7 @@ def _counsellors(engine: Engine, count: int, max_open: int) -> list[Counsellor]:
                 session, name, "counsellor", secrets.token_urlsafe(16), max_open, now
             )
             token = issue_token(session, name, now)
+            account.last_seen_at = now
             session.flush()
             made.append(Counsellor(account.id, name, token))
         session.commit()
