@@ -380,6 +380,37 @@ def test_a_narrow_window_shows_one_column(helpline: LiveHelpline, page: Page) ->
     screenshot(page, "conversation-600")
 
 
+def test_a_switched_in_conversation_flags_closes_and_transfers_without_a_reload(
+    helpline: LiveHelpline, page: Page, new_context: Callable[[], BrowserContext]
+) -> None:
+    _, (first, second, third) = holding_three(helpline, page)
+    helpline.add_counsellor("bob")
+    bob = new_context().new_page()
+    log_in(bob, helpline, "bob")
+    bob.get_by_label("Available for new texters").check()
+    open_conversation(page, helpline, first)
+    keep_the_page(page)
+
+    # Switched in through the rail: the panel's own forms work as they do on a loaded page.
+    entry(page, second).get_by_role("link").click()
+    expect(page.get_by_role("heading", name=f"Conversation {second}")).to_be_visible()
+    page.get_by_label("Flag the texter").fill("repeat threats")
+    page.get_by_role("button", name="Add flag").click()
+    expect(page.get_by_role("status").filter(has_text="Flag added")).to_have_count(1)
+    page.get_by_role("button", name="Review and close").click()
+    expect(page.locator("#close-error")).to_contain_text("another look")
+    assert was_not_reloaded(page)
+
+    entry(page, third).get_by_role("link").click()
+    expect(page.get_by_role("heading", name=f"Conversation {third}")).to_be_visible()
+    choices = page.get_by_label("To a counsellor who is here, with room")
+    choices.select_option("bob")
+    page.get_by_label("Note for them").fill("She is calmer now.")
+    page.get_by_role("button", name="Transfer").click()
+    expect(page).to_have_url(f"{helpline.url}/console/queue")
+    assert helpline.owner_of(third) == "bob"
+
+
 def test_someone_else_closing_a_conversation_you_hold_is_said_in_words(
     helpline: LiveHelpline, page: Page
 ) -> None:

@@ -3,15 +3,12 @@
 // says what the texter will receive, then the API, then back to the queue.
 "use strict";
 
-(function () {
+window.ResponderConsole.part(() => {
+  const { api } = window.ResponderConsole;
   const form = document.getElementById("close-form");
-  const live = document.getElementById("caseload");
-  if (!form || !live) return;
+  if (!form) return;
   const page = document.querySelector(".console-page");
   const conversationId = form.dataset.conversationId;
-  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  const csrf = csrfMeta ? csrfMeta.content : "";
-  const apiRoot = live.dataset.api;
 
   const questions = document.getElementById("wrapup-questions");
   const sextortionSet = document.getElementById("wrapup-sextortion");
@@ -28,23 +25,6 @@
   const confirmText = document.getElementById("close-confirm-text");
   const confirmButton = document.getElementById("close-confirmed");
   const backButton = document.getElementById("close-back");
-
-  async function post(path, body) {
-    const response = await fetch(apiRoot + path, {
-      method: "POST",
-      credentials: "same-origin",
-      cache: "no-store",
-      headers: { "X-CSRF-Token": csrf, Accept: "application/json", "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    let data = null;
-    try {
-      data = await response.json();
-    } catch (error) {
-      data = null;
-    }
-    return { status: response.status, data };
-  }
 
   function say(node, text) {
     node.textContent = text || "";
@@ -167,7 +147,7 @@
     confirmButton.disabled = true;
     try {
       const body = { wrapup: wrapupOf(), survey: document.getElementById("close-survey").checked };
-      const result = await post("/conversations/" + conversationId + "/close", body);
+      const result = await api("POST", "/conversations/" + conversationId + "/close", body);
       if (result.status === 200) {
         // The change feed must not reload this page while the queue opens.
         if (page) page.dataset.state = "closed";
@@ -177,8 +157,6 @@
       back();
       if (result.status === 422 && result.data && result.data.fields) {
         showErrors(result.data.fields, true);
-      } else if (result.status === 401) {
-        window.location.reload();
       } else {
         say(formError, (result.data && result.data.error) || "The conversation was not closed.");
       }
@@ -201,4 +179,4 @@
     else review();
   });
   showSextortion();
-})();
+});

@@ -12,33 +12,8 @@
   // The page's own part; switching conversations in place puts another one here.
   let root = document.querySelector(".console-page") || document.createElement("div");
 
-  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  const csrf = csrfMeta ? csrfMeta.content : "";
-  const apiRoot = live.dataset.api;
   const POLL_MS = 1000;
-
-  // Calls the API; resolves to {status, data} and never rejects on HTTP errors.
-  async function api(method, path, body) {
-    const headers = { "X-CSRF-Token": csrf, Accept: "application/json" };
-    const options = { method, headers, credentials: "same-origin", cache: "no-store" };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    const response = await fetch(apiRoot + path, options);
-    let data = null;
-    try {
-      data = await response.json();
-    } catch (error) {
-      data = null;
-    }
-    if (response.status === 401) {
-      // The session ended (signed out elsewhere, or the shift ran out): the page
-      // itself now leads to the sign-in form.
-      window.location.reload();
-    }
-    return { status: response.status, data };
-  }
+  const { api } = window.ResponderConsole;
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -1115,6 +1090,7 @@
       return;
     }
     leavePage();
+    window.ResponderConsole.leaving();
     const main = document.getElementById("main");
     main.replaceChildren(...Array.from(fresh.childNodes).map((n) => document.importNode(n, true)));
     if (push) history.pushState({ conversation: url }, "", url);
@@ -1124,6 +1100,7 @@
     localiseTimes(main);
     markCurrent();
     startConversationPage(true);
+    window.ResponderConsole.switchedIn();
     retitle();
     // The server read the conversation as it sent the page; the list says so at once.
     refreshCaseload().catch(() => {});

@@ -3,37 +3,17 @@
 // Labels only ever reach the page through textContent, never as HTML.
 "use strict";
 
-(function () {
+window.ResponderConsole.part(() => {
+  const { api, csrf } = window.ResponderConsole;
   const panel = document.getElementById("texter-history");
-  const live = document.getElementById("caseload");
-  if (!panel || !live) return;
+  if (!panel) return;
 
-  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  const csrf = csrfMeta ? csrfMeta.content : "";
-  const base = live.dataset.api + "/conversations/" + panel.dataset.conversationId + "/flags";
+  const flags = "/conversations/" + panel.dataset.conversationId + "/flags";
   const list = document.getElementById("flag-list");
   const none = document.getElementById("flags-none");
   const form = document.getElementById("flag-form");
   const status = document.getElementById("flag-status");
   const alert = document.getElementById("flag-error");
-
-  async function call(method, path, body) {
-    const headers = { "X-CSRF-Token": csrf, Accept: "application/json" };
-    const options = { method, headers, credentials: "same-origin", cache: "no-store" };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    const response = await fetch(base + path, options);
-    if (response.status === 401) window.location.reload();
-    let data = null;
-    try {
-      data = await response.json();
-    } catch (error) {
-      data = null;
-    }
-    return { status: response.status, data };
-  }
 
   function problem(text) {
     alert.textContent = text || "";
@@ -82,7 +62,7 @@
       problem("");
       const body = { label: form.elements.label.value };
       if (form.elements.expires_on.value) body.expires_on = form.elements.expires_on.value;
-      const result = await call("POST", "", body);
+      const result = await api("POST", flags, body);
       if (result.status !== 201) {
         problem((result.data && result.data.error) || "The flag was not added. Try again.");
         return;
@@ -100,7 +80,7 @@
     event.preventDefault();
     problem("");
     const label = item.querySelector(".mark-flag").textContent;
-    const result = await call("DELETE", "/" + item.dataset.flagId);
+    const result = await api("DELETE", flags + "/" + item.dataset.flagId);
     // 404: it expired or someone else lifted it meanwhile; either way it is gone.
     if (result.status !== 204 && result.status !== 404) {
       problem((result.data && result.data.error) || "The flag was not lifted. Try again.");
@@ -112,4 +92,4 @@
     if (form) form.elements.label.focus();
     status.textContent = "Flag lifted: " + label;
   });
-})();
+});

@@ -4,23 +4,17 @@
 
 (function () {
   const line = document.getElementById("texters-told");
-  const live = document.getElementById("caseload");
-  if (!line || !live) return;
-  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  const csrf = csrfMeta ? csrfMeta.content : "";
+  if (!line) return;
+  const { api } = window.ResponderConsole;
   const FREE = "Texters are told a counsellor is free.";
   const NOBODY = "Texters are told nobody is free right now.";
   const REFRESH_MS = 30000;
 
   async function refresh() {
     try {
-      const response = await fetch(live.dataset.api + "/counsellors/present", {
-        headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
-        credentials: "same-origin",
-        cache: "no-store",
-      });
-      if (response.status !== 200) return;
-      const words = (await response.json()).someone_free ? FREE : NOBODY;
+      const result = await api("GET", "/counsellors/present");
+      if (result.status !== 200) return;
+      const words = result.data.someone_free ? FREE : NOBODY;
       // Only a change is written, so a screen reader hears it once.
       if (line.textContent !== words) line.textContent = words;
     } catch (failure) {

@@ -2,38 +2,18 @@
 // is here with room, with an optional private note, through /api/v1.
 "use strict";
 
-(function () {
+window.ResponderConsole.part(() => {
+  const { api } = window.ResponderConsole;
   const form = document.getElementById("transfer-form");
-  const live = document.getElementById("caseload");
   const root = document.querySelector(".console-page");
-  if (!form || !live || !root) return;
+  if (!form || !root) return;
 
-  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  const csrf = csrfMeta ? csrfMeta.content : "";
-  const apiRoot = live.dataset.api;
   const select = document.getElementById("transfer-to");
   const note = document.getElementById("transfer-note");
   const none = document.getElementById("transfer-none");
   const button = form.querySelector("button[type=submit]");
   const error = document.getElementById("action-error");
   const REFRESH_MS = 15000;
-
-  async function call(method, path, body) {
-    const headers = { "X-CSRF-Token": csrf, Accept: "application/json" };
-    const options = { method, headers, credentials: "same-origin", cache: "no-store" };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    const response = await fetch(apiRoot + path, options);
-    let data = null;
-    try {
-      data = await response.json();
-    } catch (failure) {
-      data = null;
-    }
-    return { status: response.status, data };
-  }
 
   function say(text) {
     if (!error) return;
@@ -46,7 +26,7 @@
   async function refresh() {
     let result;
     try {
-      result = await call("GET", "/counsellors/present");
+      result = await api("GET", "/counsellors/present");
     } catch (failure) {
       return;
     }
@@ -74,7 +54,7 @@
     try {
       const body = { to: select.value };
       if (note.value.trim()) body.note = note.value;
-      const result = await call(
+      const result = await api(
         "POST", "/conversations/" + root.dataset.conversationId + "/transfer", body,
       );
       if (result.status === 200) {
@@ -91,5 +71,6 @@
   });
 
   select.addEventListener("focus", refresh);
-  window.setInterval(refresh, REFRESH_MS);
-})();
+  const timer = window.setInterval(refresh, REFRESH_MS);
+  return () => window.clearInterval(timer);
+});

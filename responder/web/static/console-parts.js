@@ -1,0 +1,61 @@
+// What the console's scripts share: one way to call /api/v1, and the page parts that
+// start again when console.js switches a conversation in without a page load.
+// A switched-in page arrives as inert HTML, so its forms are wired by the parts
+// registered here rather than by scripts of its own.
+"use strict";
+
+window.ResponderConsole = (function () {
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = csrfMeta ? csrfMeta.content : "";
+  const live = document.getElementById("caseload");
+  const apiRoot = live ? live.dataset.api : "";
+  const parts = [];
+  let stops = [];
+
+  // Calls the API with the session cookie and the page's CSRF token; resolves to
+  // {status, data} and never rejects on HTTP errors, only when the network fails.
+  async function api(method, path, body) {
+    const headers = { "X-CSRF-Token": csrf, Accept: "application/json" };
+    const options = { method, headers, credentials: "same-origin", cache: "no-store" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(apiRoot + path, options);
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null;
+    }
+    if (response.status === 401) {
+      // The session ended (signed out elsewhere, or the shift ran out): the page
+      // itself now leads to the sign-in form.
+      window.location.reload();
+    }
+    return { status: response.status, data };
+  }
+
+  function run(start) {
+    const stop = start();
+    if (typeof stop === "function") stops.push(stop);
+  }
+
+  // A part wires the page as it stands now, and again after each switch; what it
+  // returns (a function) is called before the page it wired goes.
+  function part(start) {
+    parts.push(start);
+    run(start);
+  }
+
+  function leaving() {
+    stops.forEach((stop) => stop());
+    stops = [];
+  }
+
+  function switchedIn() {
+    parts.forEach(run);
+  }
+
+  return { csrf, api, part, leaving, switchedIn };
+})();
