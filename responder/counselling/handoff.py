@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from responder.bot.content import Content
@@ -78,7 +78,7 @@ def claim(
     limit = session.execute(
         select(Counsellor.max_open).where(Counsellor.id == counsellor.id).with_for_update()
     ).scalar_one()
-    if _open_count(session, counsellor.id) >= limit:
+    if presence.open_count(session, counsellor.id) >= limit:
         raise Rejected(f"you already have {limit} open conversations, your limit")
     queued_at = conversation.queued_at
     # The claim is one conditional UPDATE: whichever claim reaches the row first
@@ -331,17 +331,6 @@ def _check_text(what: str, body: str, limit: int) -> None:
         raise Rejected(f"the {what} is empty")
     if len(body) > limit:
         raise Rejected(f"the {what} has {len(body)} characters; the most is {limit}")
-
-
-def _open_count(session: Session, counsellor_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count(Conversation.id)).where(
-                Conversation.counsellor_id == counsellor_id, Conversation.state == "counsellor"
-            )
-        )
-        or 0
-    )
 
 
 def _state(conversation: Conversation) -> ConversationState:

@@ -87,7 +87,9 @@ def history(session: Session, conversation_id: int, actor: Counsellor, now: date
     notes = session.scalars(
         select(Note).where(Note.conversation_id.in_(ids)).order_by(Note.id)
     ).all()
-    names = _usernames(session, [n.counsellor_id for n in notes] + [r.counsellor_id for r in rows])
+    names = views.usernames(
+        session, [n.counsellor_id for n in notes] + [r.counsellor_id for r in rows]
+    )
     return History(
         conversation_id=current.id,
         total=total,
@@ -161,13 +163,3 @@ def _wrap_ups(session: Session, rows: Sequence[Conversation]) -> dict[int, WrapU
             fallback = (row.category, *(row.secondary or ())) if row.category else ()
             found[row.id] = WrapUpView(tuple(fallback), (), None)
     return found
-
-
-def _usernames(session: Session, ids: Sequence[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(Counsellor.id, Counsellor.username).where(Counsellor.id.in_(wanted))
-    ).all()
-    return {row.id: row.username for row in rows}

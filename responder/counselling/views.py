@@ -216,7 +216,7 @@ def describe(
     notes = session.scalars(
         select(Note).where(Note.conversation_id == conversation.id).order_by(Note.id)
     ).all()
-    names = _usernames(
+    names = usernames(
         session,
         [m.counsellor_id for m in messages]
         + [n.counsellor_id for n in notes]
@@ -385,7 +385,8 @@ def _window_end(session: Session, conversation: Conversation) -> datetime | None
     return outbox.last_heard(session, conversation.contact_id) + sending.WHATSAPP_WINDOW
 
 
-def _usernames(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+def usernames(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Map counsellor ids to usernames, in one query; None and repeats are skipped."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}

@@ -102,7 +102,7 @@ def require_room(
         raise Conflict(f"{name} is not signed in")
     if not receiver.available:
         raise Conflict(f"{name} is not taking conversations (their switch is off)")
-    held = _open_count(session, receiver.id)
+    held = open_count(session, receiver.id)
     if held + count > receiver.max_open:
         room = max(0, receiver.max_open - held)
         more = "" if count == 1 else f" for {count} more (room for {room})"
@@ -128,7 +128,8 @@ def _open_load() -> ColumnElement[int]:
     )
 
 
-def _open_count(session: Session, counsellor_id: int) -> int:
+def open_count(session: Session, counsellor_id: int) -> int:
+    """Count the conversations a counsellor holds now."""
     return (
         session.scalar(
             select(func.count(Conversation.id)).where(

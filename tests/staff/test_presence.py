@@ -170,3 +170,25 @@ def test_texters_are_told_a_person_will_reply_only_when_one_can(
     line = "a counsellor is free." if told == "free" else "nobody is free right now."
     html = page_client.get("/console/queue").get_data(as_text=True)
     assert f'<p id="texters-told" aria-live="polite">Texters are told {line}</p>' in html
+
+
+@pytest.mark.parametrize(
+    ("console", "promised"),
+    [("open now", True), ("closed three hours ago", False), ("never opened", False)],
+)
+def test_a_new_texter_whose_first_message_is_a_crisis_is_promised_only_someone_present(
+    app: Flask, client: FlaskClient, console: str, promised: bool
+) -> None:
+    # alice's switch is on in every case; only an open console makes her there.
+    alice = add_counsellor(app, "alice")
+    switched = client.put(f"{API}/me/availability", headers=alice, json={"available": True})
+    assert switched.status_code == 200
+    if console != "never opened":
+        ago = timedelta(0) if console == "open now" else timedelta(hours=3)
+        make_present(app, "alice", seen=datetime.now(UTC) - ago)
+
+    (reply,) = replies(post_signed(client, sms("i want to kill myself", sender="+14155550177")))
+
+    assert ("A person from the helpline will reply here soon." in reply) is promised
+    assert ("Nobody from the helpline is free right now." in reply) is not promised
+    assert "In danger now? Emergency: 911" in reply
