@@ -62,7 +62,7 @@ def test_supervisors_pages_carry_the_list_too_but_error_pages_do_not(
     for path in ("/console/audit", "/console/accounts"):
         html = client.get(path).get_data(as_text=True)
         assert 'id="caseload"' in html and ">none open</span>" in html
-        assert html.count("<script") == 2  # console.js and theme.js
+        assert html.count("<script") == 3  # console-parts.js, console.js, theme.js
     missing = client.get("/console/conversations/999")
     assert missing.status_code == 404
     assert 'id="caseload"' not in missing.get_data(as_text=True)

@@ -82,7 +82,7 @@ def test_a_reveal_reason_is_shown_as_text(
     assert REASON_ATTACK not in html
     markup = parsed(html)
     assert markup.inline == []
-    assert markup.tags.count("script") == 2  # console.js and theme.js, by their src
+    assert markup.tags.count("script") == 3  # console-parts.js, console.js, theme.js
     assert "+14155550123" not in html
 
 
