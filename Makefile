@@ -21,7 +21,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/responder content check
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 ## chat: talk to the bot in the terminal
 chat: $(VENV)/.installed $(CHECKOUT_SETTINGS)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import URL, make_url, text
 
 from responder import config, create_app, services
 from responder.store.db import Base, make_engine
@@ -39,8 +39,15 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """Reset the PostgreSQL test database once, then migrate it to head."""
+    """Reset the PostgreSQL test database once, then migrate it to head.
+
+    Under pytest-xdist each worker gets a database of its own beside the configured one
+    (test_gw0, test_gw1, ...), since every test truncates the tables it used.
+    """
     url = os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        url = own_database(make_url(url), worker)
     engine = make_engine(url)
     with engine.begin() as connection:
         Base.metadata.drop_all(connection)
@@ -48,6 +55,20 @@ def postgres_url() -> Iterator[str]:
     upgrade(engine)
     engine.dispose()
     yield url
+
+
+def own_database(shared: URL, worker: str) -> str:
+    """Create `<database>_<worker>` on the shared server unless it exists; its URL."""
+    name = f"{shared.database}_{worker}"
+    admin = make_engine(shared.render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if found is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return shared.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=BACKENDS)
