@@ -18,6 +18,7 @@ bp = Blueprint(
 bp.add_app_template_global(csrf_token, "csrf_token")
 bp.add_app_template_global(words.say, "t")
 bp.add_app_template_global(words.language, "console_language")
+bp.add_app_template_global(words.script_words, "script_words")
 bp.add_app_template_global(words.LANGUAGES, "console_languages")
 # Read when the app is built: a catalogue missing a phrase stops the start, not a page.
 bp.record_once(lambda _state: words.catalogues())

@@ -1,4 +1,4 @@
-"""The console's words, one catalogue file per language, and the language each page speaks.
+"""The console's words, a folder of catalogue files per language, and the language each page speaks.
 
 Templates and views name a phrase by its key (`t("nav.queue")`) instead of writing it, so
 that a translator edits one file per language and never a template. A signed-in
@@ -31,20 +31,43 @@ class CatalogueError(ValueError):
 
 
 def load(directory: Path) -> dict[str, dict[str, str]]:
-    """Read every language's catalogue as {language: {key: text}}, checked against English."""
-    catalogues = {language: _read(directory / f"{language}.toml") for language in LANGUAGES}
-    english = catalogues[DEFAULT]
-    for language, words in catalogues.items():
-        where = f"{language}.toml"
-        missing = sorted(set(english) - set(words))
-        extra = sorted(set(words) - set(english))
-        if missing or extra:
-            raise CatalogueError(f"{where}: missing {missing or 'none'}, unknown {extra or 'none'}")
-        for key, text in words.items():
-            wanted = _placeholders(english[key])
-            if _placeholders(text) != wanted:
-                raise CatalogueError(f"{where}: {key} must use the placeholders {sorted(wanted)}")
+    """Read every language's catalogue as {language: {key: text}}, checked against English.
+
+    A language's catalogue is a folder of files, one per part of the console
+    (`en/queue.toml`, `fr/queue.toml`); each file must hold exactly the keys and
+    placeholders of the English file of the same name, and no key may be in two files.
+    """
+    names = sorted(path.name for path in (directory / DEFAULT).glob("*.toml"))
+    if not names:
+        raise CatalogueError(f"{DEFAULT}/: no catalogue files")
+    english = {name: _read(directory / DEFAULT / name, f"{DEFAULT}/{name}") for name in names}
+    catalogues: dict[str, dict[str, str]] = {}
+    for language in LANGUAGES:
+        found = sorted(path.name for path in (directory / language).glob("*.toml"))
+        if found != names:
+            raise CatalogueError(f"{language}/: holds {found}, English has {names}")
+        catalogue: dict[str, str] = {}
+        for name in names:
+            where = f"{language}/{name}"
+            words = _read(directory / language / name, where)
+            _match(where, english[name], words)
+            twice = sorted(set(words) & set(catalogue))
+            if twice:
+                raise CatalogueError(f"{where}: {twice} are in another file too")
+            catalogue.update(words)
+        catalogues[language] = catalogue
     return catalogues
+
+
+def _match(where: str, english: dict[str, str], words: dict[str, str]) -> None:
+    missing = sorted(set(english) - set(words))
+    extra = sorted(set(words) - set(english))
+    if missing or extra:
+        raise CatalogueError(f"{where}: missing {missing or 'none'}, unknown {extra or 'none'}")
+    for key, text in words.items():
+        wanted = _placeholders(english[key])
+        if _placeholders(text) != wanted:
+            raise CatalogueError(f"{where}: {key} must use the placeholders {sorted(wanted)}")
 
 
 @cache
@@ -67,6 +90,17 @@ def say(key: str, **values: object) -> str:
     return phrase(language(), key, **values)
 
 
+def script_words() -> dict[str, str]:
+    """The phrases the console's scripts show, in the page's language, without `script.`.
+
+    They travel in the page itself (a data attribute of its body), so a script never
+    holds words of its own and a switched-in conversation needs no second request.
+    """
+    prefix = "script."
+    words = catalogues()[language()]
+    return {key.removeprefix(prefix): text for key, text in words.items() if key.startswith(prefix)}
+
+
 def phrase(in_language: str, key: str, **values: object) -> str:
     """The phrase for key in the given language; a key no catalogue has is a bug, and raises."""
     text = catalogues()[in_language].get(key)
@@ -75,14 +109,14 @@ def phrase(in_language: str, key: str, **values: object) -> str:
     return text.format_map(values) if values else text
 
 
-def _read(path: Path) -> dict[str, str]:
+def _read(path: Path, where: str) -> dict[str, str]:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogueError(f"{path.name}: {exc}") from exc
+        raise CatalogueError(f"{where}: {exc}") from exc
     words: dict[str, str] = {}
-    _flatten(path.name, "", data, words)
+    _flatten(where, "", data, words)
     return words
 
 

@@ -11,6 +11,18 @@ window.ResponderConsole = (function () {
   const apiRoot = live ? live.dataset.api : "";
   const parts = [];
   let stops = [];
+  // The phrases of the catalogue's [script] tables in the page's language, carried by
+  // the page so that no script holds words of its own.
+  const words = JSON.parse(document.body.dataset.words || "{}");
+
+  // The phrase for key with its {placeholders} filled in; an unknown key shows itself,
+  // which a test of the catalogues catches before a counsellor does.
+  function say(key, values) {
+    const text = Object.prototype.hasOwnProperty.call(words, key) ? words[key] : key;
+    return text.replace(/\{(\w+)\}/g, (whole, name) =>
+      values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole
+    );
+  }
 
   // Calls the API with the session cookie and the page's CSRF token; resolves to
   // {status, data} and never rejects on HTTP errors, only when the network fails.
@@ -57,5 +69,5 @@ window.ResponderConsole = (function () {
     parts.forEach(run);
   }
 
-  return { csrf, api, part, leaving, switchedIn };
+  return { csrf, api, part, leaving, switchedIn, say };
 })();

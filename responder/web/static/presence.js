@@ -5,16 +5,14 @@
 (function () {
   const line = document.getElementById("texters-told");
   if (!line) return;
-  const { api } = window.ResponderConsole;
-  const FREE = "Texters are told a counsellor is free.";
-  const NOBODY = "Texters are told nobody is free right now.";
+  const { api, say } = window.ResponderConsole;
   const REFRESH_MS = 30000;
 
   async function refresh() {
     try {
       const result = await api("GET", "/counsellors/present");
       if (result.status !== 200) return;
-      const words = result.data.someone_free ? FREE : NOBODY;
+      const words = say(result.data.someone_free ? "queue.someone_free" : "queue.nobody_free");
       // Only a change is written, so a screen reader hears it once.
       if (line.textContent !== words) line.textContent = words;
     } catch (failure) {
