@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from responder.counselling import access
 from responder.errors import NotFound, Rejected
+from responder.store import events
 from responder.store.casework import ContactFlag
 from responder.store.models import Counsellor
 
@@ -72,7 +73,8 @@ def add(
 
     The day is a UTC date from today to a year ahead; the flag shows through all of it.
     """
-    contact = access.texter(access.visible(session, conversation_id, actor))
+    conversation = access.visible(session, conversation_id, actor)
+    contact = access.texter(conversation)
     clean = _label(label)
     last = default_expiry(now) if until is None else until
     if last < today(now):
@@ -88,6 +90,8 @@ def add(
     )
     session.add(flag)
     session.flush()
+    # The queue and every rail show flags: they refresh when the feed says so.
+    events.record(session, "flagged", now, conversation, actor.id)
     return FlagView(flag.id, flag.label, flag.expires_at, actor.username, now)
 
 
@@ -95,7 +99,8 @@ def lift(
     session: Session, conversation_id: int, actor: Counsellor, flag_id: int, now: datetime
 ) -> None:
     """Remove one of the texter's unexpired flags before it expires."""
-    contact = access.texter(access.visible(session, conversation_id, actor))
+    conversation = access.visible(session, conversation_id, actor)
+    contact = access.texter(conversation)
     removed = session.execute(
         delete(ContactFlag)
         .where(
@@ -107,6 +112,7 @@ def lift(
     ).rowcount
     if not removed:
         raise NotFound(f"no flag {flag_id} on this texter")
+    events.record(session, "flagged", now, conversation, actor.id)
 
 
 def of_conversation(

@@ -19,6 +19,7 @@ KINDS = frozenset(
         "released",
         "closed",
         "note",
+        "flagged",  # a flag was put on or lifted from the texter behind the conversation
         "delivery",  # an outbound message changed status
         "availability",  # a counsellor became available or unavailable
         "crisis",  # crisis words came in: supervisors should look now

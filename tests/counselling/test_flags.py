@@ -202,3 +202,30 @@ def test_the_purge_deletes_expired_flags_and_keeps_the_rest(
     assert done.flags == 1
     with app.app_context():
         assert get_session().scalars(select(ContactFlag.label)).all() == ["repeat threats"]
+
+
+def test_adding_and_lifting_a_flag_tell_live_pages_through_the_feed(
+    app: Flask, client: FlaskClient, alice: dict[str, str], bob: dict[str, str], waiting: int
+) -> None:
+    def last_event() -> int:
+        items = client.get("/api/v1/events?after=0&limit=200", headers=bob).get_json()["items"]
+        return items[-1]["id"] if items else 0
+
+    def flagged_after(cursor: int) -> list[tuple[int, str]]:
+        items = client.get(f"/api/v1/events?after={cursor}", headers=bob).get_json()["items"]
+        return [(e["conversation_id"], e["actor"]) for e in items if e["kind"] == "flagged"]
+
+    before = last_event()
+    added = client.post(act(waiting, "flags"), headers=alice, json={"label": "prank"})
+    assert added.status_code == 201
+    assert flagged_after(before) == [(waiting, "alice")]
+
+    before = last_event()
+    flag_id = added.get_json()["id"]
+    assert client.delete(f"{act(waiting, 'flags')}/{flag_id}", headers=alice).status_code == 204
+    assert flagged_after(before) == [(waiting, "alice")]
+
+    # A refused change tells nobody anything.
+    before = last_event()
+    assert client.delete(f"{act(waiting, 'flags')}/{flag_id}", headers=alice).status_code == 404
+    assert flagged_after(before) == []

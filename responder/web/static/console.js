@@ -346,7 +346,9 @@
     // Supervisors also see the conversations counsellors have: the server renders
     // that list, and it is fetched again whole when one is claimed, handed on or ended.
     const heldUrl = root.dataset.held;
-    const heldKinds = new Set(["claimed", "transferred", "released", "closed", "crisis", "erased"]);
+    const heldKinds = new Set([
+      "claimed", "transferred", "released", "closed", "crisis", "erased", "flagged",
+    ]);
     let lastHeld = "";
     async function refreshHeld() {
       const response = await fetch(heldUrl, {
@@ -875,7 +877,7 @@
     const none = document.getElementById("caseload-none");
     const news = document.getElementById("caseload-news");
     const kinds = new Set([
-      "message", "crisis", "claimed", "transferred", "released", "closed", "erased",
+      "message", "crisis", "claimed", "transferred", "released", "closed", "erased", "flagged",
     ]);
     // Any of these may bring a conversation to the counsellor, or take one away.
     const arriving = new Set(["claimed", "transferred", "erased"]);
