@@ -33,6 +33,7 @@ STANDALONE = (
     "fallback",
     "wait_notice",
     "released",
+    "requeued",
     "survey_question",
     "survey_thanks",
     "delete_confirm",

@@ -45,6 +45,7 @@ MESSAGE_KEYS = (
     "left_queue",
     "wait_notice",
     "released",
+    "requeued",
     "survey_question",
     "survey_thanks",
     "country_set",

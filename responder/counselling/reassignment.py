@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from responder.bot.content import Content
+from responder.delivery import outbox
 from responder.store import events
 from responder.store.models import Conversation, Counsellor, Note
 
@@ -31,16 +33,26 @@ def held_by(session: Session, counsellor: Counsellor) -> Sequence[Conversation]:
 
 
 def to_queue(
-    session: Session, conversation: Conversation, actor: Counsellor, why: str, now: datetime
+    session: Session,
+    conversation: Conversation,
+    actor: Counsellor,
+    why: str,
+    now: datetime,
+    content: Content,
 ) -> None:
     """Put a held conversation back in the queue, keeping its priority and crisis mark.
 
-    It is queued as of now: the wait it shows is the wait for a new counsellor.
+    It is queued as of now: the wait it shows is the wait for a new counsellor. The
+    texter is told, unless they said STOP: otherwise the person they were talking to
+    would simply fall silent, with no word that anyone still has them in mind.
     """
     conversation.state, conversation.counsellor = "waiting", None
     conversation.queued_at, conversation.wait_notices = now, 0
     _note(session, conversation, actor, f"moved this conversation back to the queue: {why}", now)
     events.record(session, "queued", now, conversation, actor.id)
+    if conversation.contact is not None and not conversation.contact.opted_out:
+        text = content.language(conversation.language).messages["requeued"]
+        outbox.enqueue(session, conversation, text, now)
     log.info("conversation requeued conversation=%s by=%s", conversation.id, actor.id)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from responder.bot.content import Content
 from responder.counselling import reassignment
 from responder.errors import HandoffError
 from responder.staff import audit, auth, presence
@@ -78,6 +79,7 @@ def deactivate(
     admin: Counsellor,
     account_id: int,
     now: datetime,
+    content: Content,
     handover: str | None = None,
     window: timedelta = timedelta(seconds=120),
 ) -> None:
@@ -93,11 +95,21 @@ def deactivate(
         raise auth.AccountError("you cannot deactivate your own account")
     held = reassignment.held_by(session, counsellor)
     if held:
-        _hand_over(session, admin, counsellor, held, handover, now, window)
+        _hand_over(session, admin, counsellor, held, Handover(handover, now, window, content))
     counsellor.active = False
     counsellor.available = False
     _end_sessions(counsellor)
     audit.record(session, admin, "account_deactivate", None, now, username=counsellor.username)
+
+
+@dataclass(frozen=True)
+class Handover:
+    """Where a leaving account's conversations go, and what the texters are told."""
+
+    to: str | None  # QUEUE or a username
+    now: datetime
+    window: timedelta  # how recently a receiver must have had the console open
+    content: Content
 
 
 def _hand_over(
@@ -105,30 +117,29 @@ def _hand_over(
     admin: Counsellor,
     leaving: Counsellor,
     held: Sequence[Conversation],
-    handover: str | None,
-    now: datetime,
-    window: timedelta,
+    handover: Handover,
 ) -> None:
     count = len(held)
     some = "1 open conversation" if count == 1 else f"{count} open conversations"
-    if not handover:
+    now = handover.now
+    if not handover.to:
         raise auth.AccountError(
             f"{leaving.username} has {some}: choose whether they go to the queue or to a "
             "counsellor who is here"
         )
     why = f"{leaving.username}'s account was deactivated"
-    if handover == QUEUE:
+    if handover.to == QUEUE:
         for conversation in held:
-            reassignment.to_queue(session, conversation, admin, why, now)
+            reassignment.to_queue(session, conversation, admin, why, now, handover.content)
             audit.record(session, admin, "requeue", conversation.id, now)
         return
     receiver = session.scalars(
-        select(Counsellor).where(Counsellor.username == handover).with_for_update()
+        select(Counsellor).where(Counsellor.username == handover.to).with_for_update()
     ).first()
     if receiver is None or receiver.id == leaving.id:
-        raise auth.AccountError(f"{handover!r} cannot take {leaving.username}'s conversations")
+        raise auth.AccountError(f"{handover.to!r} cannot take {leaving.username}'s conversations")
     try:
-        presence.require_room(session, receiver, now, window, count)
+        presence.require_room(session, receiver, now, handover.window, count)
     except HandoffError as refusal:
         raise auth.AccountError(str(refusal)) from None
     for conversation in held:

@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from responder import services
 from responder.store.db import get_session
-from responder.store.models import AuditEntry, Event, Note
+from responder.store.models import AuditEntry, Event, Message, Note
 from tests.console_sessions import account, form_token, sign_in
 from tests.counsellors import add_counsellor, conversation, make_present, queue_texter
 from tests.twilio_requests import post_signed, sms
@@ -108,7 +109,8 @@ def test_to_the_queue_they_keep_their_priority_and_crisis_mark(
         kinds = session.execute(
             select(Event.kind, Event.actor_id).where(Event.conversation_id == calm)
         ).all()
-        assert kinds[-1] == ("queued", ada)
+        # Queued by the admin, then the texter's notice written by nobody in particular.
+        assert kinds[-2:] == [("queued", ada), ("message", None)]
 
 
 def test_to_a_counsellor_who_is_here_with_room(
@@ -150,3 +152,41 @@ def test_an_account_holding_nothing_is_deactivated_as_before(
     html = deactivate(admin, app, "alice")
     assert "Deactivated: the account is signed out and cannot sign in." in html
     assert not account(app, "alice").active
+
+
+def test_texters_moved_to_the_queue_are_told_unless_they_said_stop(
+    app: Flask, client: FlaskClient, admin: FlaskClient, two_held: list[int]
+) -> None:
+    told, stopped = two_held
+    post_signed(client, sms("STOP", sender="+14155550142"))
+    before = {c: texts_to(app, c) for c in two_held}
+
+    deactivate(admin, app, "alice", handover="queue")
+
+    english = services.of(app).content.language("en").messages
+    assert texts_to(app, told) == [*before[told], english["requeued"]]
+    assert english["requeued"].startswith("The person you were chatting with had to stop.")
+    assert texts_to(app, stopped) == before[stopped]
+
+
+def test_texters_handed_to_a_colleague_are_not_greeted_again(
+    app: Flask, admin: FlaskClient, bob: dict[str, str], two_held: list[int]
+) -> None:
+    make_present(app, "bob")
+    before = {c: texts_to(app, c) for c in two_held}
+    deactivate(admin, app, "alice", handover="bob")
+    assert {c: texts_to(app, c) for c in two_held} == before
+
+
+def texts_to(app: Flask, conversation_id: int) -> list[str]:
+    """What the helpline has written to the texter of a conversation, oldest first."""
+    with app.app_context():
+        return list(
+            get_session()
+            .scalars(
+                select(Message.body)
+                .where(Message.conversation_id == conversation_id, Message.direction == "out")
+                .order_by(Message.id)
+            )
+            .all()
+        )

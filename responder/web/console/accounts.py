@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from responder import policies
+from responder import policies, services
 from responder.staff import accounts
 from responder.staff.auth import AccountError
 from responder.store.db import get_session
@@ -50,7 +50,9 @@ def account_deactivate(account_id: int) -> ResponseReturnValue:
     handover = request.form.get("handover") or None
     window = policies.presence(current_app.config)
     return _change(
-        lambda db, now: accounts.deactivate(db, g.counsellor, account_id, now, handover, window),
+        lambda db, now: accounts.deactivate(
+            db, g.counsellor, account_id, now, services.of(current_app).content, handover, window
+        ),
         "Deactivated: the account is signed out and cannot sign in."
         + ("" if handover is None else " Its open conversations have been moved."),
     )
