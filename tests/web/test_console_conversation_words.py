@@ -63,6 +63,7 @@ def test_a_french_counsellors_conversation_page_and_list_speak_french(
         "Bloquer ce numéro :",
         ">jusqu&#39;à levée</button>",
         "Ajouter une note privée",
+        '<span class="author">Personne qui écrit</span>',
     ):
         assert french in page, french
     for english in ("Reply to the texter", "About the texter", "Crisis words", "Block this"):
@@ -83,7 +84,7 @@ def test_a_french_supervisor_sees_the_conversations_with_counsellors_in_french(
     choose(client, "fr")
     fragment = text_of(client, "/console/queue/held")
     assert "1 conversation est prise en charge." in fragment
-    assert "<dt>Prise en charge par</dt>" in fragment and "<dt>Numéro</dt>" in fragment
+    assert "<dt>Suivie par</dt>" in fragment and "<dt>Numéro</dt>" in fragment
     assert "with a counsellor" not in fragment
 
 
