@@ -17,6 +17,7 @@ from responder.counselling import caseload
 from responder.store.db import get_session
 from responder.store.models import Event
 from responder.web.console import bp
+from responder.web.console.words import say
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,9 @@ def ago_words(moment: datetime) -> str:
     """Say how long ago something came, roughly: "just now", "2 min ago", "3 h ago"."""
     minutes = int((datetime.now(UTC) - moment).total_seconds() // 60)
     if minutes < 1:
-        return "just now"
+        return say("script.rail.just_now")
     if minutes < 60:
-        return f"{minutes} min ago"
+        return say("script.rail.minutes_ago", n=minutes)
     if minutes < 24 * 60:
-        return f"{minutes // 60} h ago"
-    return f"{minutes // (24 * 60)} d ago"
+        return say("script.rail.hours_ago", n=minutes // 60)
+    return say("script.rail.days_ago", n=minutes // (24 * 60))

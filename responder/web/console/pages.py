@@ -28,6 +28,7 @@ from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.live import conversations_url, latest_event
 from responder.web.console.session import signed_in
+from responder.web.console.words import say
 
 # A message's delivery in words. Held, pending and failed messages add the stored
 # reason, which delivery writes in words already.
@@ -147,9 +148,9 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
             session, conversation_id, g.counsellor, _keys(), content, now
         )
     except errors.NotFound:
-        abort(404, description="There is no such conversation. It may have been erased.")
+        abort(404, description=say("conversation.no_conversation"))
     except errors.NotPermitted:
-        abort(403, description="This conversation is with another counsellor.")
+        abort(403, description=say("conversation.not_yours"))
     audit.record(session, g.counsellor, "view", conversation_id, now)
     # Opening the conversation reads what it shows; console.js marks later messages
     # read as they appear while the page is in view.
@@ -229,32 +230,35 @@ def time_words(moment: datetime) -> str:
 @bp.app_template_filter("console_age")
 def age_words(under_18: bool | None) -> str:
     if under_18 is None:
-        return "not known"
-    return "under 18" if under_18 else "18 or over"
+        return say("conversation.not_known")
+    return say("conversation.age_young" if under_18 else "conversation.age_adult")
 
 
 @bp.app_template_filter("console_state")
 def state_words(state: str, counsellor: str | None) -> str:
     if state == "counsellor":
-        return f"with {counsellor}"
-    return {
-        "waiting": "waiting in the queue",
-        "menu": "back with the menu",
-        "closed": "closed",
-    }.get(state, state)
+        return say("conversation.state_with", name=counsellor)
+    key = {
+        "waiting": "conversation.state_waiting",
+        "menu": "conversation.state_menu",
+        "closed": "conversation.state_closed",
+    }.get(state)
+    return say(key) if key else state
 
 
 @bp.app_template_filter("console_window")
 def window_words(ends_at: datetime | None, now: datetime, template_ready: bool) -> str:
     """Say how long WhatsApp still lets free-form replies through."""
     if ends_at is None:
-        return "not known: the conversation is anonymised"
+        return say("conversation.window_anonymised")
     left = ends_at - now
+    if left >= timedelta(minutes=1):
+        return say("script.conversation.window_open", left=wait_words(int(left.total_seconds())))
     if left > timedelta(0):
-        return f"open, {wait_words(int(left.total_seconds()))} left"
+        return say("script.conversation.window_closing")
     if template_ready:
-        return "closed: a template will invite them back"
-    return "closed: replies fail until the texter writes again (no invitation template is set up)"
+        return say("script.conversation.window_template")
+    return say("script.conversation.window_closed")
 
 
 @bp.app_template_filter("console_author_kind")
@@ -269,9 +273,9 @@ def page_title(body: str | None) -> str:
     Notices that are not pages have no title line: their first words stand for them.
     """
     if body is None:
-        return "(text erased)"
+        return say("script.conversation.page_erased")
     lines = body.strip().splitlines() or [""]
-    return caseload.preview(lines[0].strip().strip("*"), 0) or "(empty)"
+    return caseload.preview(lines[0].strip().strip("*"), 0) or say("script.conversation.page_empty")
 
 
 @bp.app_template_filter("console_pressure")
@@ -282,7 +286,8 @@ def under_pressure(view: views.ConversationView) -> bool:
 
 @bp.app_template_filter("console_author")
 def author_name(author: str) -> str:
-    return {"texter": "Texter", "bot": "Bot"}.get(author, author)
+    key = {"texter": "script.conversation.author_texter", "bot": "script.conversation.author_bot"}
+    return say(key[author]) if author in key else author
 
 
 @bp.app_template_filter("console_delivery")

@@ -13,7 +13,7 @@
   let root = document.querySelector(".console-page") || document.createElement("div");
 
   const POLL_MS = 1000;
-  const { api } = window.ResponderConsole;
+  const { api, say } = window.ResponderConsole;
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -34,17 +34,17 @@
 
   function waitWords(seconds) {
     const minutes = Math.floor(seconds / 60);
-    if (minutes < 1) return "under a minute";
-    if (minutes < 60) return minutes + " min";
-    return Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+    if (minutes < 1) return say("wait.under");
+    if (minutes < 60) return say("wait.minutes", { minutes });
+    return say("wait.hours", { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
   }
 
   function agoWords(iso) {
     const minutes = Math.floor((Date.now() - new Date(iso)) / 60000);
-    if (minutes < 1) return "just now";
-    if (minutes < 60) return minutes + " min ago";
-    if (minutes < 24 * 60) return Math.floor(minutes / 60) + " h ago";
-    return Math.floor(minutes / (24 * 60)) + " d ago";
+    if (minutes < 1) return say("rail.just_now");
+    if (minutes < 60) return say("rail.minutes_ago", { n: minutes });
+    if (minutes < 24 * 60) return say("rail.hours_ago", { n: Math.floor(minutes / 60) });
+    return say("rail.days_ago", { n: Math.floor(minutes / (24 * 60)) });
   }
 
   function channelName(channel) {
@@ -53,7 +53,8 @@
 
   function localTime(iso) {
     const moment = new Date(iso);
-    return moment.toLocaleString(undefined, {
+    // In the console's language, as the rest of the page, rather than the browser's.
+    return moment.toLocaleString(document.documentElement.lang || undefined, {
       day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
     });
   }
@@ -85,10 +86,7 @@
   // Offline, the feed backs off to one try in ten seconds and says so in one quiet line.
   const liveStatus = document.getElementById("live-status");
   function connection(failures) {
-    show(
-      liveStatus,
-      failures >= 2 ? "Live updates paused: the helpline cannot be reached. Trying again." : "",
-    );
+    show(liveStatus, failures >= 2 ? say("rail.offline") : "");
   }
 
   function startFeed() {
@@ -196,8 +194,8 @@
     Object.assign(titleParts, changes || {});
     const crisis = titleParts.crisisHere || titleParts.crisisUnread;
     const count = titleParts.unread + titleParts.arrivals;
-    document.title = (crisis ? "\u26a0 Crisis \u00b7 " : "") + (count ? "(" + count + ") " : "") +
-      baseTitle;
+    const title = (count ? "(" + count + ") " : "") + baseTitle;
+    document.title = crisis ? say("rail.title_crisis", { title }) : title;
   }
   function inView() {
     return document.visibilityState === "visible";
@@ -215,8 +213,8 @@
         return;
       }
       button.disabled = false;
-      if (result.status === 409) onTaken("Someone else has just taken this conversation.");
-      else if (result.status !== 401) onTaken(errorText(result, "The claim did not go through."));
+      if (result.status === 409) onTaken(say("conversation.taken"));
+      else if (result.status !== 401) onTaken(errorText(result, say("conversation.claim_failed")));
     });
   }
 
@@ -254,30 +252,34 @@
       const li = element("li", "queue-item" + (item.crisis_at ? " is-crisis" : ""));
       const marks = element("p", "marks");
       marks.append(element("span", "position", "#" + item.position));
-      if (item.crisis_at) marks.append(" ", element("strong", "mark mark-crisis", "Crisis"));
-      if (item.under_18) marks.append(" ", element("span", "mark mark-young", "Under 18"));
-      marks.append(" ", element("span", "mark", "Priority " + item.priority));
+      if (item.crisis_at) {
+        marks.append(" ", element("strong", "mark mark-crisis", say("rail.crisis")));
+      }
+      if (item.under_18) {
+        marks.append(" ", element("span", "mark mark-young", say("queue_list.under_18")));
+      }
+      marks.append(" ", element("span", "mark", say("queue_list.priority", { n: item.priority })));
       (item.flags || []).forEach((label) => {
-        marks.append(" ", element("span", "mark mark-flag", "Flag: " + label));
+        marks.append(" ", element("span", "mark mark-flag", say("queue_list.flag", { label })));
       });
       const facts = element("dl", "facts");
-      const waited = fact("Waiting", waitWords(item.waiting_seconds));
+      const waited = fact(say("queue_list.waiting"), waitWords(item.waiting_seconds));
       const wait = waited.querySelector("dd");
       wait.className = "wait";
       wait.dataset.waitingSeconds = item.waiting_seconds;
       facts.append(
         waited,
-        fact("Channel", channelName(item.channel)),
-        fact("Country", item.country || "unknown"),
-        fact("Language", item.language),
-        fact("Number", item.masked_number || "anonymised"),
+        fact(say("queue_list.channel"), channelName(item.channel)),
+        fact(say("queue_list.country"), item.country || say("queue_list.unknown")),
+        fact(say("queue_list.language"), item.language),
+        fact(say("queue_list.number"), item.masked_number || say("queue_list.anonymised")),
       );
-      const button = element("button", "claim", "Claim");
+      const button = element("button", "claim", say("queue_list.claim"));
       button.type = "button";
       button.dataset.claim = item.id;
       button.setAttribute(
         "aria-label",
-        "Claim conversation " + item.id + ", number " + item.position + " in the queue",
+        say("queue_list.claim_label", { id: item.id, position: item.position }),
       );
       claimButton(button, (text) => show(alert, text));
       li.append(marks, facts, button);
@@ -285,8 +287,8 @@
     }
 
     function waitingWords(total) {
-      if (total === 0) return "Nobody is waiting.";
-      return total === 1 ? "1 texter is waiting." : total + " texters are waiting.";
+      if (total === 0) return say("queue_list.nobody");
+      return total === 1 ? say("queue_list.one") : say("queue_list.other", { n: total });
     }
 
     async function refreshQueue() {
@@ -312,7 +314,9 @@
       const me = result.data;
       switcher.checked = me.available;
       const count = document.querySelector("#open-count strong");
-      count.textContent = me.open_conversations.length + " of " + me.max_open;
+      count.textContent = say("queue_list.open_count", {
+        open: me.open_conversations.length, max: me.max_open,
+      });
     }
 
     // Wait times tick on the page between refreshes.
@@ -335,7 +339,7 @@
         switcher.checked = result.data.available;
       } else {
         switcher.checked = !wanted;
-        show(meError, errorText(result, "Your availability could not be changed."));
+        show(meError, errorText(result, say("queue_list.availability_failed")));
       }
     });
 
@@ -422,7 +426,7 @@
 
     function bodyOf(body) {
       const text = element("p", "body");
-      if (body === null) text.append(element("em", "", "(text erased after the retention period)"));
+      if (body === null) text.append(element("em", "", say("conversation.erased_body")));
       else text.textContent = body;
       return text;
     }
@@ -437,15 +441,17 @@
 
     function noteItem(note) {
       const li = entry("note", note.author, note.created_at, note.body);
-      li.querySelector(".meta").prepend(element("span", "note-mark", "Private note"), " ");
+      li.querySelector(".meta").prepend(
+        element("span", "note-mark", say("conversation.private_note")), " ",
+      );
       return li;
     }
 
     // A bot's page folds to its first line, the page's title (bold on WhatsApp).
     function pageTitle(body) {
-      if (body === null) return "(text erased)";
+      if (body === null) return say("conversation.page_erased");
       const first = body.trim().split("\n")[0].trim().replace(/^\*+|\*+$/g, "").trim();
-      if (first.length <= 40) return first || "(empty)";
+      if (first.length <= 40) return first || say("conversation.page_empty");
       // Notices that are not pages have no title line: their first words stand for them.
       const cut = first.slice(0, 41);
       const space = cut.lastIndexOf(" ");
@@ -459,7 +465,7 @@
       fold.open = open;
       const summary = element("summary", "meta");
       summary.append(
-        element("span", "author", "Bot"),
+        element("span", "author", say("conversation.author_bot")),
         element("span", "fold-title", ": " + pageTitle(message.body)),
         " ",
         timeElement(message.created_at),
@@ -474,10 +480,9 @@
 
     function messageItem(message, opened) {
       if (message.author === "bot") return botItem(message, opened.has(String(message.id)));
-      const names = { texter: "Texter" };
       const li = entry(
         "message from-" + authorKind(message.author),
-        names[message.author] || message.author,
+        message.author === "texter" ? say("conversation.author_texter") : message.author,
         message.created_at,
         message.body,
       );
@@ -526,12 +531,13 @@
     function showWindow() {
       if (!windowNode || !windowNode.dataset.ends) return;
       const left = Math.floor((new Date(windowNode.dataset.ends) - Date.now()) / 1000);
-      if (left > 0) windowNode.textContent = "open, " + waitWords(left) + " left";
+      if (left >= 60) {
+        windowNode.textContent = say("conversation.window_open", { left: waitWords(left) });
+      } else if (left > 0) windowNode.textContent = say("conversation.window_closing");
       else if (root.dataset.templateReady === "yes") {
-        windowNode.textContent = "closed: a template will invite them back";
+        windowNode.textContent = say("conversation.window_template");
       } else {
-        windowNode.textContent =
-          "closed: replies fail until the texter writes again (no invitation template is set up)";
+        windowNode.textContent = say("conversation.window_closed");
       }
     }
     showWindow();
@@ -543,11 +549,13 @@
       retitle({ crisisHere: Boolean(crisisAt) });
       if (!crisisAt || !banner.hidden) return;
       const line = element("p");
+      // The time is an element of its own: the phrase is split where it stands.
+      const [before, after] = say("conversation.crisis_when").split("{time}");
       line.append(
-        element("strong", "", "Crisis words in this conversation"),
-        ", first at ",
+        element("strong", "", say("conversation.crisis_banner")),
+        ", " + before,
         timeElement(crisisAt),
-        ". Check they are safe first.",
+        after,
       );
       banner.replaceChildren(line);
       banner.hidden = false;
@@ -574,7 +582,7 @@
     async function refresh() {
       const result = await api("GET", "/conversations/" + id);
       if (result.status === 403 || result.status === 404) {
-        show(pageAlert, "This conversation is no longer open to you.");
+        show(pageAlert, say("conversation.gone"));
         root.querySelectorAll("form button, button[data-claim]").forEach((b) => (b.disabled = true));
         return;
       }
@@ -640,19 +648,20 @@
       if (!replyBox) return;
       const text = replyBox.value;
       if (root.dataset.channel !== "sms") {
-        count.textContent = Array.from(text).length + " characters";
+        const length = Array.from(text).length;
+        const chars = length === 1 ? "conversation.chars_one" : "conversation.chars_other";
+        count.textContent = say(chars, { n: length });
         return;
       }
       const sms = encode(text);
-      count.textContent =
-        sms.characters + (sms.characters === 1 ? " character, " : " characters, ") +
-        sms.segments + " SMS";
+      const counted = sms.characters === 1 ? "conversation.sms_one" : "conversation.sms_other";
+      count.textContent = say(counted, { n: sms.characters, sms: sms.segments });
       if (sms.outside.length) {
         show(
           warning,
-          "Not in the GSM alphabet: " + sms.outside.map(named).join(", ") +
-            ". The whole message goes as UCS-2, 70 characters per SMS. Replace " +
-            (sms.outside.length === 1 ? "it" : "them") + " to send fewer SMS.",
+          say(sms.outside.length === 1 ? "conversation.gsm_one" : "conversation.gsm_other", {
+            characters: sms.outside.map(named).join(", "),
+          }),
         );
       } else {
         show(warning, "");
@@ -696,7 +705,7 @@
           const problem = await action(form);
           show(error, problem || "");
         } catch (failure) {
-          show(error, "The helpline could not be reached. Try again.");
+          show(error, say("conversation.unreachable"));
         } finally {
           button.disabled = false;
         }
@@ -706,7 +715,7 @@
     const base = "/conversations/" + id;
     onSubmit("reply-form", "reply-error", async () => {
       const result = await api("POST", base + "/messages", { body: replyBox.value });
-      if (result.status !== 202) return errorText(result, "The reply was not sent.");
+      if (result.status !== 202) return errorText(result, say("conversation.reply_failed"));
       replyBox.value = "";
       countReply();
       await refresh();
@@ -725,7 +734,7 @@
     onSubmit("note-form", "note-error", async (form) => {
       const box = form.querySelector("textarea");
       const result = await api("POST", base + "/notes", { body: box.value });
-      if (result.status !== 201) return errorText(result, "The note was not kept.");
+      if (result.status !== 201) return errorText(result, say("conversation.note_failed"));
       box.value = "";
       await refresh();
       return "";
@@ -735,7 +744,7 @@
     function finish(path, body, then) {
       return async () => {
         const result = await api("POST", base + path, body && body());
-        if (result.status !== 200) return errorText(result, "That did not go through.");
+        if (result.status !== 200) return errorText(result, say("conversation.failed"));
         if (then === "stay") window.location.reload();
         else window.location.assign(root.dataset.queue);
         return "";
@@ -777,7 +786,7 @@
         try {
           show(error, await release());
         } catch (failure) {
-          show(error, "The helpline could not be reached. Try again.");
+          show(error, say("conversation.unreachable"));
         } finally {
           yes.disabled = no.disabled = false;
         }
@@ -793,6 +802,18 @@
     const blockedNode = document.getElementById("blocked");
     let armed = null;
     let disarmTimer = null;
+    // What each button says, by its hours ("" is until lifted): whole sentences, as a
+    // language may not build them from the same parts.
+    const BLOCKED = {
+      24: "conversation.blocked_24",
+      168: "conversation.blocked_168",
+      "": "conversation.blocked_lifted",
+    };
+    const ASK_BLOCK = {
+      24: "conversation.ask_block_24",
+      168: "conversation.ask_block_168",
+      "": "conversation.ask_block_lifted",
+    };
 
     function disarm() {
       if (!armed) return;
@@ -802,9 +823,13 @@
     }
 
     function showBlocked(view) {
-      if (!view.blocked) blockedNode.textContent = "No";
-      else if (!view.blocked_until) blockedNode.textContent = "Yes, until lifted";
-      else blockedNode.replaceChildren("Yes, until ", timeElement(view.blocked_until));
+      if (!view.blocked) blockedNode.textContent = say("conversation.blocked_no");
+      else if (!view.blocked_until) {
+        blockedNode.textContent = say("conversation.blocked_until_lifted");
+      } else {
+        const [before, after] = say("conversation.blocked_until").split("{time}");
+        blockedNode.replaceChildren(before, timeElement(view.blocked_until), after);
+      }
       blockControls.hidden = view.blocked;
       unblockControls.hidden = !view.blocked;
       // The pressed button has just been hidden: keep the keyboard in the section.
@@ -819,14 +844,14 @@
         ? await api("POST", base + "/unblock")
         : await api("POST", base + "/block", { hours });
       if (result.status !== 200) {
-        show(blockError, errorText(result, "That did not go through."));
+        show(blockError, errorText(result, say("conversation.failed")));
         blockStatus.textContent = "";
         return;
       }
       show(blockError, "");
       showBlocked(result.data);
-      let said = lifting ? "The block is lifted." : "Blocked " + button.dataset.words + ".";
-      if (result.data.state !== root.dataset.state) said += " They are out of the queue.";
+      let said = say(lifting ? "conversation.lifted" : BLOCKED[button.dataset.block]);
+      if (result.data.state !== root.dataset.state) said += " " + say("conversation.out_of_queue");
       blockStatus.textContent = said;
     }
 
@@ -837,10 +862,11 @@
           disarm();
           armed = button;
           const lifting = button.dataset.unblock !== undefined;
-          button.textContent = lifting ? "Press again to lift the block" : "Press again to block";
-          blockStatus.textContent = lifting
-            ? "Press again to lift the block."
-            : "Press again to block this sender " + button.dataset.words + ".";
+          const again = lifting ? "conversation.again_unblock" : "conversation.again_block";
+          button.textContent = say(again);
+          blockStatus.textContent = say(
+            lifting ? "conversation.ask_unblock" : ASK_BLOCK[button.dataset.block],
+          );
           disarmTimer = setTimeout(() => {
             disarm();
             blockStatus.textContent = "";
@@ -852,7 +878,7 @@
         try {
           await sendBlock(button);
         } catch (failure) {
-          show(blockError, "The helpline could not be reached. Try again.");
+          show(blockError, say("conversation.unreachable"));
         } finally {
           button.disabled = false;
         }
@@ -910,13 +936,17 @@
       const li = element("li", "caseload-item" + (conversation.crisis_at ? " is-crisis" : ""));
       li.dataset.conversationId = conversation.id;
       const line = element("p", "line");
-      const link = element("a", "", "Conversation " + conversation.id);
+      const link = element("a", "", say("rail.conversation", { id: conversation.id }));
       link.href = live.dataset.conversations + conversation.id;
       if (link.pathname === window.location.pathname) link.setAttribute("aria-current", "page");
       line.append(link);
-      if (conversation.crisis_at) line.append(" ", element("strong", "mark mark-crisis", "Crisis"));
+      if (conversation.crisis_at) {
+        line.append(" ", element("strong", "mark mark-crisis", say("rail.crisis")));
+      }
       if (conversation.unread) {
-        line.append(" ", element("span", "mark mark-unread", conversation.unread + " unread"));
+        const unread = conversation.unread === 1 ? "rail.unread_one" : "rail.unread_other";
+        const count = say(unread, { n: conversation.unread });
+        line.append(" ", element("span", "mark mark-unread", count));
       }
       (conversation.flags || []).forEach((flag) => {
         line.append(" ", element("span", "mark mark-flag", String(flag)));
@@ -945,8 +975,8 @@
       const marked = held.filter((c) => c.crisis_at && !(before.get(c.id) || {}).crisis_at);
       if (wrote.length) want("message");
       // Said once to screen readers, in words that hold nothing anyone wrote.
-      if (marked.length) news.textContent = "Crisis words in conversation " + marked[0].id + ".";
-      else if (wrote.length) news.textContent = "The texter wrote in conversation " + wrote[0].id + ".";
+      if (marked.length) news.textContent = say("rail.crisis_news", { id: marked[0].id });
+      else if (wrote.length) news.textContent = say("rail.wrote_news", { id: wrote[0].id });
       const shape = shapeOf(held);
       if (shape !== lastShape) {
         lastShape = shape;
@@ -960,12 +990,12 @@
     // counsellor holds is said in words, and kept across the page load that follows.
     const acted = document.getElementById("acted");
     const actedWords = {
-      closed: "was closed", released: "was released to the menu", transferred: "was transferred",
+      closed: "rail.closed_by", released: "rail.released_by", transferred: "rail.transferred_by",
     };
     function showActed(lines) {
       lines.forEach((text) => {
         const note = element("p", "error", text + " ");
-        const dismiss = element("button", "quiet", "Dismiss");
+        const dismiss = element("button", "quiet", say("rail.dismiss"));
         dismiss.type = "button";
         dismiss.addEventListener("click", () => note.remove());
         note.append(dismiss);
@@ -977,8 +1007,7 @@
       const lines = items
         .filter((e) => actedWords[e.kind] && mine.has(String(e.conversation_id)))
         .filter((e) => typeof e.actor === "string" && e.actor && e.actor !== me)
-        .map((e) => "Conversation " + e.conversation_id + " " + actedWords[e.kind] + " by " +
-          e.actor + ".");
+        .map((e) => say(actedWords[e.kind], { id: e.conversation_id, actor: e.actor }));
       if (!lines.length) return;
       showActed(lines);
       const kept = JSON.parse(sessionStorage.getItem("acted") || "[]");
