@@ -15,6 +15,7 @@ from responder.store.db import get_session
 from responder.store.models import ROLES
 from responder.web.console import bp
 from responder.web.console.session import signed_in
+from responder.web.console.words import say
 
 ACCOUNT = "/accounts/<int(max=2147483647):account_id>"
 
@@ -40,7 +41,7 @@ def account_add() -> ResponseReturnValue:
         lambda db, now: accounts.add(
             db, g.counsellor, username, role, request.form.get("password", ""), max_open, now
         ),
-        f"Added {username}.",
+        say("accounts.done.added", name=username),
     )
 
 
@@ -51,8 +52,7 @@ def account_deactivate(account_id: int) -> ResponseReturnValue:
     window = policies.presence(current_app.config)
     return _change(
         lambda db, now: accounts.deactivate(db, g.counsellor, account_id, now, handover, window),
-        "Deactivated: the account is signed out and cannot sign in."
-        + ("" if handover is None else " Its open conversations have been moved."),
+        say("accounts.done.deactivated" if handover is None else "accounts.done.deactivated_moved"),
     )
 
 
@@ -61,7 +61,7 @@ def account_deactivate(account_id: int) -> ResponseReturnValue:
 def account_reactivate(account_id: int) -> ResponseReturnValue:
     return _change(
         lambda db, now: accounts.reactivate(db, g.counsellor, account_id, now),
-        "Reactivated: the account can sign in again.",
+        say("accounts.done.reactivated"),
     )
 
 
@@ -71,7 +71,7 @@ def account_password(account_id: int) -> ResponseReturnValue:
     password = request.form.get("password", "")
     return _change(
         lambda db, now: accounts.reset_password(db, g.counsellor, account_id, password, now),
-        "Password changed: the account is signed out everywhere.",
+        say("accounts.done.password"),
     )
 
 
@@ -80,7 +80,7 @@ def account_password(account_id: int) -> ResponseReturnValue:
 def account_two_factor_reset(account_id: int) -> ResponseReturnValue:
     return _change(
         lambda db, now: accounts.reset_two_factor(db, g.counsellor, account_id, now),
-        "Two-step sign-in reset: a new code is set up at the next sign-in.",
+        say("accounts.done.two_factor"),
     )
 
 
@@ -91,7 +91,7 @@ def _change(action: Callable[..., object], done: str) -> ResponseReturnValue:
         action(db, _now())
     except AccountError as error:
         db.rollback()
-        flash(f"Not changed: {error}.", "error")
+        flash(say("accounts.done.not_changed", reason=error), "error")
     else:
         db.commit()
         flash(done)
