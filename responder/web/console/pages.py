@@ -158,17 +158,21 @@ def wait_words(seconds: int) -> str:
     """Say how long someone has waited, to the minute."""
     minutes = seconds // 60
     if minutes < 1:
-        return say("wait.under_a_minute")
+        return say("script.wait.under_a_minute")
     if minutes < 60:
-        return say("wait.minutes", minutes=minutes)
-    return say("wait.hours", hours=minutes // 60, minutes=minutes % 60)
+        return say("script.wait.minutes", minutes=minutes)
+    return say("script.wait.hours", hours=minutes // 60, minutes=minutes % 60)
 
 
 @bp.app_template_filter("console_waiting")
 def waiting_words(total: int) -> str:
     if total == 0:
-        return say("queue.nobody_waiting")
-    return say("queue.waiting_one") if total == 1 else say("queue.waiting_other", count=total)
+        return say("script.queue.nobody_waiting")
+    return (
+        say("script.queue.waiting_one")
+        if total == 1
+        else say("script.queue.waiting_other", count=total)
+    )
 
 
 @bp.app_template_filter("console_channel")
