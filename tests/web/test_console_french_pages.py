@@ -99,7 +99,8 @@ def test_a_french_admin_manages_accounts_in_french(app: Flask) -> None:
         "/console/accounts",
         data={"csrf_token": token, "username": "cleo", "role": "counsellor", "password": "x" * 12},
     )
-    assert "Aucune modification :" in page(client, "/console/accounts")
+    refused = page(client, "/console/accounts")
+    assert "Aucune modification : un compte nommé &#39;cleo&#39; existe déjà." in refused
 
 
 def test_a_sign_in_refusal_is_in_the_browsers_language_and_english_is_unchanged(

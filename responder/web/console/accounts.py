@@ -91,11 +91,19 @@ def _change(action: Callable[..., object], done: str) -> ResponseReturnValue:
         action(db, _now())
     except AccountError as error:
         db.rollback()
-        flash(say("accounts.done.not_changed", reason=error), "error")
+        flash(say("accounts.done.not_changed", reason=_reason(error)), "error")
     else:
         db.commit()
         flash(done)
     return redirect(url_for("console.accounts_page"))
+
+
+def _reason(error: AccountError) -> str:
+    # The staff room names its refusals; one it words only in English (the receiver of a
+    # handover who has no room, say) is shown as it is.
+    if error.code is None:
+        return str(error)
+    return say(f"accounts.refused.{error.code}", **error.values)
 
 
 def _now() -> datetime:
