@@ -5,11 +5,15 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from responder.staff import signin
+from responder.staff import audit, signin
+from responder.store.db import get_session
+from responder.store.models import Counsellor
 from tests.console_sessions import form_token, post_password, sign_in
 from tests.counselling.test_history import came_back
 from tests.counsellors import add_counsellor, queue_texter
@@ -181,3 +185,21 @@ def test_a_french_supervisor_reads_the_audit_log_in_french(
     assert newest[2].endswith("libellé : prank")
     assert "a signalé la personne qui écrit" in newest[2]
     assert "flagged the texter" not in audit
+
+
+def test_a_flags_last_day_is_shown_where_the_entry_has_one(
+    app: Flask, client: FlaskClient, alice: dict[str, str], sam: dict[str, str]
+) -> None:
+    conversation_id = queue_texter(client)
+    with app.app_context():
+        session = get_session()
+        who = session.scalars(select(Counsellor).where(Counsellor.username == "alice")).one()
+        now = datetime.now(UTC)
+        audit.record(session, who, "flag", conversation_id, now, label="prank", until="2027-01-31")
+        session.commit()
+    sign_in(client, "sam")
+    assert rows(page(client, "/console/audit"))[0].endswith("label: prank, until 2027-01-31")
+    speak(client, "fr", "/console/queue")
+    assert rows(page(client, "/console/audit"))[0].endswith(
+        "libellé : prank, jusqu&#39;au 2027-01-31"
+    )
