@@ -92,7 +92,7 @@ def deactivate(
     """
     counsellor = _account(session, account_id)
     if counsellor.id == admin.id:
-        raise auth.AccountError("you cannot deactivate your own account")
+        raise auth.AccountError("you cannot deactivate your own account", "own")
     held = reassignment.held_by(session, counsellor)
     if held:
         _hand_over(session, admin, counsellor, held, Handover(handover, now, window, content))
@@ -125,7 +125,10 @@ def _hand_over(
     if not handover.to:
         raise auth.AccountError(
             f"{leaving.username} has {some}: choose whether they go to the queue or to a "
-            "counsellor who is here"
+            "counsellor who is here",
+            "handover_one" if count == 1 else "handover_other",
+            name=leaving.username,
+            count=count,
         )
     why = f"{leaving.username}'s account was deactivated"
     if handover.to == QUEUE:
@@ -137,7 +140,12 @@ def _hand_over(
         select(Counsellor).where(Counsellor.username == handover.to).with_for_update()
     ).first()
     if receiver is None or receiver.id == leaving.id:
-        raise auth.AccountError(f"{handover.to!r} cannot take {leaving.username}'s conversations")
+        raise auth.AccountError(
+            f"{handover.to!r} cannot take {leaving.username}'s conversations",
+            "handover_refused",
+            handover=handover.to,
+            name=leaving.username,
+        )
     try:
         presence.require_room(session, receiver, now, handover.window, count)
     except HandoffError as refusal:
@@ -159,7 +167,7 @@ def reset_password(
 ) -> None:
     """Give an account a new password, lift its lock, and end its sessions."""
     if len(password) < auth.MIN_PASSWORD:
-        raise auth.AccountError(f"a password needs at least {auth.MIN_PASSWORD} characters")
+        raise auth.password_too_short()
     counsellor = _account(session, account_id)
     counsellor.password_hash = generate_password_hash(password)
     counsellor.failed_logins = 0
@@ -183,7 +191,7 @@ def reset_two_factor(session: Session, admin: Counsellor, account_id: int, now: 
 def _account(session: Session, account_id: int) -> Counsellor:
     counsellor = session.get(Counsellor, account_id, with_for_update=True)
     if counsellor is None:
-        raise auth.AccountError("there is no such account")
+        raise auth.AccountError("there is no such account", "no_account")
     return counsellor
 
 

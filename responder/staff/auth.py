@@ -28,7 +28,16 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 
 class AccountError(ValueError):
-    """An account cannot be created or found; the message says why."""
+    """An account cannot be created or found; the message says why, in English.
+
+    code names the refusal and values fill in its words, so that the console can say it
+    in the admin's own language; None where there are only the English words.
+    """
+
+    def __init__(self, message: str, code: str | None = None, **values: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values
 
 
 def supervises(counsellor: Counsellor) -> bool:
@@ -41,12 +50,12 @@ def add_counsellor(
 ) -> Counsellor:
     """Create an account with a hashed password; raise AccountError if it cannot be."""
     if not USERNAME.match(username):
-        raise AccountError("a name is 1 to 64 letters, digits, dots, dashes or underscores")
+        raise AccountError("a name is 1 to 64 letters, digits, dots, dashes or underscores", "name")
     if role not in ROLES:
-        raise AccountError(f"a role is one of {', '.join(ROLES)}")
+        raise AccountError(f"a role is one of {', '.join(ROLES)}", "role", roles=", ".join(ROLES))
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
-    taken = AccountError(f"a counsellor named {username!r} already exists")
+        raise password_too_short()
+    taken = AccountError(f"a counsellor named {username!r} already exists", "taken", name=username)
     if session.scalar(select(Counsellor.id).where(Counsellor.username == username)) is not None:
         raise taken
     counsellor = Counsellor(
@@ -63,6 +72,12 @@ def add_counsellor(
         # Someone created the same name between the check and the insert.
         raise taken from None
     return counsellor
+
+
+def password_too_short() -> AccountError:
+    return AccountError(
+        f"a password needs at least {MIN_PASSWORD} characters", "password", min=MIN_PASSWORD
+    )
 
 
 def issue_token(session: Session, username: str, now: datetime) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hmac
 from datetime import datetime, timedelta
+from typing import Literal
 
 import pyotp
 from sqlalchemy import select
@@ -29,6 +30,9 @@ SLOW_AFTER = 3
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
 
+# Each refusal has a code, which the console says in the counsellor's language; the
+# English beside it is the refusal's message, for logs and anything outside the console.
+RefusalCode = Literal["wrong_password", "too_many", "deactivated", "wrong_code", "used_code"]
 WRONG_PASSWORD = "Wrong username or password."
 # The same words whether or not the account exists: they say nothing about who has one.
 TOO_MANY = "Too many attempts: try again later."
@@ -37,8 +41,21 @@ WRONG_CODE = "Wrong code: check the time on your phone and type the code it show
 USED_CODE = "That code has been used already: wait for the next one."
 
 
+MESSAGES: dict[RefusalCode, str] = {
+    "wrong_password": WRONG_PASSWORD,
+    "too_many": TOO_MANY,
+    "deactivated": DEACTIVATED,
+    "wrong_code": WRONG_CODE,
+    "used_code": USED_CODE,
+}
+
+
 class Refused(Exception):
-    """A sign-in attempt is refused; the message is what the person is told."""
+    """A sign-in attempt is refused; the code names why, the message says it in English."""
+
+    def __init__(self, code: RefusalCode) -> None:
+        super().__init__(MESSAGES[code])
+        self.code: RefusalCode = code
 
 
 def needs_two_factor(counsellor: Counsellor) -> bool:
@@ -56,13 +73,13 @@ def check_password(session: Session, username: str, password: str, now: datetime
     stored = counsellor.password_hash if counsellor is not None else _unknown_user_hash()
     matches = check_password_hash(stored, password)
     if counsellor is None:
-        raise Refused(WRONG_PASSWORD)
+        raise Refused("wrong_password")
     _hear(counsellor, now)
     if not matches:
         _fail(counsellor, now)
-        raise Refused(WRONG_PASSWORD)
+        raise Refused("wrong_password")
     if not counsellor.active:
-        raise Refused(DEACTIVATED)
+        raise Refused("deactivated")
     return counsellor
 
 
@@ -77,7 +94,7 @@ def check_code(
 ) -> None:
     """Accept a TOTP code of the account's, once, or raise Refused, counting the failure."""
     if counsellor.totp_secret is None:
-        raise Refused(WRONG_CODE)
+        raise Refused("wrong_code")
     _accept_code(counsellor, keys.decrypt(counsellor.totp_secret), code, now)
 
 
@@ -113,17 +130,17 @@ def _accept_code(counsellor: Counsellor, secret: str, code: str, now: datetime) 
     step = matching_step(secret, code, now)
     if step is None:
         _fail(counsellor, now)
-        raise Refused(WRONG_CODE)
+        raise Refused("wrong_code")
     # A code seen on a shoulder or in a proxy's log must not sign in a second time.
     if counsellor.totp_last_step is not None and step <= counsellor.totp_last_step:
-        raise Refused(USED_CODE)
+        raise Refused("used_code")
     counsellor.totp_last_step = step
     succeed(counsellor)
 
 
 def _hear(counsellor: Counsellor, now: datetime) -> None:
     if counsellor.locked_until is not None and now < counsellor.locked_until:
-        raise Refused(TOO_MANY)
+        raise Refused("too_many")
 
 
 def _fail(counsellor: Counsellor, now: datetime) -> None:

@@ -15,6 +15,7 @@ from responder.store.db import get_session
 from responder.store.models import ROLES
 from responder.web.console import bp
 from responder.web.console.session import signed_in
+from responder.web.console.words import say
 
 ACCOUNT = "/accounts/<int(max=2147483647):account_id>"
 
@@ -40,7 +41,7 @@ def account_add() -> ResponseReturnValue:
         lambda db, now: accounts.add(
             db, g.counsellor, username, role, request.form.get("password", ""), max_open, now
         ),
-        f"Added {username}.",
+        say("accounts.done.added", name=username),
     )
 
 
@@ -53,8 +54,7 @@ def account_deactivate(account_id: int) -> ResponseReturnValue:
         lambda db, now: accounts.deactivate(
             db, g.counsellor, account_id, now, services.of(current_app).content, handover, window
         ),
-        "Deactivated: the account is signed out and cannot sign in."
-        + ("" if handover is None else " Its open conversations have been moved."),
+        say("accounts.done.deactivated" if handover is None else "accounts.done.deactivated_moved"),
     )
 
 
@@ -63,7 +63,7 @@ def account_deactivate(account_id: int) -> ResponseReturnValue:
 def account_reactivate(account_id: int) -> ResponseReturnValue:
     return _change(
         lambda db, now: accounts.reactivate(db, g.counsellor, account_id, now),
-        "Reactivated: the account can sign in again.",
+        say("accounts.done.reactivated"),
     )
 
 
@@ -73,7 +73,7 @@ def account_password(account_id: int) -> ResponseReturnValue:
     password = request.form.get("password", "")
     return _change(
         lambda db, now: accounts.reset_password(db, g.counsellor, account_id, password, now),
-        "Password changed: the account is signed out everywhere.",
+        say("accounts.done.password"),
     )
 
 
@@ -82,7 +82,7 @@ def account_password(account_id: int) -> ResponseReturnValue:
 def account_two_factor_reset(account_id: int) -> ResponseReturnValue:
     return _change(
         lambda db, now: accounts.reset_two_factor(db, g.counsellor, account_id, now),
-        "Two-step sign-in reset: a new code is set up at the next sign-in.",
+        say("accounts.done.two_factor"),
     )
 
 
@@ -93,11 +93,19 @@ def _change(action: Callable[..., object], done: str) -> ResponseReturnValue:
         action(db, _now())
     except AccountError as error:
         db.rollback()
-        flash(f"Not changed: {error}.", "error")
+        flash(say("accounts.done.not_changed", reason=_reason(error)), "error")
     else:
         db.commit()
         flash(done)
     return redirect(url_for("console.accounts_page"))
+
+
+def _reason(error: AccountError) -> str:
+    # The staff room names its refusals; one it words only in English (the receiver of a
+    # handover who has no room, say) is shown as it is.
+    if error.code is None:
+        return str(error)
+    return say(f"accounts.refused.{error.code}", **error.values)
 
 
 def _now() -> datetime:

@@ -51,7 +51,7 @@ def login_post() -> ResponseReturnValue:
         counsellor = signin.check_password(db, username, password, now)
     except signin.Refused as refusal:
         db.commit()
-        return _refused("console/login.html", str(refusal), username=username, next=next_path or "")
+        return _refused("console/login.html", refusal.code, username=username, next=next_path or "")
     if counsellor.totp_secret is not None:
         hold(counsellor, now, next_path)
         return redirect(url_for("console.login_code"))
@@ -76,8 +76,9 @@ def login_code() -> ResponseReturnValue:
         signin.check_code(db, counsellor, _keys(), request.form.get("code", ""), now)
     except (signin.Refused, AddressError) as refusal:
         db.commit()
-        message = str(refusal) if isinstance(refusal, signin.Refused) else signin.WRONG_CODE
-        return _refused("console/code.html", message)
+        # A code sealed with a key the helpline no longer has is as wrong as a mistyped one.
+        code = refusal.code if isinstance(refusal, signin.Refused) else "wrong_code"
+        return _refused("console/code.html", code)
     db.commit()
     return _finish(counsellor, now)
 
@@ -137,7 +138,7 @@ def _enrol(counsellor: Counsellor, now: datetime) -> ResponseReturnValue | None:
         signin.enrol(counsellor, keys, secret, request.form.get("code", ""), now)
     except signin.Refused as refusal:
         db.commit()
-        return _refused("console/enrol.html", str(refusal), **_enrol_context(counsellor, secret))
+        return _refused("console/enrol.html", refusal.code, **_enrol_context(counsellor, secret))
     db.commit()
     session.pop("enrol_secret", None)
     return None
@@ -151,10 +152,10 @@ def _enrol_context(counsellor: Counsellor, secret: str) -> dict[str, object]:
     }
 
 
-def _refused(template: str, message: str, **context: object) -> ResponseReturnValue:
+def _refused(template: str, code: signin.RefusalCode, **context: object) -> ResponseReturnValue:
     """Show the form again with why the attempt was refused: 429 when locked, else 403."""
-    status = 429 if message == signin.TOO_MANY else 403
-    return render_template(template, error=message, **context), status
+    status = 429 if code == "too_many" else 403
+    return render_template(template, error=say(f"login.refused.{code}"), **context), status
 
 
 def _finish(counsellor: Counsellor, now: datetime) -> ResponseReturnValue:
@@ -165,7 +166,7 @@ def _finish(counsellor: Counsellor, now: datetime) -> ResponseReturnValue:
 
 def _start_again() -> ResponseReturnValue:
     end()
-    flash("Please sign in again.")
+    flash(say("login.start_again"))
     return redirect(url_for("console.login"))
 
 

@@ -27,60 +27,13 @@ from responder.staff.auth import SUPERVISING_ROLES, supervises
 from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.live import conversations_url, latest_event
+from responder.web.console.records import ACTION_WORDS, ROLE_NAMES, STATUS_WORDS
 from responder.web.console.session import signed_in
 from responder.web.console.words import say
 
-# A message's delivery in words. Held, pending and failed messages add the stored
-# reason, which delivery writes in words already.
-STATUS_WORDS = {
-    "pending": "queued",  # in the helpline's own outbox, before Twilio has it
-    "sending": "sending",
-    "held": "held",
-    "accepted": "queued",
-    "scheduled": "queued",
-    "queued": "queued",
-    "sent": "sent",
-    "delivered": "delivered",
-    "read": "read",
-    "undelivered": "not delivered",
-    "failed": "failed",
-    "canceled": "canceled",
-    "partially_delivered": "partly delivered",
-    "simulated": "delivered to the phone simulator",
-}
-ROLE_NAMES = {
-    "emergency": "Emergency",
-    "police": "Police and reporting",
-    "child": "Child helpline",
-    "adult": "Adult support",
-    "crisis": "Crisis line",
-    "removal": "Image removal",
-}
 # The queue page shows the API's longest page; console.js asks for as many.
 QUEUE_SHOWN = 200
 AUDIT_SHOWN = 50
-# The audit log's actions in words, as the log page names them.
-ACTION_WORDS = {
-    "view": "viewed",
-    "claim": "claimed",
-    "transfer": "transferred",
-    "release": "released to the menu",
-    "requeue": "moved back to the queue",
-    "close": "closed",
-    "reply": "replied",
-    "note": "added a note",
-    "block": "blocked the sender",
-    "unblock": "lifted the block",
-    "reveal": "saw the full number",
-    "flag": "flagged the texter",
-    "unflag": "lifted a flag on the texter",
-    "account_add": "added an account",
-    "account_deactivate": "deactivated an account",
-    "account_reactivate": "reactivated an account",
-    "account_password_reset": "reset a password",
-    "account_2fa_reset": "reset two-step sign-in",
-}
-BLOCK_WORDS: dict[object, str] = {24: "for 24 hours", 168: "for 7 days", None: "until lifted"}
 CONVERSATION = "/conversations/<int(max=2147483647):conversation_id>"
 
 
@@ -134,7 +87,8 @@ def audit_log() -> ResponseReturnValue:
         entries=shown,
         older=shown[-1].id if len(entries) > AUDIT_SHOWN else None,
         paged=before is not None,
-        action_words=ACTION_WORDS,
+        # Said in the page's language now: the template reads it as a plain dict.
+        action_words=dict(ACTION_WORDS),
     )
 
 
@@ -171,7 +125,8 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
         canned=language.canned,
         local_help=local_help(content, view.language, view.country, view.under_18),
         wrapup_form=wrapup.form(content),
-        status_words=STATUS_WORDS,
+        # A plain dict in the page's language: the page carries it to console.js too.
+        status_words=dict(STATUS_WORDS),
         gsm7={"basic": "".join(sorted(GSM7_BASIC)), "extension": "".join(sorted(GSM7_EXTENSION))},
         template_ready=bool(current_app.config.get("TWILIO_WHATSAPP_TEMPLATE_SID")),
         mine=mine,
@@ -203,17 +158,21 @@ def wait_words(seconds: int) -> str:
     """Say how long someone has waited, to the minute."""
     minutes = seconds // 60
     if minutes < 1:
-        return "under a minute"
+        return say("script.wait.under_a_minute")
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"
+        return say("script.wait.minutes", minutes=minutes)
+    return say("script.wait.hours", hours=minutes // 60, minutes=minutes % 60)
 
 
 @bp.app_template_filter("console_waiting")
 def waiting_words(total: int) -> str:
     if total == 0:
-        return "Nobody is waiting."
-    return "1 texter is waiting." if total == 1 else f"{total} texters are waiting."
+        return say("script.queue.nobody_waiting")
+    return (
+        say("script.queue.waiting_one")
+        if total == 1
+        else say("script.queue.waiting_other", count=total)
+    )
 
 
 @bp.app_template_filter("console_channel")
@@ -311,23 +270,6 @@ def category_words(category: str) -> str:
     group, _, kind = category.partition("/")
     label = group.replace("_", " ").capitalize()
     return f"{label}: {kind.replace('_', ' ')}" if kind else label
-
-
-@bp.app_template_filter("console_audit_detail")
-def audit_detail(entry: audit.AuditView) -> str:
-    """Say what an audit entry's detail means, or nothing when it has none."""
-    detail = entry.detail
-    if entry.action == "block":
-        hours = detail.get("hours")
-        return BLOCK_WORDS.get(hours, f"for {hours} hours")
-    if entry.action == "transfer":
-        return f"to {detail.get('to')}"
-    if entry.action == "reveal":
-        return f"reason: {detail.get('reason')}"
-    if entry.action.startswith("account_"):
-        role = f" as {detail['role']}" if "role" in detail else ""
-        return f"account {detail.get('username')}{role}"
-    return ""
 
 
 def _held() -> tuple[views.HeldItem, ...]:

@@ -34,7 +34,7 @@
 
   function waitWords(seconds) {
     const minutes = Math.floor(seconds / 60);
-    if (minutes < 1) return say("wait.under");
+    if (minutes < 1) return say("wait.under_a_minute");
     if (minutes < 60) return say("wait.minutes", { minutes });
     return say("wait.hours", { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
   }
@@ -256,30 +256,30 @@
         marks.append(" ", element("strong", "mark mark-crisis", say("rail.crisis")));
       }
       if (item.under_18) {
-        marks.append(" ", element("span", "mark mark-young", say("queue_list.under_18")));
+        marks.append(" ", element("span", "mark mark-young", say("queue.under_18")));
       }
-      marks.append(" ", element("span", "mark", say("queue_list.priority", { n: item.priority })));
+      marks.append(" ", element("span", "mark", say("queue.priority", { priority: item.priority })));
       (item.flags || []).forEach((label) => {
-        marks.append(" ", element("span", "mark mark-flag", say("queue_list.flag", { label })));
+        marks.append(" ", element("span", "mark mark-flag", say("queue.flag", { label })));
       });
       const facts = element("dl", "facts");
-      const waited = fact(say("queue_list.waiting"), waitWords(item.waiting_seconds));
+      const waited = fact(say("queue.waiting"), waitWords(item.waiting_seconds));
       const wait = waited.querySelector("dd");
       wait.className = "wait";
       wait.dataset.waitingSeconds = item.waiting_seconds;
       facts.append(
         waited,
-        fact(say("queue_list.channel"), channelName(item.channel)),
-        fact(say("queue_list.country"), item.country || say("queue_list.unknown")),
-        fact(say("queue_list.language"), item.language),
-        fact(say("queue_list.number"), item.masked_number || say("queue_list.anonymised")),
+        fact(say("queue.channel"), channelName(item.channel)),
+        fact(say("queue.country"), item.country || say("queue.country_unknown")),
+        fact(say("queue.language"), item.language),
+        fact(say("queue.number"), item.masked_number || say("queue.anonymised")),
       );
-      const button = element("button", "claim", say("queue_list.claim"));
+      const button = element("button", "claim", say("queue.claim"));
       button.type = "button";
       button.dataset.claim = item.id;
       button.setAttribute(
         "aria-label",
-        say("queue_list.claim_label", { id: item.id, position: item.position }),
+        say("queue.claim_label", { id: item.id, position: item.position }),
       );
       claimButton(button, (text) => show(alert, text));
       li.append(marks, facts, button);
@@ -287,8 +287,8 @@
     }
 
     function waitingWords(total) {
-      if (total === 0) return say("queue_list.nobody");
-      return total === 1 ? say("queue_list.one") : say("queue_list.other", { n: total });
+      if (total === 0) return say("queue.nobody_waiting");
+      return total === 1 ? say("queue.waiting_one") : say("queue.waiting_other", { count: total });
     }
 
     async function refreshQueue() {
@@ -314,7 +314,7 @@
       const me = result.data;
       switcher.checked = me.available;
       const count = document.querySelector("#open-count strong");
-      count.textContent = say("queue_list.open_count", {
+      count.textContent = say("queue.open_of", {
         open: me.open_conversations.length, max: me.max_open,
       });
     }
@@ -339,7 +339,7 @@
         switcher.checked = result.data.available;
       } else {
         switcher.checked = !wanted;
-        show(meError, errorText(result, say("queue_list.availability_failed")));
+        show(meError, errorText(result, say("queue.availability_failed")));
       }
     });
 

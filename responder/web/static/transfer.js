@@ -3,7 +3,7 @@
 "use strict";
 
 window.ResponderConsole.part(() => {
-  const { api } = window.ResponderConsole;
+  const { api, say } = window.ResponderConsole;
   const form = document.getElementById("transfer-form");
   const root = document.querySelector(".console-page");
   if (!form || !root) return;
@@ -15,7 +15,7 @@ window.ResponderConsole.part(() => {
   const error = document.getElementById("action-error");
   const REFRESH_MS = 15000;
 
-  function say(text) {
+  function show(text) {
     if (!error) return;
     error.textContent = text || "";
     error.hidden = !text;
@@ -37,8 +37,11 @@ window.ResponderConsole.part(() => {
       ...people.map((person) => {
         const option = document.createElement("option");
         option.value = person.username;
-        option.textContent =
-          person.username + " (" + person.open_conversations + " of " + person.max_open + " open)";
+        option.textContent = say("transfer.choice", {
+          name: person.username,
+          open: person.open_conversations,
+          max: person.max_open,
+        });
         option.selected = person.username === picked;
         return option;
       }),
@@ -61,10 +64,10 @@ window.ResponderConsole.part(() => {
         window.location.assign(root.dataset.queue);
         return;
       }
-      say((result.data && result.data.error) || "The transfer did not go through.");
+      show((result.data && result.data.error) || say("transfer.failed"));
       await refresh();
     } catch (failure) {
-      say("The helpline could not be reached. Try again.");
+      show(say("transfer.unreachable"));
     } finally {
       button.disabled = select.options.length === 0;
     }

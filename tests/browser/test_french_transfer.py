@@ -1,0 +1,41 @@
+"""The transfer form in a real browser for a counsellor whose console speaks French."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from tests.browser.live import LiveHelpline, log_in
+from tests.browser.test_presence import claim_through_the_api, go_on_duty
+from tests.console_sessions import update_account
+from tests.counsellors import add_counsellor, number
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_transfer_choices_transfer_js_draws_again_are_in_french(
+    helpline: LiveHelpline, new_context: Callable[[], BrowserContext]
+) -> None:
+    alice = add_counsellor(helpline.app, "alice")
+    helpline.add_counsellor("bob")
+    update_account(helpline.app, "alice", console_language="fr")
+    conversation_id = claim_through_the_api(helpline, alice, number(3))
+    bob = new_context().new_page()
+    log_in(bob, helpline, "bob")
+    go_on_duty(bob)
+
+    page = new_context().new_page()
+    log_in(page, helpline, "alice")
+    page.goto(f"{helpline.url}/console/conversations/{conversation_id}")
+    choices = page.get_by_label("À une personne de l'équipe présente et disponible")
+    expect(choices.locator("option")).to_have_text(["bob (0 sur 3 en cours)"])
+
+    # Bob takes a texter: transfer.js asks again who is here as the list is opened, and
+    # draws the choice with the counsellor's words, not the page's first ones.
+    claim_through_the_api(helpline, helpline.tokens["bob"], number(4))
+    with page.expect_response(lambda answer: answer.url.endswith("/counsellors/present")):
+        choices.focus()
+    expect(choices.locator("option")).to_have_text(["bob (1 sur 3 en cours)"])
+    expect(page.get_by_role("button", name="Transférer")).to_be_enabled()

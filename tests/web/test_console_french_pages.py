@@ -1,0 +1,205 @@
+"""The queue, transfer, accounts, audit and sign-in pages for a counsellor who reads French."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import UTC, datetime
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from responder.staff import audit, signin
+from responder.store.db import get_session
+from responder.store.models import Counsellor
+from tests.console_sessions import form_token, post_password, sign_in
+from tests.counselling.test_history import came_back
+from tests.counsellors import add_counsellor, queue_texter
+from tests.web.test_console_pages import claim, page
+from tests.web.test_console_supervisor import rows
+
+FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9"}
+
+
+def speak(client: FlaskClient, language: str, token_page: str) -> None:
+    """Choose the console's language with a form token read from a page of the account's."""
+    token = form_token(client.get(token_page))
+    chosen = client.post(
+        "/console/language", data={"csrf_token": token, "language": language, "next": token_page}
+    )
+    assert chosen.status_code == 302
+
+
+def test_a_french_counsellors_queue_is_in_french(
+    client: FlaskClient, alice: dict[str, str]
+) -> None:
+    queue_texter(client)
+    sign_in(client, "alice")
+    speak(client, "fr", "/console/queue")
+
+    queue = page(client, "/console/queue")
+
+    for words in ("File d&#39;attente", "Votre permanence", "1 personne attend.", "Prendre"):
+        assert words in queue, words
+    assert "Prendre la conversation" in queue and "Conversations en cours :" in queue
+    for english in ("texter is waiting", ">Claim<", "Your shift", ">Channel<", "Priority"):
+        assert english not in queue, english
+    # The queue's phrases travel to the scripts, which draw the queue again as it changes.
+    carried = re.search(r"data-words='([^']*)'", queue)
+    assert carried is not None
+    script_words = json.loads(html.unescape(carried.group(1)))
+    assert script_words["queue.waiting_other"] == "{count} personnes attendent."
+    assert script_words["wait.under_a_minute"] == "moins d'une minute"
+
+
+def test_the_english_queue_keeps_its_words(client: FlaskClient, alice: dict[str, str]) -> None:
+    queue_texter(client)
+    sign_in(client, "alice")
+    queue = page(client, "/console/queue")
+    assert "1 texter is waiting." in queue and "under a minute" in queue
+    assert "Open conversations: <strong>0 of 3</strong>" in queue
+
+
+def test_a_french_conversation_page_offers_the_transfer_and_delivery_in_french(
+    app: Flask, client: FlaskClient, alice: dict[str, str], bob: dict[str, str]
+) -> None:
+    conversation_id = queue_texter(client)
+    claim(client, alice, conversation_id)
+    sign_in(client, "alice")
+    speak(client, "fr", "/console/queue")
+
+    conversation = page(client, f"/console/conversations/{conversation_id}")
+
+    assert "<h3>Transférer</h3>" in conversation
+    assert "À une personne de l&#39;équipe présente et disponible" in conversation
+    assert "To a counsellor who is here" not in conversation
+    status_words = re.search(r"data-status-words='([^']*)'", conversation)
+    assert status_words is not None
+    assert json.loads(html.unescape(status_words.group(1)))["delivered"] == "remis"
+
+
+def test_a_french_admin_manages_accounts_in_french(app: Flask) -> None:
+    add_counsellor(app, "ada", "admin")
+    add_counsellor(app, "bob")
+    client = app.test_client()
+    sign_in(client, "ada")
+    speak(client, "fr", "/console/accounts")
+
+    accounts = page(client, "/console/accounts")
+    for words in ("Ajouter un compte", "Tous les comptes", "Désactiver bob", "Nouveau mot"):
+        assert words in accounts, words
+    assert "Add an account" not in accounts and ">Deactivate<" not in accounts
+
+    token = form_token(client.get("/console/accounts"))
+    client.post(
+        "/console/accounts",
+        data={"csrf_token": token, "username": "cleo", "role": "counsellor", "password": "x" * 12},
+    )
+    assert "Compte cleo ajouté." in page(client, "/console/accounts")
+    token = form_token(client.get("/console/accounts"))
+    client.post(
+        "/console/accounts",
+        data={"csrf_token": token, "username": "cleo", "role": "counsellor", "password": "x" * 12},
+    )
+    refused = page(client, "/console/accounts")
+    assert "Aucune modification : un compte nommé &#39;cleo&#39; existe déjà." in refused
+
+
+def test_a_sign_in_refusal_is_in_the_browsers_language_and_english_is_unchanged(
+    app: Flask,
+) -> None:
+    add_counsellor(app, "alice")
+    french = app.test_client()
+    token = form_token(french.get("/console/login", headers=FRENCH))
+    refused = french.post(
+        "/console/login",
+        data={"csrf_token": token, "username": "alice", "password": "not it"},
+        headers=FRENCH,
+    )
+    assert refused.status_code == 403
+    assert "Nom d&#39;utilisateur ou mot de passe incorrect." in refused.get_data(as_text=True)
+
+    english = post_password(app.test_client(), "alice", "not it")
+    assert english.status_code == 403
+    assert signin.WRONG_PASSWORD in english.get_data(as_text=True)
+
+
+def test_a_refusal_carries_its_code_and_its_english(app: Flask) -> None:
+    refusal = signin.Refused("too_many")
+    assert refusal.code == "too_many" and str(refusal) == signin.TOO_MANY
+
+
+# The audit log's details of flags and of earlier conversations read
+
+
+def flags_and_an_earlier_read(app: Flask, client: FlaskClient, alice: dict[str, str]) -> tuple:
+    first, second = came_back(app, client, alice)
+    claim(client, alice, second)
+    added = client.post(
+        f"/api/v1/conversations/{second}/flags", headers=alice, json={"label": "prank"}
+    )
+    assert added.status_code == 201
+    flag_id = added.get_json()["id"]
+    lifted = client.delete(f"/api/v1/conversations/{second}/flags/{flag_id}", headers=alice)
+    assert lifted.status_code == 204
+    read = client.get(f"/api/v1/conversations/{second}/history/{first}", headers=alice)
+    assert read.status_code == 200
+    return first, second, flag_id
+
+
+def test_the_audit_log_says_which_flag_and_where_an_earlier_conversation_was_read_from(
+    app: Flask, client: FlaskClient, alice: dict[str, str], sam: dict[str, str]
+) -> None:
+    first, second, flag_id = flags_and_an_earlier_read(app, client, alice)
+    sign_in(client, "sam")
+
+    newest = rows(page(client, "/console/audit"))[:3]
+
+    assert newest[0].endswith(
+        f"alice viewed Conversation {first} "
+        f"an earlier conversation, opened from conversation {second}"
+    )
+    assert newest[1].endswith(
+        f"alice lifted a flag on the texter Conversation {second} flag number {flag_id}"
+    )
+    assert newest[2].endswith(f"alice flagged the texter Conversation {second} label: prank")
+
+
+def test_a_french_supervisor_reads_the_audit_log_in_french(
+    app: Flask, client: FlaskClient, alice: dict[str, str], sam: dict[str, str]
+) -> None:
+    first, second, flag_id = flags_and_an_earlier_read(app, client, alice)
+    sign_in(client, "sam")
+    speak(client, "fr", "/console/queue")
+
+    audit = page(client, "/console/audit")
+    newest = rows(audit)[:3]
+
+    assert newest[0].endswith(
+        f"alice a consulté Conversation {first} "
+        f"une conversation antérieure, ouverte depuis la conversation {second}"
+    )
+    assert f"signalement numéro {flag_id}" in newest[1]
+    assert newest[2].endswith("libellé : prank")
+    assert "a signalé la personne qui écrit" in newest[2]
+    assert "flagged the texter" not in audit
+
+
+def test_a_flags_last_day_is_shown_where_the_entry_has_one(
+    app: Flask, client: FlaskClient, alice: dict[str, str], sam: dict[str, str]
+) -> None:
+    conversation_id = queue_texter(client)
+    with app.app_context():
+        session = get_session()
+        who = session.scalars(select(Counsellor).where(Counsellor.username == "alice")).one()
+        now = datetime.now(UTC)
+        audit.record(session, who, "flag", conversation_id, now, label="prank", until="2027-01-31")
+        session.commit()
+    sign_in(client, "sam")
+    assert rows(page(client, "/console/audit"))[0].endswith("label: prank, until 2027-01-31")
+    speak(client, "fr", "/console/queue")
+    assert rows(page(client, "/console/audit"))[0].endswith(
+        "libellé : prank, jusqu&#39;au 2027-01-31"
+    )
