@@ -371,7 +371,15 @@ def _day(ctx: click.Context, param: click.Parameter, value: str) -> date:
     show_default=True,
     help="daily: each day's figures and the totals; chi: Child Helpline International's summary.",
 )
-def stats_export(start: date, end: date, form: str, shape: str) -> None:
+@click.option(
+    "--by",
+    "grain",
+    type=click.Choice(("day", "week", "month")),
+    default="day",
+    show_default=True,
+    help="For --shape daily: add the figures up by day, week (from Monday) or month.",
+)
+def stats_export(start: date, end: date, form: str, shape: str, grain: str) -> None:
     """Write a period's anonymous figures to stdout; figures from 1 to 4 show as "<5"."""
     from responder.reports import export, figures
     from responder.store.db import get_session
@@ -380,4 +388,4 @@ def stats_export(start: date, end: date, form: str, shape: str) -> None:
         within = figures.period(start, end)
     except figures.PeriodError as exc:
         raise click.BadParameter(str(exc), param_hint="'--from'") from None
-    click.echo(export.export(get_session(), within, shape, form), nl=False)
+    click.echo(export.export(get_session(), within, shape, form, grain), nl=False)

@@ -17,6 +17,7 @@ from responder.reports import chi, figures
 from responder.reports.figures import Daily, Period
 
 FORMATS = ("csv", "json")
+GRAINS = figures.GRAINS
 SHAPES = ("daily", "chi")
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json"}
 SMALL = 5
@@ -36,11 +37,14 @@ def shown(count: int) -> int | str:
     return HIDDEN if 0 < count < SMALL else count
 
 
-def export(session: Session, within: Period, shape: str, form: str) -> str:
-    """Read the period's figures in a shape (daily or chi) and write them out as csv or json."""
+def export(session: Session, within: Period, shape: str, form: str, grain: str = "day") -> str:
+    """Read the period's figures in a shape (daily or chi) and write them out as csv or json.
+
+    The daily shape adds its rows up by day, week or month (grain); chi has no rows to.
+    """
     if shape not in SHAPES or form not in FORMATS:
         raise ValueError(f"unknown shape {shape!r} or format {form!r}")
-    found = figures.daily(session, within)
+    found = figures.daily(session, within, grain)
     if shape == "chi":
         summary = chi.summary(within, found.figures)
         return _csv(*_chi_table(summary)) if form == "csv" else _json(_chi_json(summary))
@@ -50,6 +54,7 @@ def export(session: Session, within: Period, shape: str, form: str) -> str:
 def _daily_json(found: Daily) -> dict[str, Any]:
     return {
         **_period(found.period, "daily"),
+        "by": found.grain,
         "rows": [
             {
                 "day": f.day.isoformat(),

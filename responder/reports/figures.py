@@ -87,13 +87,18 @@ def totals(figures: Iterable[Figure]) -> Counter[tuple[str, str]]:
     return summed
 
 
-def by_grain(figures: Sequence[Figure], grain: str) -> list[Figure]:
-    """Add daily figures up by the week (from Monday) or the month they fall in."""
+def by_grain(figures: Sequence[Figure], grain: str, since: date = date.min) -> list[Figure]:
+    """Add daily figures up by the week (from Monday) or the month they fall in.
+
+    Each sum is dated by the first day of its week or month, or by `since` when that is
+    later, so that a report never shows a day before the period it was asked for.
+    """
     if grain not in GRAINS:
         raise ValueError(f"unknown grain {grain!r}")
     summed: Counter[tuple[date, str, str]] = Counter()
     for figure in figures:
-        summed[_start_of(figure.day, grain), figure.metric, figure.detail] += figure.count
+        start = max(_start_of(figure.day, grain), since)
+        summed[start, figure.metric, figure.detail] += figure.count
     return [Figure(*key, count) for key, count in sorted(summed.items())]
 
 
@@ -112,10 +117,14 @@ class Daily:
     period: Period
     figures: tuple[Figure, ...]
     totals: tuple[tuple[str, str, int], ...]
+    grain: str = "day"
 
 
-def daily(session: Session, within: Period) -> Daily:
-    """Read the period's figures day by day, with their totals."""
+def daily(session: Session, within: Period, grain: str = "day") -> Daily:
+    """Read the period's figures by day, week or month, with their totals."""
     figures = read(session, within)
     summed = totals(figures)
-    return Daily(within, tuple(figures), tuple((*key, n) for key, n in sorted(summed.items())))
+    grained = by_grain(figures, grain, within.start)
+    return Daily(
+        within, tuple(grained), tuple((*key, n) for key, n in sorted(summed.items())), grain
+    )

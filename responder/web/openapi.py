@@ -54,6 +54,7 @@ def _from_code() -> dict[tuple[str, ...], Any]:
         ("History", "properties", "conversations", "maxItems"): history.SHOWN,
         ("StatsFormat", "enum"): list(export.FORMATS),
         ("StatsShape", "enum"): list(export.SHAPES),
+        ("StatsGrain", "enum"): list(export.GRAINS),
     }
 
 

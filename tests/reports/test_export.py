@@ -48,6 +48,7 @@ def test_the_daily_json_holds_the_same_figures(app: Flask) -> None:
         "shape": "daily",
         "from": "2026-11-01",
         "to": "2026-11-04",
+        "by": "day",
         "rows": [
             {"day": "2026-11-02", "metric": "contacts", "detail": "", "count": 7},
             {"day": "2026-11-02", "metric": "pages", "detail": "main", "count": 5},
@@ -78,3 +79,28 @@ def test_a_total_of_small_figures_shows_when_it_reaches_five(app: Flask) -> None
 def test_a_period_without_counts_is_just_the_header(app: Flask) -> None:
     assert exported(app, "daily", "csv") == "day,metric,detail,count\n"
     assert json.loads(exported(app, "daily", "json"))["rows"] == []
+
+
+def test_the_daily_rows_add_up_by_week_from_the_first_day_asked(app: Flask) -> None:
+    given(app, DAILY)
+    with app.app_context():
+        text = export.export(get_session(), NOVEMBER, "daily", "csv", "week")
+    # 2 November 2026 is a Monday: the 2nd to the 4th make one week.
+    assert text == (
+        "day,metric,detail,count\n"
+        "2026-11-02,contacts,,9\n"
+        "2026-11-02,pages,main,5\n"
+        "2026-11-02,pages,now_stop,<5\n"
+        "total,contacts,,9\n"
+        "total,pages,main,5\n"
+        "total,pages,now_stop,<5\n"
+    )
+    with app.app_context():
+        monthly = json.loads(export.export(get_session(), NOVEMBER, "daily", "json", "month"))
+    assert monthly["by"] == "month"
+    assert monthly["rows"][0] == {
+        "day": "2026-11-01",
+        "metric": "contacts",
+        "detail": "",
+        "count": 9,
+    }

@@ -52,6 +52,7 @@ def test_the_export_prints_json_and_the_chi_summary(app: Flask) -> None:
             "after it ends on 2026-11-04",
         ),
         (["--to", "2026-11-04"], "Error: Missing option '--from'."),
+        ([*PERIOD, "--by", "year"], "Error: Invalid value for '--by': 'year' is not one of"),
         ([*PERIOD, "--format", "xml"], "Error: Invalid value for '--format': 'xml' is not one of"),
     ],
 )
@@ -67,3 +68,15 @@ def test_stats_without_export_still_prints_the_table(app: Flask) -> None:
     result = app.test_cli_runner().invoke(cli, ["stats", "--days", "3"])
     assert result.exit_code == 0, result.output
     assert result.output == "no counts in the last 3 days\n"
+
+
+def test_the_export_adds_up_by_month(app: Flask) -> None:
+    given(app, DAILY)
+    args = ["stats", "export", "--from", "2026-10-01", "--to", "2026-11-30", "--by", "month"]
+    result = app.test_cli_runner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:4] == [
+        "2026-10-01,contacts,,9",
+        "2026-11-01,contacts,,17",
+        "2026-11-01,pages,main,5",
+    ]

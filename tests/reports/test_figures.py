@@ -54,3 +54,10 @@ def test_a_period_may_not_end_before_it_starts_nor_run_too_long() -> None:
     assert figures.period(date(2026, 1, 1), date(2026, 12, 31), longest=366).days == 365
     with pytest.raises(figures.PeriodError, match="the period is 367 days; the most is 366"):
         figures.period(date(2026, 1, 1), date(2027, 1, 2), longest=366)
+
+
+def test_a_week_begun_before_the_period_is_dated_from_its_first_day() -> None:
+    rows = [Figure(date(2026, 11, 5), "contacts", "", 1)]  # a Thursday
+    assert figures.by_grain(rows, "week", since=date(2026, 11, 4)) == [
+        Figure(date(2026, 11, 4), "contacts", "", 1)
+    ]

@@ -60,6 +60,7 @@ def test_csv_and_the_chi_shape(app: Flask, client: FlaskClient, sam: dict[str, s
         ("from=2026-01-01&to=2027-01-02", "the period is 367 days; the most is 366 (a year)"),
         (f"{PERIOD}&format=xlsx", "format must be one of: csv, json"),
         (f"{PERIOD}&shape=weekly", "shape must be one of: daily, chi"),
+        (f"{PERIOD}&by=year", "by must be one of: day, week, month"),
     ],
 )
 def test_bad_parameters_get_422_saying_what_to_send(
@@ -74,3 +75,12 @@ def test_a_whole_leap_year_is_allowed(client: FlaskClient, sam: dict[str, str]) 
     response = client.get("/api/v1/stats?from=2028-01-01&to=2028-12-31", headers=sam)
     assert response.status_code == 200
     assert response.get_json()["rows"] == []
+
+
+def test_the_rows_add_up_by_week(app: Flask, client: FlaskClient, sam: dict[str, str]) -> None:
+    given(app, DAILY)
+    response = client.get(f"/api/v1/stats?{PERIOD}&by=week", headers=sam)
+    assert response.status_code == 200
+    found = response.get_json()
+    assert found["by"] == "week"
+    assert found["rows"][0] == {"day": "2026-11-02", "metric": "contacts", "detail": "", "count": 9}

@@ -26,12 +26,13 @@ def stats() -> ResponseReturnValue:
         raise NotPermitted("only supervisors and admins may read the statistics")
     form = _choice("format", export.FORMATS, "json")
     shape = _choice("shape", export.SHAPES, "daily")
+    grain = _choice("by", export.GRAINS, "day")
     start, end = _day("from"), _day("to")
     try:
         within = figures.period(start, end, LONGEST_DAYS)
     except figures.PeriodError as exc:
         abort(422, description=str(exc))
-    text = export.export(get_session(), within, shape, form)
+    text = export.export(get_session(), within, shape, form, grain)
     return Response(text, mimetype=export.MEDIA_TYPES[form])
 
 
