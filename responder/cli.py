@@ -359,8 +359,12 @@ def _day(ctx: click.Context, param: click.Parameter, value: str) -> date:
 
 
 @stats.command("export")
-@click.option("--from", "start", required=True, callback=_day, help="First day, YYYY-MM-DD.")
-@click.option("--to", "end", required=True, callback=_day, help="Last day (included).")
+@click.option(
+    "--from", "start", required=True, metavar="YYYY-MM-DD", callback=_day, help="First day."
+)
+@click.option(
+    "--to", "end", required=True, metavar="YYYY-MM-DD", callback=_day, help="Last day, included."
+)
 @click.option(
     "--format", "form", type=click.Choice(("csv", "json")), default="csv", show_default=True
 )
