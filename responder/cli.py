@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -323,13 +324,22 @@ def purge() -> None:
         click.echo(line)
 
 
-@cli.command("stats")
+@cli.group("stats", invoke_without_command=True)
 @click.option(
     "--days", type=click.IntRange(min=1), default=30, show_default=True, help="How many days back."
 )
+@click.pass_context
+def stats(ctx: click.Context, days: int) -> None:
+    """Print the anonymous daily counts of the last DAYS days (today included).
+
+    `responder stats export` writes a period's figures out as CSV or JSON instead.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(stats_table, days=days)
+
+
 @with_appcontext
-def stats(days: int) -> None:
-    """Print the anonymous daily counts of the last DAYS days (today included)."""
+def stats_table(days: int) -> None:
     from datetime import UTC, datetime
 
     from responder.store import counts
@@ -337,3 +347,49 @@ def stats(days: int) -> None:
 
     rows = counts.recent(get_session(), datetime.now(UTC).date(), days)
     click.echo(counts.table(rows) if rows else f"no counts in the last {days} days")
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str) -> date:
+    from responder.reports import figures
+
+    try:
+        return figures.day(value)
+    except figures.PeriodError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@stats.command("export")
+@click.option(
+    "--from", "start", required=True, metavar="YYYY-MM-DD", callback=_day, help="First day."
+)
+@click.option(
+    "--to", "end", required=True, metavar="YYYY-MM-DD", callback=_day, help="Last day, included."
+)
+@click.option(
+    "--format", "form", type=click.Choice(("csv", "json")), default="csv", show_default=True
+)
+@click.option(
+    "--shape",
+    type=click.Choice(("daily", "chi")),
+    default="daily",
+    show_default=True,
+    help="daily: each day's figures and the totals; chi: Child Helpline International's summary.",
+)
+@click.option(
+    "--by",
+    "grain",
+    type=click.Choice(("day", "week", "month")),
+    default="day",
+    show_default=True,
+    help="For --shape daily: add the figures up by day, week (from Monday) or month.",
+)
+def stats_export(start: date, end: date, form: str, shape: str, grain: str) -> None:
+    """Write a period's anonymous figures to stdout; figures from 1 to 4 show as "<5"."""
+    from responder.reports import export, figures
+    from responder.store.db import get_session
+
+    try:
+        within = figures.period(start, end)
+    except figures.PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--from'") from None
+    click.echo(export.export(get_session(), within, shape, form, grain), nl=False)

@@ -17,7 +17,7 @@ import responder
 ROOT = Path(responder.__file__).parent
 
 # Every module of these rooms, including ones added later.
-WHOLE_ROOMS = ("bot", "conversations", "counselling", "staff", "privacy", "delivery")
+WHOLE_ROOMS = ("bot", "conversations", "counselling", "staff", "privacy", "delivery", "reports")
 # Rooms that hold some Flask wiring, by module. Left out, on purpose:
 # - channels/phone.py drives the app's own test client, posting signed requests to
 #   the webhook as Twilio would, for `responder chat`;

@@ -22,6 +22,7 @@ ROOMS = (
     "staff",
     "privacy",
     "delivery",
+    "reports",
     "channels",
     "store",
     "web",

@@ -18,6 +18,7 @@ from responder.counselling import flags, history, wrapup
 from responder.counselling.handoff import CATEGORIES, LOCAL_TAGS, MAX_NOTE
 from responder.counselling.reveal import MAX_REASON, MIN_REASON
 from responder.counselling.views import MEDIA_WITHHELD
+from responder.reports import export
 from responder.staff.audit import ACTIONS
 from responder.store.events import KINDS
 
@@ -51,6 +52,9 @@ def _from_code() -> dict[tuple[str, ...], Any]:
         ("FlagRequest", "properties", "label", "maxLength"): flags.MAX_LABEL,
         ("FlagRequest", "properties", "label", "examples"): list(flags.CHOICES),
         ("History", "properties", "conversations", "maxItems"): history.SHOWN,
+        ("StatsFormat", "enum"): list(export.FORMATS),
+        ("StatsShape", "enum"): list(export.SHAPES),
+        ("StatsGrain", "enum"): list(export.GRAINS),
     }
 
 

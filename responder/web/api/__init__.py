@@ -67,4 +67,4 @@ def _handoff_error(error: errors.HandoffError) -> ResponseReturnValue:
 
 
 # The views add themselves to bp, so they are imported once it exists.
-from responder.web.api import conversations, history, me, team  # noqa: E402, F401
+from responder.web.api import conversations, history, me, stats, team  # noqa: E402, F401

@@ -1,0 +1,130 @@
+"""The daily counts of a period, summed over country, language and channel.
+
+A period runs from one day to another, both included, in UTC like the counts. Reports
+add up what the counts already hold; they never look further, so whatever a report
+shows survives erasure and retention exactly as the counts do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from responder.store.models import DailyCount
+
+GRAINS = ("day", "week", "month")
+
+
+class PeriodError(ValueError):
+    """The period cannot be reported on; the message says why, for people."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """From one day to another, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Figure:
+    """How many of a metric (and its detail) on a day, or in the week or month it starts."""
+
+    day: date
+    metric: str
+    detail: str
+    count: int
+
+
+def day(raw: str) -> date:
+    """Read a day written YYYY-MM-DD; raise PeriodError otherwise."""
+    # Only the plain form: date.fromisoformat would also take "20261231" and "2026-W01".
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise PeriodError(f"{raw!r} is not a date written YYYY-MM-DD") from None
+
+
+def period(start: date, end: date, longest: int | None = None) -> Period:
+    """Check a period: it must not end before it starts, nor run over `longest` days."""
+    if start > end:
+        raise PeriodError(f"the period starts on {start}, after it ends on {end}")
+    found = Period(start, end)
+    if longest is not None and found.days > longest:
+        raise PeriodError(f"the period is {found.days} days; the most is {longest} (a year)")
+    return found
+
+
+def read(session: Session, within: Period) -> list[Figure]:
+    """Sum each day's counts by metric and detail, oldest day first."""
+    total = func.sum(DailyCount.count)
+    rows = session.execute(
+        select(DailyCount.day, DailyCount.metric, DailyCount.detail, total)
+        .where(DailyCount.day >= within.start, DailyCount.day <= within.end)
+        .group_by(DailyCount.day, DailyCount.metric, DailyCount.detail)
+        .order_by(DailyCount.day, DailyCount.metric, DailyCount.detail)
+    ).all()
+    return [Figure(day, metric, detail, int(count)) for day, metric, detail, count in rows]
+
+
+def totals(figures: Iterable[Figure]) -> Counter[tuple[str, str]]:
+    """Add the figures up by metric and detail, whatever their day."""
+    summed: Counter[tuple[str, str]] = Counter()
+    for figure in figures:
+        summed[figure.metric, figure.detail] += figure.count
+    return summed
+
+
+def by_grain(figures: Sequence[Figure], grain: str, since: date = date.min) -> list[Figure]:
+    """Add daily figures up by the week (from Monday) or the month they fall in.
+
+    Each sum is dated by the first day of its week or month, or by `since` when that is
+    later, so that a report never shows a day before the period it was asked for.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"unknown grain {grain!r}")
+    summed: Counter[tuple[date, str, str]] = Counter()
+    for figure in figures:
+        start = max(_start_of(figure.day, grain), since)
+        summed[start, figure.metric, figure.detail] += figure.count
+    return [Figure(*key, count) for key, count in sorted(summed.items())]
+
+
+def _start_of(when: date, grain: str) -> date:
+    if grain == "week":
+        return when - timedelta(days=when.weekday())
+    if grain == "month":
+        return when.replace(day=1)
+    return when
+
+
+@dataclass(frozen=True)
+class Daily:
+    """A period's figures day by day, and their totals over the period by metric and detail."""
+
+    period: Period
+    figures: tuple[Figure, ...]
+    totals: tuple[tuple[str, str, int], ...]
+    grain: str = "day"
+
+
+def daily(session: Session, within: Period, grain: str = "day") -> Daily:
+    """Read the period's figures by day, week or month, with their totals."""
+    figures = read(session, within)
+    summed = totals(figures)
+    grained = by_grain(figures, grain, within.start)
+    return Daily(
+        within, tuple(grained), tuple((*key, n) for key, n in sorted(summed.items())), grain
+    )
