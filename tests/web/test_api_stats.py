@@ -42,6 +42,9 @@ def test_csv_and_the_chi_shape(app: Flask, client: FlaskClient, sam: dict[str, s
     response = client.get(f"/api/v1/stats?{PERIOD}&format=csv&shape=chi", headers=sam)
     assert response.status_code == 200
     assert response.content_type == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="helpline-chi-2026-11-01-to-2026-11-04.csv"'
+    )
     lines = response.get_data(as_text=True).splitlines()
     assert lines[:2] == ["section,code,label,count", "contacts,started,Conversations started,12"]
     assert "contact_type,about_other,Counselling: about another child,<5" in lines

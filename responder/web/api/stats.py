@@ -33,7 +33,13 @@ def stats() -> ResponseReturnValue:
     except figures.PeriodError as exc:
         abort(422, description=str(exc))
     text = export.export(get_session(), within, shape, form, grain)
-    return Response(text, mimetype=export.MEDIA_TYPES[form])
+    response = Response(text, mimetype=export.MEDIA_TYPES[form])
+    if form == "csv":
+        # A spreadsheet is what a CSV is for: the browser saves it under a name that says
+        # which figures and which period it holds, rather than showing it as text.
+        name = f"helpline-{shape}-{start.isoformat()}-to-{end.isoformat()}.csv"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _day(name: str) -> date:
