@@ -9,8 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from responder.counselling import wrapup_lists as lists
 from responder.store.db import get_session
 from responder.store.models import Message
+from responder.web.console import words as catalogue
 from tests.console_sessions import session_token, sign_in
 from tests.counsellors import conversation
 from tests.twilio_requests import post_signed, sms
@@ -258,3 +260,27 @@ def test_an_english_counsellor_and_the_api_keep_the_english_wrap_up(
     view = client.get(f"/api/v1/conversations/{held}", headers=alice).get_json()
     assert view["wrapup"]["contact_type"] == "Counselling: about themselves"
     assert view["wrapup"]["referrals"] == ["StopNCII", "The police"]
+
+
+def test_the_english_catalogue_says_every_answer_and_problem_as_the_api_does() -> None:
+    english = catalogue.load(catalogue.CATALOGUES)["en"]
+    tables = {
+        "question": lists.QUESTIONS,
+        "contact_type": lists.CONTACT_TYPES,
+        "category": {c.id: c.words for c in lists.CATEGORIES.values()},
+        "category_group": {g.id: g.words for g in lists.CATEGORY_GROUPS},
+        "money": lists.MONEY,
+        "yes_no": lists.YES_NO,
+        "referral": lists.REFERRALS,
+        "age_band": lists.AGE_BANDS,
+        "gender": lists.GENDERS,
+    }
+    for table, answers in tables.items():
+        for code, said in answers.items():
+            assert english[f"wrapup.{table}.{code}"] == said, (table, code)
+    for reason, said in lists.PROBLEMS.items():
+        assert english[f"script.wrapup.problem.{reason}"] == said, reason
+    # Every answer the counts keep has a phrase: none is left to show as a code.
+    assert {key for key in english if key.startswith("wrapup.category.")} == {
+        f"wrapup.category.{code}" for code in lists.CATEGORIES
+    }
