@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from responder.bot.content import Content
 from responder.bot.language import MAIN
+from responder.conversations.blocks import is_blocked
 from responder.conversations.receiving import MAX_BODY
 from responder.counselling import access, views, wrapup
 from responder.counselling.views import CounsellorView, MessageView, NoteView
@@ -25,7 +26,7 @@ from responder.errors import Conflict, NotFound, NotPermitted, Rejected
 from responder.staff import presence
 from responder.staff.auth import supervises
 from responder.store import counts, events
-from responder.store.models import Conversation, Counsellor, Note
+from responder.store.models import Contact, Conversation, Counsellor, Note
 
 log = logging.getLogger(__name__)
 
@@ -247,13 +248,23 @@ def close(
     counts.add(session, now, "closed", conversation=conversation, detail=category)
     if filled is not None:
         wrapup.record(session, conversation, filled, now)
-    # A texter who sent STOP gets nothing more, not even the survey.
-    if survey and not conversation.contact.opted_out:
+    if survey and survey_withheld(conversation.contact, now) is None:
         text = content.language(conversation.language).messages["survey_question"]
         outbox.enqueue(session, conversation, text, now)
         conversation.survey_pending = True
     log.info("conversation closed conversation=%s by=%s", conversation.id, actor.id)
     return _state(conversation)
+
+
+def survey_withheld(contact: Contact, now: datetime) -> str | None:
+    """Why closing would not send the texter the survey: "opted_out", "blocked", or None.
+
+    A texter who sent STOP gets nothing more; a blocked one hears nothing from the bot,
+    which would not take their answer either. The close form's confirm step says the same.
+    """
+    if contact.opted_out:
+        return "opted_out"
+    return "blocked" if is_blocked(contact, now) else None
 
 
 def set_availability(

@@ -9,174 +9,90 @@ messages. Functions take a Session and never commit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from responder.bot.content import Content
+from responder.counselling.wrapup_lists import (
+    AGE_BANDS,
+    CATEGORIES,
+    CATEGORY_GROUPS,
+    CONTACT_TYPES,
+    COUNSELLING,
+    GENDERS,
+    INCIDENT,
+    MAX_CATEGORIES,
+    MAX_SUMMARY,
+    METRICS,
+    MONEY,
+    PROBLEMS,
+    QUESTIONS,
+    REFERRALS,
+    SEXTORTION,
+    TYPE_CODES,
+    YES_NO,
+    Category,
+    CategoryGroup,
+)
 from responder.errors import InvalidFields
 from responder.store import counts
 from responder.store.casework import WrapUp
 from responder.store.models import Conversation
 
-# Contact types after Child Helpline International's data framework.
-CONTACT_TYPES = {
-    "about_self": "Counselling: about themselves",
-    "about_other": "Counselling: about another child",
-    "information": "Not counselling: wanted information",
-    "silent": "Not counselling: silent",
-    "prank_or_abusive": "Not counselling: prank or abusive",
-    "thanks": "Not counselling: to say thanks",
-}
-COUNSELLING = frozenset({"about_self", "about_other"})
+# The lists live beside this module; their names are still read from here.
+__all__ = [
+    "AGE_BANDS",
+    "CATEGORIES",
+    "CATEGORY_GROUPS",
+    "CONTACT_TYPES",
+    "GENDERS",
+    "INCIDENT",
+    "MAX_CATEGORIES",
+    "MAX_SUMMARY",
+    "MONEY",
+    "QUESTIONS",
+    "REFERRALS",
+    "SEXTORTION",
+    "YES_NO",
+    "Category",
+    "CategoryGroup",
+]
 
 
 @dataclass(frozen=True)
-class Category:
-    """A category as counsellors choose it, and the contact category it is counted under."""
+class Problem:
+    """Why one answer was not accepted: a code of PROBLEMS and what fills its placeholders.
 
-    id: str
-    words: str
-    code: str  # one of handoff.CATEGORIES, which the closed counts have always used
-    tag: str | None = None  # a local tag kept beside it, as handoff.LOCAL_TAGS names them
+    choose_one_of's {choices} are the question's answers, which each reader fills in
+    in its own language.
+    """
+
+    reason: str
+    values: Mapping[str, object] = field(default_factory=dict)
 
 
-# Grouped as the form shows them. Sextortion sits under online sexual exploitation and
-# abuse, as CHI files it, and keeps its own tag so it can still be counted apart.
-CATEGORY_GROUPS: tuple[tuple[str, tuple[Category, ...]], ...] = (
-    (
-        "Online sexual exploitation and abuse",
-        (
-            Category(
-                "sextortion",
-                "Sextortion: threatened with sharing sexual images",
-                "violence/online_sexual_exploitation",
-                "sextortion",
-            ),
-            Category(
-                "online_sexual_exploitation",
-                "Other online sexual exploitation",
-                "violence/online_sexual_exploitation",
-            ),
-            Category("online_sexual_abuse", "Online sexual abuse", "violence/online_sexual_abuse"),
-            Category(
-                "information_seeking_ose",
-                "Wanted to know about online sexual exploitation",
-                "violence/information_seeking_ose",
-            ),
-        ),
-    ),
-    (
-        "Mental health",
-        (
-            Category("suicidal_thoughts", "Thoughts of suicide", "mental_health/suicidal_thoughts"),
-            Category("self_harm", "Self-harm", "mental_health/self_harm"),
-            Category(
-                "emotional_distress", "Emotional distress", "mental_health/emotional_distress"
-            ),
-        ),
-    ),
-    (
-        "Not counselling",
-        (
-            Category("questions", "Questions or information", "non_counselling/questions"),
-            Category(
-                "thanks_or_complaint",
-                "Thanks or a complaint",
-                "non_counselling/thanks_or_complaint",
-            ),
-        ),
-    ),
-    (
-        "Adults (18 or over)",
-        (
-            Category("adult_sextortion", "An adult's sextortion", "adult/sextortion", "sextortion"),
-            Category("adult_info", "An adult wanting information", "adult/info"),
-            Category("adult_crisis", "An adult in crisis", "adult/crisis"),
-            Category("adult_non_counselling", "An adult, not counselling", "adult/non_counselling"),
-        ),
-    ),
-    ("Age not known", (Category("age_unknown", "Age not known", "age_unknown"),)),
-)
-CATEGORIES = {c.id: c for _, group in CATEGORY_GROUPS for c in group}
-SEXTORTION = frozenset({"sextortion", "adult_sextortion"})
-MAX_CATEGORIES = 3
-# A non-counselling contact may have no category; these are counted under its type.
-TYPE_CODES = {
-    "information": "non_counselling/questions",
-    "thanks": "non_counselling/thanks_or_complaint",
-}
+class Unaccepted(InvalidFields):
+    """A wrap-up with wrong answers: problems by code for the console, fields in English."""
 
-MONEY = {
-    "none": "None",
-    "under_100": "Under 100 USD",
-    "100_to_1000": "100 to 1,000 USD",
-    "over_1000": "More than 1,000 USD",
-    "unknown": "Not known",
-}
-YES_NO = {"yes": "Yes", "no": "No", "unknown": "Not known"}
-REFERRALS = {
-    "take_it_down": "Take It Down",
-    "stopncii": "StopNCII",
-    "report_remove": "Report Remove",
-    "police": "The police",
-    "platform_report": "The platform's own report",
-    "local_service": "A local service",
-}
-AGE_BANDS = {
-    "under_13": "Under 13",
-    "13_to_15": "13 to 15",
-    "16_to_17": "16 or 17",
-    "18_to_24": "18 to 24",
-    "25_or_over": "25 or over",
-    "not_given": "Not given",
-}
-GENDERS = {
-    "girl_or_woman": "Girl or woman",
-    "boy_or_man": "Boy or man",
-    "non_binary": "Non-binary",
-    "another_way": "Described another way",
-    "not_given": "Not given",
-}
-MAX_SUMMARY = 1000
+    def __init__(self, problems: dict[str, Problem], answers: Mapping[str, Mapping[str, str]]):
+        super().__init__(
+            {
+                name: f"{QUESTIONS.get(name, name)}: {in_english(problem, answers.get(name, {}))}"
+                for name, problem in problems.items()
+            }
+        )
+        self.problems = problems
 
-# The questions, in the order the form asks them and errors are listed.
-QUESTIONS = {
-    "contact_type": "Type of contact",
-    "categories": "Categories",
-    "first_contact_platform": "Where the first contact happened",
-    "threat_platform": "Where the threat came from",
-    "money_demanded": "Money demanded",
-    "money_paid": "Money paid",
-    "images_shared": "Images already shared onward",
-    "deadline_given": "A deadline given",
-    "referrals": "Referrals offered",
-    "age_band": "Age, as the texter gave it",
-    "gender": "Gender, as the texter gave it",
-    "summary": "Summary",
-}
-INCIDENT = (
-    "first_contact_platform",
-    "threat_platform",
-    "money_demanded",
-    "money_paid",
-    "images_shared",
-    "deadline_given",
-)
-# Each answer's count; the summary has none, being about one texter.
-METRICS = {
-    "contact_type": "wrapup_contact_type",
-    "first_contact_platform": "wrapup_first_contact",
-    "threat_platform": "wrapup_threat_from",
-    "money_demanded": "wrapup_money_demanded",
-    "money_paid": "wrapup_money_paid",
-    "images_shared": "wrapup_images_shared",
-    "deadline_given": "wrapup_deadline",
-    "age_band": "wrapup_age_band",
-    "gender": "wrapup_gender",
-}
+
+def in_english(problem: Problem, answers: Mapping[str, str]) -> str:
+    """A problem in the English the API speaks."""
+    values = dict(problem.values)
+    if problem.reason == "choose_one_of":
+        values["choices"] = ", ".join(answers.values())
+    return PROBLEMS[problem.reason].format_map(values)
 
 
 @dataclass(frozen=True)
@@ -231,7 +147,7 @@ class Form:
 
     questions: Mapping[str, str]
     choices: Mapping[str, Mapping[str, str]]
-    category_groups: tuple[tuple[str, tuple[Category, ...]], ...]
+    category_groups: tuple[CategoryGroup, ...]
     referrals: Mapping[str, str]
     sextortion: frozenset[str]
     incident: tuple[str, ...]
@@ -261,35 +177,32 @@ def choices(content: Content) -> dict[str, dict[str, str]]:
 
 
 def validate(raw: Mapping[str, Any], content: Content) -> Filled:
-    """Check a wrap-up; raise InvalidFields naming, in words, every field that is wrong."""
+    """Check a wrap-up; raise Unaccepted naming every field that is wrong, and why."""
     answers = choices(content)
-    problems: dict[str, str] = {}
-    unknown = sorted(set(raw) - set(QUESTIONS))
-    for name in unknown:
-        problems[name] = "not a question the wrap-up asks."
+    problems: dict[str, Problem] = {}
+    for name in sorted(set(raw) - set(QUESTIONS)):
+        problems[name] = Problem("not_asked")
     chosen: dict[str, str | None] = {}
     for name in ("contact_type", *INCIDENT, "age_band", "gender"):
         chosen[name] = _one(raw.get(name), answers[name], name, problems)
     categories = _several(raw.get("categories"), CATEGORIES, "categories", problems)
     if len(categories) > MAX_CATEGORIES:
-        problems["categories"] = f"choose at most {MAX_CATEGORIES}."
+        problems["categories"] = Problem("too_many", {"most": MAX_CATEGORIES})
     elif not categories and chosen["contact_type"] in COUNSELLING:
-        problems["categories"] = "choose at least one for a counselling contact."
+        problems["categories"] = Problem("none_for_counselling")
     sextortion = bool(SEXTORTION & set(categories))
     for name in INCIDENT:
         if sextortion and chosen[name] is None and name not in problems:
-            problems[name] = "answer this for a sextortion contact (Not known is an answer)."
+            problems[name] = Problem("sextortion_unanswered")
         elif not sextortion and chosen[name] is not None:
-            problems[name] = "only asked when a sextortion category is chosen."
+            problems[name] = Problem("only_for_sextortion")
     for name in ("contact_type", "age_band", "gender"):
         if chosen[name] is None and name not in problems:
-            problems[name] = "choose one."
+            problems[name] = Problem("choose_one")
     referrals = _several(raw.get("referrals"), REFERRALS, "referrals", problems)
     summary = _summary(raw.get("summary"), problems)
     if problems:
-        raise InvalidFields(
-            {name: f"{QUESTIONS.get(name, name)}: {message}" for name, message in problems.items()}
-        )
+        raise Unaccepted(problems, answers)
     return Filled(
         contact_type=str(chosen["contact_type"]),
         categories=categories,
@@ -354,39 +267,39 @@ def describe(wrapup: WrapUp | None, content: Content) -> WrapUpView | None:
 
 
 def _one(
-    value: object, allowed: Mapping[str, str], name: str, problems: dict[str, str]
+    value: object, allowed: Mapping[str, str], name: str, problems: dict[str, Problem]
 ) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or value not in allowed:
-        problems[name] = "choose one of: " + ", ".join(allowed.values()) + "."
+        problems[name] = Problem("choose_one_of")
         return None
     return value
 
 
 def _several(
-    value: object, allowed: Mapping[str, Any], name: str, problems: dict[str, str]
+    value: object, allowed: Mapping[str, Any], name: str, problems: dict[str, Problem]
 ) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problems[name] = "send a list of choices."
+        problems[name] = Problem("send_a_list")
         return ()
     unknown = [v for v in value if v not in allowed]
     if unknown:
-        problems[name] = "not a choice here: " + ", ".join(unknown[:3]) + "."
+        problems[name] = Problem("not_a_choice", {"choices": ", ".join(unknown[:3])})
         return ()
     return tuple(dict.fromkeys(value))
 
 
-def _summary(value: object, problems: dict[str, str]) -> str | None:
+def _summary(value: object, problems: dict[str, Problem]) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        problems["summary"] = "write it as text."
+        problems["summary"] = Problem("not_text")
         return None
     if len(value) > MAX_SUMMARY:
-        problems["summary"] = f"it has {len(value)} characters; the most is {MAX_SUMMARY}."
+        problems["summary"] = Problem("too_long", {"length": len(value), "most": MAX_SUMMARY})
         return None
     # PostgreSQL text cannot hold NUL and UTF-8 cannot encode a lone surrogate.
     try:
@@ -394,6 +307,6 @@ def _summary(value: object, problems: dict[str, str]) -> str | None:
     except UnicodeEncodeError:
         value = "\x00"
     if "\x00" in value:
-        problems["summary"] = "it holds a character that cannot be kept."
+        problems["summary"] = Problem("bad_character")
         return None
     return value.strip() or None

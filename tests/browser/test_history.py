@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from responder.store.casework import ContactFlag
 from responder.store.db import get_session
-from responder.store.models import AuditEntry
+from responder.store.models import AuditEntry, Counsellor
 from tests.browser.live import LiveHelpline, log_in, screenshot
 from tests.browser.test_accessibility import assert_clean, scan
 from tests.browser.test_console import queue_row
@@ -139,3 +139,33 @@ def test_the_history_panel_and_the_earlier_page_have_no_wcag_violation(
         f"/console/conversations/{second}/earlier/{first}",
     ]
     assert_clean({path: scan(context, helpline.url + path) for path in paths})
+
+
+def test_a_french_counsellor_adds_and_lifts_a_flag_in_french(
+    helpline: LiveHelpline, page: Page
+) -> None:
+    _, second = came_back(helpline)
+    with helpline.app.app_context():
+        session = get_session()
+        session.execute(update(Counsellor).values(console_language="fr"))
+        session.commit()
+    log_in(page, helpline, "ada")
+    open_conversation(page, helpline, second)
+    expect(page.get_by_role("heading", name="1 conversation antérieure")).to_be_visible()
+
+    page.get_by_label("Signaler la personne qui écrit").fill("prank")
+    page.get_by_role("button", name="Ajouter le signalement").click()
+
+    flags = page.get_by_role("list", name="Signalements").get_by_role("listitem")
+    expect(flags).to_have_count(1)
+    # Drawn by history.js, in the counsellor's language.
+    expect(flags).to_contain_text("jusqu'à la fin du")
+    expect(flags).to_contain_text(", par ada")
+    expect(page.get_by_role("status").filter(has_text="Signalement ajouté : prank")).to_have_count(
+        1
+    )
+    page.get_by_role("button", name="Lever le signalement prank").click()
+    expect(flags).to_have_count(0)
+    expect(page.get_by_role("status").filter(has_text="Signalement levé : prank")).to_have_count(1)
+    expect(page.get_by_text("Aucun signalement.")).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True

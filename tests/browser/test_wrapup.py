@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
 
+from responder.store.db import get_session
+from responder.store.models import Counsellor
 from tests.browser.live import LiveHelpline, log_in, screenshot
 from tests.browser.test_console import claim
 from tests.counsellors import add_counsellor, conversation, number
@@ -149,3 +152,51 @@ def test_without_javascript_the_wrap_up_still_closes(
     finally:
         context.close()
     assert conversation(helpline.app, conversation_id).state == "closed"
+
+
+def speaks_french(helpline: LiveHelpline, name: str) -> None:
+    with helpline.app.app_context():
+        session = get_session()
+        session.execute(
+            update(Counsellor).where(Counsellor.username == name).values(console_language="fr")
+        )
+        session.commit()
+
+
+def test_a_french_counsellor_hears_the_checks_and_the_confirm_step_in_french(
+    helpline: LiveHelpline, page: Page
+) -> None:
+    ada = add_counsellor(helpline.app, "ada")
+    speaks_french(helpline, "ada")
+    conversation_id = helpline.texter_asks_for_a_person(TEXTER)
+    claimed = helpline.client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=ada)
+    assert claimed.status_code == 200
+    # The texter sends STOP: ticking the survey will not send it to them.
+    helpline.texter_says(TEXTER, "STOP")
+    log_in(page, helpline, "ada")
+    page.goto(f"{helpline.url}/console/conversations/{conversation_id}")
+
+    choose(page, "Type de contact", "Écoute : pour elle-même")
+    page.get_by_role("button", name="Relire et clore").click()
+    expect(page.locator("#wrapup-categories-error")).to_have_text(
+        "Catégories : choisissez-en au moins une pour un contact d'écoute."
+    )
+    expect(page.locator("#wrapup-gender-error")).to_have_text(
+        "Genre, tel que la personne l'a donné : choisissez une réponse."
+    )
+    expect(page.locator("#close-error")).to_have_text("3 réponses sont à revoir avant de clore.")
+
+    page.get_by_label("Détresse émotionnelle").check()
+    choose(page, "Âge, tel que la personne l'a donné", "16 ou 17 ans")
+    choose(page, "Genre, tel que la personne l'a donné", "Non précisé")
+    page.get_by_label("Poser à la personne qui écrit la question de satisfaction").check()
+    page.get_by_role("button", name="Relire et clore").click()
+    expect(page.get_by_role("heading", name="Clore cette conversation ?")).to_be_focused()
+    expect(page.locator("#close-confirm-text")).to_have_text(
+        "Plus rien n'est envoyé à la personne qui écrit, pas même la question de satisfaction :"
+        " elle a envoyé STOP."
+    )
+    page.get_by_role("button", name="Clore la conversation").click()
+
+    expect(page).to_have_url(helpline.url + "/console/queue")
+    assert conversation(helpline.app, conversation_id).survey_pending is False

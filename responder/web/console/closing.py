@@ -3,7 +3,7 @@
 With JavaScript, close.js sends the same wrap-up to the API and this view is never
 reached. Without it the form posts here and gets the same steps: the form again with
 each error at its question, then a confirm step saying what the texter will receive,
-then the queue.
+then the queue. Its words are in the counsellor's language (words/*/wrapup.toml).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.pages import CONVERSATION
 from responder.web.console.session import signed_in
+from responder.web.console.words import say
+from responder.web.console.wrapup_words import problems as problems_in_words
 
 LISTS = ("categories", "referrals")
 ERROR_STATUS = {errors.NotFound: 404, errors.NotPermitted: 403, errors.Conflict: 409}
@@ -43,8 +45,8 @@ def close_conversation(conversation_id: int) -> ResponseReturnValue:
         return _page(view, values)
     try:
         filled = wrapup.validate(_wrapup_of(form), content)
-    except errors.InvalidFields as invalid:
-        return _page(view, values, problems=invalid.fields), 422
+    except wrapup.Unaccepted as unaccepted:
+        return _page(view, values, problems=problems_in_words(unaccepted, content)), 422
     if "confirmed" not in form:
         return _page(view, values, confirming=True)
     survey = form.get("survey") == "on"
@@ -53,10 +55,10 @@ def close_conversation(conversation_id: int) -> ResponseReturnValue:
             session, conversation_id, g.counsellor, None, (), survey, now, content, filled
         )
     except (errors.NotPermitted, errors.Conflict) as error:
-        abort(ERROR_STATUS[type(error)], description=f"Not closed: {error}.")
+        abort(ERROR_STATUS[type(error)], description=say("close.not_closed", error=error))
     audit.record(session, g.counsellor, "close", conversation_id, now)
     session.commit()
-    flash(f"Conversation {conversation_id} closed.")
+    flash(say("close.closed", id=conversation_id))
     return redirect(url_for("console.queue"))
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from responder import errors, services
@@ -22,6 +23,7 @@ from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.pages import CONVERSATION, STATUS_WORDS
 from responder.web.console.session import signed_in
+from responder.web.console.words import language, phrase, say
 
 EARLIER = "/earlier/<int(max=2147483647):earlier_id>"
 FLAG = "/flags/<int(max=2147483647):flag_id>"
@@ -66,9 +68,9 @@ def earlier(conversation_id: int, earlier_id: int) -> ResponseReturnValue:
             now,
         )
     except errors.NotFound:
-        abort(404, description="There is no such earlier conversation of this texter.")
+        abort(404, description=say("history.no_earlier"))
     except errors.NotPermitted:
-        abort(403, description="This conversation is with another counsellor.")
+        abort(403, description=say("history.not_yours"))
     audit.record(session, g.counsellor, "view", earlier_id, now, via=conversation_id)
     session.commit()
     return render_template("console/earlier.html", earlier=found, status_words=STATUS_WORDS)
@@ -88,7 +90,7 @@ def add_flag(conversation_id: int) -> ResponseReturnValue:
         flag = flags.add(session, conversation_id, g.counsellor, label, until, now)
         audit.record(session, g.counsellor, "flag", conversation_id, now, label=flag.label)
 
-    return _change(conversation_id, add, "Flag added.")
+    return _change(conversation_id, add, "history.flag_added")
 
 
 @bp.post(f"{CONVERSATION}{FLAG}/lift")
@@ -98,7 +100,7 @@ def lift_flag(conversation_id: int, flag_id: int) -> ResponseReturnValue:
         flags.lift(session, conversation_id, g.counsellor, flag_id, now)
         audit.record(session, g.counsellor, "unflag", conversation_id, now, flag=flag_id)
 
-    return _change(conversation_id, lift, "Flag lifted.")
+    return _change(conversation_id, lift, "history.flag_lifted")
 
 
 @bp.app_template_filter("console_last_day")
@@ -110,27 +112,39 @@ def last_day(expires_at: datetime) -> str:
 @bp.app_template_filter("console_earlier_count")
 def earlier_count(total: int) -> str:
     if total == 0:
-        return "No earlier conversations"
-    return "1 earlier conversation" if total == 1 else f"{total} earlier conversations"
+        return say("history.earlier_none")
+    return say("history.earlier_one") if total == 1 else say("history.earlier_other", count=total)
+
+
+@bp.app_template_global("console_phrase_at")
+def phrase_at(key: str, when: datetime, shown: str, **values: object) -> Markup:
+    """A phrase whose {when} is a <time> element, so the moment stays machine-readable.
+
+    The phrase is escaped first and the time put in after, so a translation places the
+    time wherever its language needs it without holding any markup itself.
+    """
+    time = Markup('<time datetime="{}">{}</time>').format(when.isoformat(), shown)
+    return Markup(escape(phrase(language(), key))).format(when=time, **values)
 
 
 def _change(
     conversation_id: int, action: Callable[[Session, datetime], None], done: str
 ) -> ResponseReturnValue:
+    # done is the key of the phrase that says what happened.
     """Run one change and commit it, then show the conversation again with what happened."""
     session = get_session()
     try:
         action(session, _now())
     except errors.NotFound:
-        abort(404, description="There is no such conversation or flag. It may have expired.")
+        abort(404, description=say("history.no_flag"))
     except errors.NotPermitted:
-        abort(403, description="This conversation is with another counsellor.")
+        abort(403, description=say("history.not_yours"))
     except (errors.Rejected, errors.Conflict) as error:
         session.rollback()
-        flash(f"Flag not changed: {error}.", "error")
+        flash(say("history.flag_not_changed", error=error), "error")
     else:
         session.commit()
-        flash(done)
+        flash(say(done))
     return redirect(url_for("console.conversation", conversation_id=conversation_id))
 
 

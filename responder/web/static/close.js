@@ -4,7 +4,7 @@
 "use strict";
 
 window.ResponderConsole.part(() => {
-  const { api } = window.ResponderConsole;
+  const { api, say } = window.ResponderConsole;
   const form = document.getElementById("close-form");
   if (!form) return;
   const page = document.querySelector(".console-page");
@@ -25,8 +25,9 @@ window.ResponderConsole.part(() => {
   const confirmText = document.getElementById("close-confirm-text");
   const confirmButton = document.getElementById("close-confirmed");
   const backButton = document.getElementById("close-back");
+  const WITHHELD = { opted_out: "close.withheld.opted_out", blocked: "close.withheld.blocked" };
 
-  function say(node, text) {
+  function show(node, text) {
     node.textContent = text || "";
     node.hidden = !text;
   }
@@ -64,19 +65,19 @@ window.ResponderConsole.part(() => {
   // confirming; the server checks everything again and its errors show the same way.
   function missing(wrapup) {
     const problems = {};
-    const choose = "choose one.";
+    const choose = say("wrapup.problem.choose_one");
     ["contact_type", "age_band", "gender"].forEach((name) => {
       if (!wrapup[name]) problems[name] = choose;
     });
     const counselling = ["about_self", "about_other"].includes(wrapup.contact_type);
     if (wrapup.categories.length > maxCategories) {
-      problems.categories = "choose at most " + maxCategories + ".";
+      problems.categories = say("wrapup.problem.too_many", { most: maxCategories });
     } else if (counselling && !wrapup.categories.length) {
-      problems.categories = "choose at least one for a counselling contact.";
+      problems.categories = say("wrapup.problem.none_for_counselling");
     }
     if (sextortionChosen()) {
       incident.forEach((name) => {
-        if (!wrapup[name]) problems[name] = "answer this for a sextortion contact (Not known is an answer).";
+        if (!wrapup[name]) problems[name] = say("wrapup.problem.sextortion_unanswered");
       });
     }
     return problems;
@@ -89,8 +90,8 @@ window.ResponderConsole.part(() => {
   }
 
   function clearErrors() {
-    say(formError, "");
-    form.querySelectorAll(".field-error").forEach((node) => say(node, ""));
+    show(formError, "");
+    form.querySelectorAll(".field-error").forEach((node) => show(node, ""));
     form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
   }
 
@@ -108,16 +109,27 @@ window.ResponderConsole.part(() => {
         return;
       }
       const text = problems[name];
-      say(node, fromServer ? text : questionWords(name) + ": " + text);
+      show(node, fromServer ? text : say("wrapup.problem.at", { question: questionWords(name), problem: text }));
       const holder = node.closest("[data-question]");
       holder.querySelectorAll("input, select, textarea").forEach((input) => {
         input.setAttribute("aria-invalid", "true");
         if (!first) first = input;
       });
     });
-    const count = names.length === 1 ? "1 answer needs" : names.length + " answers need";
-    say(formError, [count + " another look before closing.", ...elsewhere].join(" "));
+    const count = names.length === 1
+      ? say("close.needs_look_one")
+      : say("close.needs_look_other", { count: names.length });
+    show(formError, [count, ...elsewhere].join(" "));
     if (first) first.focus();
+  }
+
+  // What the texter will actually receive: a texter who sent STOP or is blocked gets
+  // nothing, not even a survey that was ticked (the page says which, data-survey-withheld).
+  function confirmLine(survey) {
+    if (!survey) return say("close.nothing_sent");
+    const withheld = WITHHELD[form.dataset.surveyWithheld];
+    if (withheld) return say(withheld);
+    return say("close.will_receive", { question: form.dataset.surveyQuestion });
   }
 
   function review() {
@@ -128,10 +140,7 @@ window.ResponderConsole.part(() => {
       showErrors(problems, false);
       return;
     }
-    const survey = document.getElementById("close-survey").checked;
-    confirmText.textContent = survey
-      ? "The texter will receive this question: \u201c" + form.dataset.surveyQuestion + "\u201d"
-      : "Nothing more is sent to the texter.";
+    confirmText.textContent = confirmLine(document.getElementById("close-survey").checked);
     questions.hidden = true;
     confirmBox.hidden = false;
     confirmHeading.focus();
@@ -158,11 +167,11 @@ window.ResponderConsole.part(() => {
       if (result.status === 422 && result.data && result.data.fields) {
         showErrors(result.data.fields, true);
       } else {
-        say(formError, (result.data && result.data.error) || "The conversation was not closed.");
+        show(formError, (result.data && result.data.error) || say("close.not_closed"));
       }
     } catch (failure) {
       back();
-      say(formError, "The helpline could not be reached. Nothing was closed. Try again.");
+      show(formError, say("close.unreachable"));
     } finally {
       confirmButton.disabled = false;
     }

@@ -4,7 +4,7 @@
 "use strict";
 
 window.ResponderConsole.part(() => {
-  const { api, csrf } = window.ResponderConsole;
+  const { api, csrf, say } = window.ResponderConsole;
   const panel = document.getElementById("texter-history");
   if (!panel) return;
 
@@ -38,7 +38,12 @@ window.ResponderConsole.part(() => {
     const time = document.createElement("time");
     time.dateTime = flag.expires_at;
     time.textContent = lastDay(flag.expires_at);
-    until.append("until the end of ", time, flag.counsellor ? ", by " + flag.counsellor : "");
+    // The phrase places the day where its language wants it: {when} is the <time>.
+    const words = flag.counsellor
+      ? say("history.until_by", { name: flag.counsellor })
+      : say("history.until");
+    const [before, after] = words.split("{when}");
+    until.append(before, time, after || "");
     const lift = document.createElement("form");
     lift.className = "lift-flag";
     lift.method = "post";
@@ -49,8 +54,8 @@ window.ResponderConsole.part(() => {
     token.value = csrf;
     const button = document.createElement("button");
     button.type = "submit";
-    button.textContent = "Lift";
-    button.setAttribute("aria-label", "Lift the flag " + flag.label);
+    button.textContent = say("history.lift");
+    button.setAttribute("aria-label", say("history.lift_label", { label: flag.label }));
     lift.append(token, button);
     li.append(label, " ", until, " ", lift);
     return li;
@@ -64,13 +69,13 @@ window.ResponderConsole.part(() => {
       if (form.elements.expires_on.value) body.expires_on = form.elements.expires_on.value;
       const result = await api("POST", flags, body);
       if (result.status !== 201) {
-        problem((result.data && result.data.error) || "The flag was not added. Try again.");
+        problem((result.data && result.data.error) || say("history.not_added"));
         return;
       }
       list.append(flagItem(result.data));
       none.hidden = true;
       form.elements.label.value = "";
-      status.textContent = "Flag added: " + result.data.label;
+      status.textContent = say("history.added", { label: result.data.label });
     });
   }
 
@@ -83,13 +88,13 @@ window.ResponderConsole.part(() => {
     const result = await api("DELETE", flags + "/" + item.dataset.flagId);
     // 404: it expired or someone else lifted it meanwhile; either way it is gone.
     if (result.status !== 204 && result.status !== 404) {
-      problem((result.data && result.data.error) || "The flag was not lifted. Try again.");
+      problem((result.data && result.data.error) || say("history.not_lifted"));
       return;
     }
     item.remove();
     none.hidden = list.children.length > 0;
     // The button pressed is gone: keyboard users carry on from the form to add one.
     if (form) form.elements.label.focus();
-    status.textContent = "Flag lifted: " + label;
+    status.textContent = say("history.lifted", { label });
   });
 });
