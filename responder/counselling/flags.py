@@ -50,6 +50,11 @@ class FlagView:
     counsellor: str | None  # who added it
     created_at: datetime
 
+    @property
+    def last_day(self) -> date:
+        """The last UTC day the flag shows: it expires as the next one starts."""
+        return (self.expires_at.astimezone(UTC) - timedelta(microseconds=1)).date()
+
 
 def default_expiry(now: datetime) -> date:
     """Return the date a flag lasts until when the counsellor picks none."""

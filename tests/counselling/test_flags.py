@@ -179,6 +179,9 @@ def test_adding_and_lifting_are_audited(
     added = client.post(act(waiting, "flags"), headers=alice, json={"label": "prank"})
     assert added.status_code == 201
     flag_id = added.get_json()["id"]
+    # Thirty days unless told: the last day it shows is the one before it expires.
+    expires = datetime.fromisoformat(added.get_json()["expires_at"])
+    last_day = (expires - timedelta(days=1)).date().isoformat()
     lifted = client.delete(f"{act(waiting, 'flags')}/{flag_id}", headers=alice)
     assert lifted.status_code == 204
     assert client.get(f"{act(waiting, 'history')}", headers=alice).get_json()["flags"] == []
@@ -186,7 +189,7 @@ def test_adding_and_lifting_are_audited(
     log = client.get("/api/v1/audit", headers=sam).get_json()["items"]
 
     assert [(e["action"], e["counsellor"], e["conversation_id"], e["detail"]) for e in log] == [
-        ("flag", "alice", waiting, {"label": "prank"}),
+        ("flag", "alice", waiting, {"label": "prank", "until": last_day}),
         ("unflag", "alice", waiting, {"flag": flag_id}),
     ]
 

@@ -38,7 +38,10 @@ def add_flag(conversation_id: int) -> ResponseReturnValue:
     flag = flags.add(
         session, conversation_id, g.counsellor, label, None if until is None else _day(until), now
     )
-    audit.record(session, g.counsellor, "flag", conversation_id, now, label=flag.label)
+    last_day = flag.last_day.isoformat()
+    audit.record(
+        session, g.counsellor, "flag", conversation_id, now, label=flag.label, until=last_day
+    )
     session.commit()
     return wire.as_json(flag, 201)
 

@@ -21,7 +21,7 @@ from responder.counselling import flags, history
 from responder.staff import audit
 from responder.store.db import get_session
 from responder.web.console import bp
-from responder.web.console.pages import CONVERSATION, STATUS_WORDS
+from responder.web.console.pages import CONVERSATION, STATUS_WORDS, day_words
 from responder.web.console.session import signed_in
 from responder.web.console.words import language, phrase, say
 
@@ -88,7 +88,10 @@ def add_flag(conversation_id: int) -> ResponseReturnValue:
         except ValueError:
             raise errors.Rejected("the expiry date must be a date, such as 2027-01-31") from None
         flag = flags.add(session, conversation_id, g.counsellor, label, until, now)
-        audit.record(session, g.counsellor, "flag", conversation_id, now, label=flag.label)
+        last_day = flag.last_day.isoformat()
+        audit.record(
+            session, g.counsellor, "flag", conversation_id, now, label=flag.label, until=last_day
+        )
 
     return _change(conversation_id, add, "history.flag_added")
 
@@ -106,7 +109,7 @@ def lift_flag(conversation_id: int, flag_id: int) -> ResponseReturnValue:
 @bp.app_template_filter("console_last_day")
 def last_day(expires_at: datetime) -> str:
     """Name the last day a flag shows: it expires at the start of the next one."""
-    return (expires_at.astimezone(UTC) - timedelta(microseconds=1)).strftime("%d %b %Y")
+    return day_words((expires_at.astimezone(UTC) - timedelta(microseconds=1)).date())
 
 
 @bp.app_template_filter("console_earlier_count")

@@ -8,7 +8,7 @@ so a page and the API never disagree about what a counsellor may do.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import abort, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
@@ -183,7 +183,15 @@ def channel_name(channel: str) -> str:
 @bp.app_template_filter("console_time")
 def time_words(moment: datetime) -> str:
     # Rendered in UTC; console.js shows it again in the counsellor's own time zone.
-    return moment.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
+    # strftime's month names follow the server's locale, never the counsellor's.
+    utc = moment.astimezone(UTC)
+    return say("time.at", day=day_words(utc.date()), clock=f"{utc:%H:%M}")
+
+
+def day_words(day: date) -> str:
+    """A calendar day in the page's language ("06 Dec 2026", "06 déc. 2026")."""
+    month = say("time.months").split()[day.month - 1]
+    return say("time.day", day=f"{day.day:02d}", month=month, year=day.year)
 
 
 @bp.app_template_filter("console_age")
