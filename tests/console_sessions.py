@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -92,3 +93,10 @@ def update_account(app: Flask, name: str, **values: object) -> None:
         for field, value in values.items():
             setattr(found, field, value)
         session.commit()
+
+
+def script_words(page: str) -> dict[str, str]:
+    """The phrases a console page carries for its scripts (its body's data-words)."""
+    carried = re.search(r"data-words='([^']*)'", page)
+    assert carried is not None, "the page carries no words for its scripts"
+    return json.loads(html.unescape(carried.group(1)))

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import html
-import json
-import re
-
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.console_sessions import form_token, sign_in
+from tests.console_sessions import form_token, script_words, sign_in
 from tests.counsellors import add_counsellor
 from tests.twilio_requests import post_signed, sms
 
@@ -69,11 +65,9 @@ def test_a_french_counsellors_conversation_page_and_list_speak_french(
     for english in ("Reply to the texter", "About the texter", "Crisis words", "Block this"):
         assert english not in page, english
     # The scripts' words travel in French too.
-    carried = re.search(r"data-words='([^']*)'", page)
-    assert carried is not None
-    script_words = json.loads(html.unescape(carried.group(1)))
-    assert script_words["rail.unread_other"] == "{n} non lus"
-    assert script_words["conversation.sms_one"] == "{n} caractère, {sms} SMS"
+    carried = script_words(page)
+    assert carried["rail.unread_other"] == "{n} non lus"
+    assert carried["conversation.sms_one"] == "{n} caractère, {sms} SMS"
 
 
 def test_a_french_supervisor_sees_the_conversations_with_counsellors_in_french(

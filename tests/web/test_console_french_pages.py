@@ -14,7 +14,7 @@ from sqlalchemy import select
 from responder.staff import audit, signin
 from responder.store.db import get_session
 from responder.store.models import Counsellor
-from tests.console_sessions import form_token, post_password, sign_in
+from tests.console_sessions import form_token, post_password, script_words, sign_in
 from tests.counselling.test_history import came_back
 from tests.counsellors import add_counsellor, queue_texter
 from tests.web.test_console_pages import claim, page
@@ -47,11 +47,9 @@ def test_a_french_counsellors_queue_is_in_french(
     for english in ("texter is waiting", ">Claim<", "Your shift", ">Channel<", "Priority"):
         assert english not in queue, english
     # The queue's phrases travel to the scripts, which draw the queue again as it changes.
-    carried = re.search(r"data-words='([^']*)'", queue)
-    assert carried is not None
-    script_words = json.loads(html.unescape(carried.group(1)))
-    assert script_words["queue.waiting_other"] == "{count} personnes attendent."
-    assert script_words["wait.under_a_minute"] == "moins d'une minute"
+    carried = script_words(queue)
+    assert carried["queue.waiting_other"] == "{count} personnes attendent."
+    assert carried["wait.under_a_minute"] == "moins d'une minute"
 
 
 def test_the_english_queue_keeps_its_words(client: FlaskClient, alice: dict[str, str]) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from pathlib import Path
 
@@ -12,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from responder.web.console import words
-from tests.console_sessions import form_token, sign_in
+from tests.console_sessions import form_token, script_words, sign_in
 from tests.counsellors import add_counsellor
 
 
@@ -163,8 +161,6 @@ def test_a_french_counsellors_pages_carry_the_scripts_words_in_french(
     sign_in(client, "alice")
     choose(client, "fr")
     page = text(client.get("/console/queue"))
-    carried = re.search(r"data-words='([^']*)'", page)
-    assert carried is not None
-    script_words = json.loads(html.unescape(carried.group(1)))
-    assert script_words["queue.nobody_free"].startswith("Les personnes qui écrivent")
+    carried = script_words(page)
+    assert carried["queue.nobody_free"].startswith("Les personnes qui écrivent")
     assert "Texters are told" not in page
