@@ -272,14 +272,6 @@ def delivery_words(message: views.MessageView, words: dict[str, str]) -> str:
     return f"{word}: {reason}"
 
 
-@bp.app_template_filter("console_category")
-def category_words(category: str) -> str:
-    """Turn "violence/online_sexual_abuse" into "Violence: online sexual abuse"."""
-    group, _, kind = category.partition("/")
-    label = group.replace("_", " ").capitalize()
-    return f"{label}: {kind.replace('_', ' ')}" if kind else label
-
-
 def _held() -> tuple[views.HeldItem, ...]:
     return views.with_counsellors(get_session(), g.counsellor, _keys())
 

@@ -44,6 +44,21 @@ def answer(code: str, question: str) -> str:
     return say(key) if key in catalogues()[language()] else code
 
 
+@bp.app_template_filter("console_category")
+def category_words(category: str) -> str:
+    """A category in words: a wrap-up's in the page's language, an older one from its code.
+
+    Conversations closed before the wrap-up carry codes such as
+    "violence/online_sexual_abuse", which read as "Violence: online sexual abuse".
+    """
+    key = f"wrapup.category.{category}"
+    if key in catalogues()[language()]:
+        return say(key)
+    group, _, kind = category.partition("/")
+    label = group.replace("_", " ").capitalize()
+    return f"{label}: {kind.replace('_', ' ')}" if kind else label
+
+
 @bp.app_template_global("console_wrapup")
 def stored(conversation_id: int) -> WrapUp | None:
     """The closed conversation's wrap-up as codes, for closed.html to say in words."""
