@@ -3,7 +3,8 @@
 The pages are scanned as a counsellor meets them on shift: a crisis texter waiting, a
 conversation held with messages in it, a closed one, and the supervisor's and the
 admin's pages. Each page is scanned in the light and in the dark theme, because a
-colour that passes on white can fail on the dark background.
+colour that passes on white can fail on the dark background, and in each of the
+console's languages.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.browser.live import LiveHelpline, log_in
 from tests.browser.test_console import claim, reply
 from tests.browser.test_live import log_in_with_a_new_code
+from tests.console_sessions import update_account
 from tests.counsellors import number
 
 pytestmark = pytest.mark.browser
@@ -24,6 +26,9 @@ pytestmark = pytest.mark.browser
 # The WCAG 2.0 and 2.1 success criteria at levels A and AA, as axe-core tags them.
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 THEMES = ("light", "dark")
+# Each page in each of the console's languages: a translation changes lengths, names
+# and labels, and a label left empty or a name lost would show only there.
+LANGUAGES = ("en", "fr")
 
 
 def violations(page: Page) -> list[str]:
@@ -36,7 +41,7 @@ def violations(page: Page) -> list[str]:
     ]
 
 
-def scan(context: BrowserContext, url: str) -> dict[str, list[str]]:
+def scan(context: BrowserContext, url: str, language: str = "en") -> dict[str, list[str]]:
     """Open the url in both colour schemes and return what axe found in each."""
     found = {}
     page = context.new_page()
@@ -44,6 +49,7 @@ def scan(context: BrowserContext, url: str) -> dict[str, list[str]]:
         page.emulate_media(color_scheme=theme)
         page.goto(url)
         page.wait_for_load_state("networkidle")
+        expect(page.locator("html")).to_have_attribute("lang", language)
         found[theme] = violations(page)
     page.close()
     return found
@@ -65,8 +71,9 @@ def test_the_sign_in_page_has_no_wcag_violation(
     assert_clean({"/console/login": scan(new_context(), helpline.url + "/console/login")})
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_counsellors_pages_have_no_wcag_violation(
-    helpline: LiveHelpline, new_context: Callable[[], BrowserContext]
+    helpline: LiveHelpline, new_context: Callable[[], BrowserContext], language: str
 ) -> None:
     helpline.add_counsellor("ada")
     context = new_context()
@@ -83,6 +90,7 @@ def test_a_counsellors_pages_have_no_wcag_violation(
     claim(page, helpline, number(3), closed)
     helpline.close(closed)
     expect(page.get_by_role("navigation", name="Your conversations")).to_be_visible()
+    update_account(helpline.app, "ada", console_language=language)
 
     paths = [
         "/console/queue",
@@ -90,17 +98,19 @@ def test_a_counsellors_pages_have_no_wcag_violation(
         f"/console/conversations/{closed}",
         "/console/two-factor",
     ]
-    assert_clean({path: scan(context, helpline.url + path) for path in paths})
+    assert_clean({path: scan(context, helpline.url + path, language) for path in paths})
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_supervisors_and_an_admins_pages_have_no_wcag_violation(
-    helpline: LiveHelpline, new_context: Callable[[], BrowserContext]
+    helpline: LiveHelpline, new_context: Callable[[], BrowserContext], language: str
 ) -> None:
     helpline.add_counsellor("ada")
     helpline.add_counsellor("sam", role="admin")
     waiting = helpline.texter_asks_for_a_person(number(4))
     context = new_context()
     log_in_with_a_new_code(context.new_page(), helpline, "sam")
+    update_account(helpline.app, "sam", console_language=language)
 
     # /console/queue/held is a fragment the queue page redraws itself with, scanned there.
     paths = [
@@ -109,4 +119,4 @@ def test_a_supervisors_and_an_admins_pages_have_no_wcag_violation(
         "/console/audit",
         "/console/accounts",
     ]
-    assert_clean({path: scan(context, helpline.url + path) for path in paths})
+    assert_clean({path: scan(context, helpline.url + path, language) for path in paths})
