@@ -206,7 +206,9 @@ def test_only_admins_export_and_the_export_is_audited(
             "audit_export",
             {"filters": {"person": "alice", "views": "0"}},
         )
-    assert "downloaded the audit log" in page(client, "/console/audit?action=audit_export")
+    exports = rows(page(client, "/console/audit?action=audit_export"))
+    assert "UTC root downloaded the audit log " in exports[0]
+    assert exports[0].endswith(" filters: person=alice")
     assert client.get("/console/audit.csv?action=dance").status_code == 400
 
 
