@@ -34,32 +34,12 @@ from responder.counselling.wrapup_lists import (
     SEXTORTION,
     TYPE_CODES,
     YES_NO,
-    Category,
     CategoryGroup,
 )
 from responder.errors import InvalidFields
 from responder.store import counts
 from responder.store.casework import WrapUp
 from responder.store.models import Conversation
-
-# The lists live beside this module; their names are still read from here.
-__all__ = [
-    "AGE_BANDS",
-    "CATEGORIES",
-    "CATEGORY_GROUPS",
-    "CONTACT_TYPES",
-    "GENDERS",
-    "INCIDENT",
-    "MAX_CATEGORIES",
-    "MAX_SUMMARY",
-    "MONEY",
-    "QUESTIONS",
-    "REFERRALS",
-    "SEXTORTION",
-    "YES_NO",
-    "Category",
-    "CategoryGroup",
-]
 
 
 @dataclass(frozen=True)

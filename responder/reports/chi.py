@@ -18,7 +18,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from responder.counselling.wrapup import AGE_BANDS, CATEGORIES, CONTACT_TYPES, COUNSELLING, GENDERS
+from responder.counselling.wrapup_lists import (
+    AGE_BANDS,
+    CATEGORIES,
+    CONTACT_TYPES,
+    COUNSELLING,
+    GENDERS,
+)
 from responder.reports.figures import Figure, Period, totals
 
 

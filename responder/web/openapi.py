@@ -14,7 +14,7 @@ from typing import Any
 
 from responder.conversations.blocks import HOURS
 from responder.conversations.receiving import MAX_BODY
-from responder.counselling import flags, history, wrapup
+from responder.counselling import flags, history, wrapup_lists
 from responder.counselling.handoff import CATEGORIES, LOCAL_TAGS, MAX_NOTE
 from responder.counselling.reveal import MAX_REASON, MIN_REASON
 from responder.counselling.views import MEDIA_WITHHELD
@@ -61,20 +61,20 @@ def _from_code() -> dict[tuple[str, ...], Any]:
 def _wrapup_choices() -> dict[tuple[str, ...], Any]:
     """The wrap-up's fixed lists; platforms are the helpline's own, so not listed here."""
     lists = {
-        "contact_type": wrapup.CONTACT_TYPES,
-        "money_demanded": wrapup.MONEY,
-        "money_paid": wrapup.MONEY,
-        "images_shared": wrapup.YES_NO,
-        "deadline_given": wrapup.YES_NO,
-        "age_band": wrapup.AGE_BANDS,
-        "gender": wrapup.GENDERS,
+        "contact_type": wrapup_lists.CONTACT_TYPES,
+        "money_demanded": wrapup_lists.MONEY,
+        "money_paid": wrapup_lists.MONEY,
+        "images_shared": wrapup_lists.YES_NO,
+        "deadline_given": wrapup_lists.YES_NO,
+        "age_band": wrapup_lists.AGE_BANDS,
+        "gender": wrapup_lists.GENDERS,
     }
     at = ("WrapUpRequest", "properties")
     values: dict[tuple[str, ...], Any] = {(*at, name, "enum"): list(v) for name, v in lists.items()}
-    values[(*at, "categories", "items", "enum")] = list(wrapup.CATEGORIES)
-    values[(*at, "categories", "maxItems")] = wrapup.MAX_CATEGORIES
-    values[(*at, "referrals", "items", "enum")] = list(wrapup.REFERRALS)
-    values[(*at, "summary", "maxLength")] = wrapup.MAX_SUMMARY
+    values[(*at, "categories", "items", "enum")] = list(wrapup_lists.CATEGORIES)
+    values[(*at, "categories", "maxItems")] = wrapup_lists.MAX_CATEGORIES
+    values[(*at, "referrals", "items", "enum")] = list(wrapup_lists.REFERRALS)
+    values[(*at, "summary", "maxLength")] = wrapup_lists.MAX_SUMMARY
     return values
 
 

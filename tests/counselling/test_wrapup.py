@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from responder import services
 from responder.bot.content import load
-from responder.counselling import handoff, wrapup
+from responder.counselling import handoff, wrapup, wrapup_lists
 from responder.errors import InvalidFields
 from responder.privacy import retention
 from responder.store.casework import WrapUp
@@ -39,7 +39,7 @@ SEXTORTION = {
     "summary": SUMMARY,
 }
 SILENT = {"contact_type": "silent", "age_band": "not_given", "gender": "not_given"}
-INCIDENT = {name: SEXTORTION[name] for name in wrapup.INCIDENT}
+INCIDENT = {name: SEXTORTION[name] for name in wrapup_lists.INCIDENT}
 
 
 def without(raw: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -101,13 +101,18 @@ def test_each_wrong_field_is_named_in_words(raw: dict[str, Any], field: str, say
     assert field in problems, problems
     assert says in problems[field]
     # The message names the question in words, not its code.
-    assert problems[field].startswith(wrapup.QUESTIONS.get(field, field) + ":")
+    assert problems[field].startswith(wrapup_lists.QUESTIONS.get(field, field) + ":")
 
 
 def test_every_wrong_field_is_named_at_once() -> None:
     with pytest.raises(InvalidFields) as raised:
         wrapup.validate({"categories": ["sextortion"]}, CONTENT)
-    assert set(raised.value.fields) == {"contact_type", "age_band", "gender", *wrapup.INCIDENT}
+    assert set(raised.value.fields) == {
+        "contact_type",
+        "age_band",
+        "gender",
+        *wrapup_lists.INCIDENT,
+    }
     assert "9 answers" in str(raised.value)
 
 
@@ -118,9 +123,9 @@ def test_sextortion_is_counted_under_online_sexual_exploitation_with_its_tag() -
 
 
 def test_every_category_is_counted_under_a_contact_category() -> None:
-    codes = {category.code for category in wrapup.CATEGORIES.values()}
+    codes = {category.code for category in wrapup_lists.CATEGORIES.values()}
     assert codes == set(handoff.CATEGORIES)
-    assert all(c.tag in (None, *handoff.LOCAL_TAGS) for c in wrapup.CATEGORIES.values())
+    assert all(c.tag in (None, *handoff.LOCAL_TAGS) for c in wrapup_lists.CATEGORIES.values())
 
 
 def test_a_silent_contact_needs_no_category() -> None:

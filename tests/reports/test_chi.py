@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import Flask
 
-from responder.counselling.wrapup import AGE_BANDS, CATEGORIES, CONTACT_TYPES, GENDERS
+from responder.counselling.wrapup_lists import AGE_BANDS, CATEGORIES, CONTACT_TYPES, GENDERS
 from responder.reports import chi, export, figures
 from responder.store.db import get_session
 from tests.reports.figures import WRAPUPS, given

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from responder import services
 from responder.bot import canned
 from responder.bot.problems import Problem
-from responder.counselling import wrapup
+from responder.counselling import wrapup_lists
 from responder.store.db import get_session
 from responder.store.models import AuditEntry, Message
 from tests.console_sessions import sign_in
@@ -394,7 +394,7 @@ def test_closing_offers_every_category_in_words(
     conversation_id = queue_texter(signed_in)
     claim(signed_in, alice, conversation_id)
     html = page(signed_in, f"/console/conversations/{conversation_id}")
-    for category in wrapup.CATEGORIES.values():
+    for category in wrapup_lists.CATEGORIES.values():
         words = escape(category.words)  # "An adult's sextortion" shows its ' as &#39;
         assert f'<label for="wrapup-category-{category.id}">{words}</label>' in html
     assert "<legend>Online sexual exploitation and abuse</legend>" in html

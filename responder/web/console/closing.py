@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from responder import errors, services
-from responder.counselling import handoff, views, wrapup
+from responder.counselling import handoff, views, wrapup, wrapup_lists
 from responder.staff import audit
 from responder.store.db import get_session
 from responder.web.console import bp
@@ -65,7 +65,7 @@ def close_conversation(conversation_id: int) -> ResponseReturnValue:
 def _wrapup_of(form: MultiDict[str, str]) -> dict[str, Any]:
     """Read the wrap-up's answers from the form, as the API would receive them."""
     raw: dict[str, Any] = {name: form.getlist(name) for name in LISTS}
-    for name in wrapup.QUESTIONS:
+    for name in wrapup_lists.QUESTIONS:
         if name not in LISTS and form.get(name):
             raw[name] = form[name]
     return raw
