@@ -44,10 +44,10 @@ def export(session: Session, within: Period, shape: str, form: str, grain: str =
     """
     if shape not in SHAPES or form not in FORMATS:
         raise ValueError(f"unknown shape {shape!r} or format {form!r}")
-    found = figures.daily(session, within, grain)
     if shape == "chi":
-        summary = chi.summary(within, found.figures)
+        summary = chi.summary(within, figures.read(session, within))
         return _csv(*_chi_table(summary)) if form == "csv" else _json(_chi_json(summary))
+    found = figures.daily(session, within, grain)
     return _csv(*_daily_table(found)) if form == "csv" else _json(_daily_json(found))
 
 
