@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from responder.counselling import access
 from responder.errors import NotFound, Rejected
+from responder.staff import audit
 from responder.store import events
 from responder.store.casework import ContactFlag
 from responder.store.models import Counsellor
@@ -52,8 +53,12 @@ class FlagView:
 
     @property
     def last_day(self) -> date:
-        """The last UTC day the flag shows: it expires as the next one starts."""
-        return (self.expires_at.astimezone(UTC) - timedelta(microseconds=1)).date()
+        return last_day(self.expires_at)
+
+
+def last_day(expires_at: datetime) -> date:
+    """The last UTC day a flag shows: it expires as the next one starts."""
+    return (expires_at.astimezone(UTC) - timedelta(microseconds=1)).date()
 
 
 def default_expiry(now: datetime) -> date:
@@ -95,9 +100,12 @@ def add(
     )
     session.add(flag)
     session.flush()
+    added = FlagView(flag.id, flag.label, flag.expires_at, actor.username, now)
     # The queue and every rail show flags: they refresh when the feed says so.
     events.record(session, "flagged", now, conversation, actor.id)
-    return FlagView(flag.id, flag.label, flag.expires_at, actor.username, now)
+    until = added.last_day.isoformat()
+    audit.record(session, actor, "flag", conversation.id, now, label=added.label, until=until)
+    return added
 
 
 def lift(
@@ -106,18 +114,20 @@ def lift(
     """Remove one of the texter's unexpired flags before it expires."""
     conversation = access.visible(session, conversation_id, actor)
     contact = access.texter(conversation)
-    removed = session.execute(
-        delete(ContactFlag)
-        .where(
-            ContactFlag.id == flag_id,
-            ContactFlag.contact_id == contact.id,
-            ContactFlag.expires_at > now,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not removed:
+    unexpired = (
+        ContactFlag.id == flag_id,
+        ContactFlag.contact_id == contact.id,
+        ContactFlag.expires_at > now,
+    )
+    # Read first so the audit log can say which flag went, not only its number.
+    label = session.scalar(select(ContactFlag.label).where(*unexpired))
+    if label is None:
         raise NotFound(f"no flag {flag_id} on this texter")
+    session.execute(
+        delete(ContactFlag).where(*unexpired).execution_options(synchronize_session=False)
+    )
     events.record(session, "flagged", now, conversation, actor.id)
+    audit.record(session, actor, "unflag", conversation.id, now, flag=flag_id, label=label)
 
 
 def of_conversation(

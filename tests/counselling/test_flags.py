@@ -190,7 +190,7 @@ def test_adding_and_lifting_are_audited(
 
     assert [(e["action"], e["counsellor"], e["conversation_id"], e["detail"]) for e in log] == [
         ("flag", "alice", waiting, {"label": "prank", "until": last_day}),
-        ("unflag", "alice", waiting, {"flag": flag_id}),
+        ("unflag", "alice", waiting, {"flag": flag_id, "label": "prank"}),
     ]
 
 

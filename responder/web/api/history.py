@@ -38,10 +38,6 @@ def add_flag(conversation_id: int) -> ResponseReturnValue:
     flag = flags.add(
         session, conversation_id, g.counsellor, label, None if until is None else _day(until), now
     )
-    last_day = flag.last_day.isoformat()
-    audit.record(
-        session, g.counsellor, "flag", conversation_id, now, label=flag.label, until=last_day
-    )
     session.commit()
     return wire.as_json(flag, 201)
 
@@ -50,7 +46,6 @@ def add_flag(conversation_id: int) -> ResponseReturnValue:
 def lift_flag(conversation_id: int, flag_id: int) -> ResponseReturnValue:
     session, now = get_session(), wire.now()
     flags.lift(session, conversation_id, g.counsellor, flag_id, now)
-    audit.record(session, g.counsellor, "unflag", conversation_id, now, flag=flag_id)
     session.commit()
     return Response(status=204)
 

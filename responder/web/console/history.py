@@ -87,11 +87,7 @@ def add_flag(conversation_id: int) -> ResponseReturnValue:
             until = date.fromisoformat(raw) if raw else None
         except ValueError:
             raise errors.Rejected("the expiry date must be a date, such as 2027-01-31") from None
-        flag = flags.add(session, conversation_id, g.counsellor, label, until, now)
-        last_day = flag.last_day.isoformat()
-        audit.record(
-            session, g.counsellor, "flag", conversation_id, now, label=flag.label, until=last_day
-        )
+        flags.add(session, conversation_id, g.counsellor, label, until, now)
 
     return _change(conversation_id, add, "history.flag_added")
 
@@ -101,7 +97,6 @@ def add_flag(conversation_id: int) -> ResponseReturnValue:
 def lift_flag(conversation_id: int, flag_id: int) -> ResponseReturnValue:
     def lift(session: Session, now: datetime) -> None:
         flags.lift(session, conversation_id, g.counsellor, flag_id, now)
-        audit.record(session, g.counsellor, "unflag", conversation_id, now, flag=flag_id)
 
     return _change(conversation_id, lift, "history.flag_lifted")
 
@@ -109,7 +104,7 @@ def lift_flag(conversation_id: int, flag_id: int) -> ResponseReturnValue:
 @bp.app_template_filter("console_last_day")
 def last_day(expires_at: datetime) -> str:
     """Name the last day a flag shows: it expires at the start of the next one."""
-    return day_words((expires_at.astimezone(UTC) - timedelta(microseconds=1)).date())
+    return day_words(flags.last_day(expires_at))
 
 
 @bp.app_template_filter("console_earlier_count")

@@ -80,12 +80,14 @@ def audit_detail(entry: audit.AuditView) -> str:
 
 def _texter_detail(action: str, detail: Mapping[str, object]) -> str:
     # A flag names its label (and its last day, where the entry has one); lifting one
-    # names the flag; a view with "via" read an earlier conversation from a later one.
+    # names the flag lifted; a view with "via" read an earlier conversation from a later one.
     if action == "flag" and "label" in detail:
         if detail.get("until"):
             return say("audit_detail.flag_until", label=detail["label"], until=detail["until"])
         return say("audit_detail.flag", label=detail["label"])
-    if action == "unflag" and "flag" in detail:
+    if action == "unflag" and "label" in detail:
+        return say("audit_detail.unflag_label", label=detail["label"])
+    if action == "unflag" and "flag" in detail:  # entries written before labels were kept
         return say("audit_detail.unflag", flag=detail["flag"])
     if action == "view" and "via" in detail:
         return say("audit_detail.view_via", via=detail["via"])
