@@ -145,6 +145,8 @@ def log_in(page: Page, helpline: LiveHelpline, name: str) -> None:
     page.get_by_label("Password").fill(password_of(name))
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(helpline.url + "/console/queue")
+    # The page's deferred scripts have run once "load" fires: controls answer clicks from then on.
+    page.wait_for_load_state("load")
 
 
 def screenshot(page: Page, name: str) -> None:

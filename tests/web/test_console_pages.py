@@ -114,9 +114,9 @@ def test_queue_shows_availability_and_open_conversations_against_the_limit(
     claim(signed_in, alice, queue_texter(signed_in))
     html = page(signed_in, "/console/queue")
     assert "Open conversations: <strong>1 of 3</strong>" in html
-    assert 'id="available" role="switch">' in html  # not available yet: unchecked
+    assert 'id="available" role="switch" disabled>' in html  # not available yet: unchecked
     signed_in.put("/api/v1/me/availability", headers=alice, json={"available": True})
-    assert 'id="available" role="switch" checked>' in page(signed_in, "/console/queue")
+    assert 'id="available" role="switch" checked disabled>' in page(signed_in, "/console/queue")
 
 
 def test_queue_marks_a_texter_under_18(app: Flask, signed_in: FlaskClient) -> None:

@@ -342,6 +342,7 @@
         show(meError, errorText(result, say("queue.availability_failed")));
       }
     });
+    switcher.disabled = false; // the page renders it disabled until this listener is in place
 
     list.querySelectorAll("button[data-claim]").forEach((button) => {
       claimButton(button, (text) => show(alert, text));
