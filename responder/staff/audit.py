@@ -38,6 +38,7 @@ ACTIONS = frozenset(
         "account_reactivate",
         "account_password_reset",
         "account_2fa_reset",
+        "audit_export",  # an admin downloaded the log as CSV; detail: the filters used
     }
 )
 
@@ -87,7 +88,7 @@ def entries_after(
         .limit(limit)
         .options(selectinload(AuditEntry.counsellor))
     ).all()
-    return tuple(_view(entry) for entry in rows)
+    return tuple(view_of(entry) for entry in rows)
 
 
 def entries_before(
@@ -100,10 +101,11 @@ def entries_before(
     if before is not None:
         query = query.where(AuditEntry.id < before)
     rows = session.scalars(query.options(selectinload(AuditEntry.counsellor))).all()
-    return tuple(_view(entry) for entry in rows)
+    return tuple(view_of(entry) for entry in rows)
 
 
-def _view(entry: AuditEntry) -> AuditView:
+def view_of(entry: AuditEntry) -> AuditView:
+    """The entry as read out, with the counsellor's username rather than their id."""
     return AuditView(
         id=entry.id,
         at=entry.created_at,

@@ -47,7 +47,7 @@ def _from_code() -> dict[tuple[str, ...], Any]:
         ("RevealRequest", "properties", "reason", "description"): "why you need the number; "
         f"at least {MIN_REASON} characters besides surrounding spaces. Kept in the audit "
         "log: do not write the number.",
-        ("AuditEntry", "properties", "action", "enum"): sorted(ACTIONS),
+        ("AuditAction", "enum"): sorted(ACTIONS),
         **_wrapup_choices(),
         ("FlagRequest", "properties", "label", "maxLength"): flags.MAX_LABEL,
         ("FlagRequest", "properties", "label", "examples"): list(flags.CHOICES),

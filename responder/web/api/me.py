@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from responder.counselling import caseload, feed, handoff, views
-from responder.staff import audit
+from responder.staff import audit_search
 from responder.store.db import get_session
 from responder.web import openapi
 from responder.web.api import bp, wire
@@ -49,6 +49,24 @@ def events() -> ResponseReturnValue:
 @bp.get("/audit")
 def audit_log() -> ResponseReturnValue:
     after = wire.event_cursor(request.args.get("after", "0"))
-    items = audit.entries_after(get_session(), g.counsellor, after, wire.limit())
+    session = get_session()
+    empty = [n for n in audit_search.FIELDS if n in request.args and not request.args[n].strip()]
+    if empty:
+        abort(422, description=f"{empty[0]}: leave it out rather than send it empty")
+    read = audit_search.read_filter(session, request.args)
+    if read.problems:
+        field, code = next(iter(read.problems.items()))
+        abort(422, description=f"{field}: {AUDIT_PROBLEMS[code]}")
+    items = audit_search.matching_after(session, g.counsellor, read.filter, after, wire.limit())
     cursor = str(items[-1].id) if items else str(after)
     return wire.as_json({"items": items, "next_cursor": cursor})
+
+
+# The API speaks English, as its other messages do; the console says these in its words.
+AUDIT_PROBLEMS = {
+    "unknown_person": "no account has that username",
+    "unknown_action": "not an audit action; see the action enum in openapi.json",
+    "bad_number": "send a conversation id, a whole number",
+    "bad_date": "send a UTC day as YYYY-MM-DD",
+    "dates_reversed": "the to day comes before the from day",
+}

@@ -65,6 +65,7 @@ def _secure(response: Response) -> Response:
 # The views add themselves to bp, so they are imported once it exists.
 from responder.web.console import (  # noqa: E402, F401
     accounts,
+    audit_pages,
     closing,
     history,
     live,

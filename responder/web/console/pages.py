@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from flask import abort, current_app, g, render_template, request
+from flask import abort, current_app, g, render_template
 from flask.typing import ResponseReturnValue
 
 from responder import errors, policies, services
@@ -27,13 +27,12 @@ from responder.staff.auth import SUPERVISING_ROLES, supervises
 from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.live import conversations_url, latest_event
-from responder.web.console.records import ACTION_WORDS, ROLE_NAMES, STATUS_WORDS
+from responder.web.console.records import ROLE_NAMES, STATUS_WORDS
 from responder.web.console.session import signed_in
 from responder.web.console.words import say
 
 # The queue page shows the API's longest page; console.js asks for as many.
 QUEUE_SHOWN = 200
-AUDIT_SHOWN = 50
 CONVERSATION = "/conversations/<int(max=2147483647):conversation_id>"
 
 
@@ -72,24 +71,6 @@ def queue() -> ResponseReturnValue:
 def held() -> ResponseReturnValue:
     """The queue page's list of conversations with counsellors, which console.js redraws."""
     return render_template("console/held.html", held=_held(), conversations_url=conversations_url())
-
-
-@bp.get("/audit")
-@signed_in(*SUPERVISING_ROLES)
-def audit_log() -> ResponseReturnValue:
-    raw = request.args.get("before")
-    before = None if raw is None else _entry_number(raw)
-    # One more than shown, to know whether an older page exists.
-    entries = audit.entries_before(get_session(), g.counsellor, before, AUDIT_SHOWN + 1)
-    shown = entries[:AUDIT_SHOWN]
-    return render_template(
-        "console/audit.html",
-        entries=shown,
-        older=shown[-1].id if len(entries) > AUDIT_SHOWN else None,
-        paged=before is not None,
-        # Said in the page's language now: the template reads it as a plain dict.
-        action_words=dict(ACTION_WORDS),
-    )
 
 
 @bp.get(CONVERSATION)
@@ -274,13 +255,6 @@ def delivery_words(message: views.MessageView, words: dict[str, str]) -> str:
 
 def _held() -> tuple[views.HeldItem, ...]:
     return views.with_counsellors(get_session(), g.counsellor, _keys())
-
-
-def _entry_number(raw: str) -> int:
-    # Only digits, and small enough for the database's integer column.
-    if not raw.isascii() or not raw.isdigit() or int(raw) > 2147483647:
-        abort(400, description="That is not a page of the audit log. Start again from the newest.")
-    return int(raw)
 
 
 def _now() -> datetime:

@@ -75,7 +75,17 @@ def audit_detail(entry: audit.AuditView) -> str:
         return _texter_detail(action, detail)
     if action.startswith("account_"):
         return _account_detail(detail)
+    if action == "audit_export":
+        return _export_detail(detail)
     return ""
+
+
+def _export_detail(detail: dict[str, object]) -> str:
+    # The filters as the address had them, so a reader can ask for the same list.
+    filters = detail.get("filters")
+    asked = filters if isinstance(filters, dict) else {}
+    shown = ", ".join(f"{k}={v}" for k, v in asked.items() if k != "views")
+    return say("audit_detail.export", filters=shown) if shown else say("audit_detail.export_all")
 
 
 def _texter_detail(action: str, detail: Mapping[str, object]) -> str:
