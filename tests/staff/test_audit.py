@@ -169,4 +169,6 @@ def test_the_document_describes_the_log(client: FlaskClient, sam: dict[str, str]
     page = audit_log(client, sam)
     assert set(page) == set(schemas["AuditPage"]["properties"])
     assert set(page["items"][0]) == set(schemas["AuditEntry"]["properties"])
-    assert page["items"][0]["action"] in schemas["AuditEntry"]["properties"]["action"]["enum"]
+    action = schemas["AuditEntry"]["properties"]["action"]
+    assert action == {"$ref": "#/components/schemas/AuditAction"}
+    assert page["items"][0]["action"] in schemas["AuditAction"]["enum"]
