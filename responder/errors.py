@@ -8,7 +8,17 @@ class AddressError(ValueError):
 
 
 class HandoffError(Exception):
-    """A counsellor's or supervisor's action that cannot be done; the message says why."""
+    """A counsellor's or supervisor's action that cannot be done; the message says why.
+
+    The message is English, as the API is. code names the refusal once and for all, and
+    values holds what fills its blanks, so that the console can say the same thing in the
+    counsellor's own language (its phrase `script.refused.<code>`).
+    """
+
+    def __init__(self, message: str, code: str, **values: str | int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values
 
 
 class NotFound(HandoffError):
@@ -35,6 +45,8 @@ class InvalidFields(Rejected):
         super().__init__(
             "the wrap-up needs another look: "
             + ("1 answer is" if count == 1 else f"{count} answers are")
-            + " missing or not accepted"
+            + " missing or not accepted",
+            "wrapup_unaccepted",
+            count=count,
         )
         self.fields = fields

@@ -16,7 +16,7 @@ def find(session: Session, conversation_id: int) -> Conversation:
     """Return the conversation with this id; there must be one."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
-        raise NotFound(f"no conversation {conversation_id}")
+        raise NotFound(f"no conversation {conversation_id}", "no_conversation", id=conversation_id)
     return conversation
 
 
@@ -26,12 +26,12 @@ def visible(session: Session, conversation_id: int, actor: Counsellor) -> Conver
     mine = conversation.counsellor_id == actor.id
     # A waiting conversation is open to every counsellor, to decide whether to claim it.
     if not (mine or conversation.state == "waiting" or supervises(actor)):
-        raise NotPermitted("this conversation is with another counsellor")
+        raise NotPermitted("this conversation is with another counsellor", "with_another")
     return conversation
 
 
 def texter(conversation: Conversation) -> Contact:
     """Return the person behind a conversation; an anonymised one leads to nobody."""
     if conversation.contact is None:
-        raise Conflict("the conversation is anonymised: it no longer leads to anyone")
+        raise Conflict("the conversation is anonymised: it no longer leads to anyone", "anonymised")
     return conversation.contact

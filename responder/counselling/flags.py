@@ -88,9 +88,13 @@ def add(
     clean = _label(label)
     last = default_expiry(now) if until is None else until
     if last < today(now):
-        raise Rejected("the expiry date has passed: pick today or a later day")
+        raise Rejected("the expiry date has passed: pick today or a later day", "expiry_passed")
     if last > today(now) + timedelta(days=MAX_DAYS):
-        raise Rejected(f"a flag lasts at most {MAX_DAYS} days: pick an earlier expiry date")
+        raise Rejected(
+            f"a flag lasts at most {MAX_DAYS} days: pick an earlier expiry date",
+            "flag_too_long",
+            days=MAX_DAYS,
+        )
     flag = ContactFlag(
         contact_id=contact.id,
         label=clean,
@@ -122,7 +126,7 @@ def lift(
     # Read first so the audit log can say which flag went, not only its number.
     label = session.scalar(select(ContactFlag.label).where(*unexpired))
     if label is None:
-        raise NotFound(f"no flag {flag_id} on this texter")
+        raise NotFound(f"no flag {flag_id} on this texter", "no_flag", id=flag_id)
     session.execute(
         delete(ContactFlag).where(*unexpired).execution_options(synchronize_session=False)
     )
@@ -174,12 +178,16 @@ def labels(
 
 def _label(label: str) -> str:
     if len(label) > MAX_LABEL:
-        raise Rejected(f"a label is at most {MAX_LABEL} characters")
+        raise Rejected(
+            f"a label is at most {MAX_LABEL} characters", "label_too_long", most=MAX_LABEL
+        )
     clean = " ".join(label.split())
     if not clean:
-        raise Rejected("write a label, or pick one of: " + ", ".join(CHOICES))
+        raise Rejected("write a label, or pick one of: " + ", ".join(CHOICES), "label_missing")
     if _NUMBER.search(clean):
-        raise Rejected("a label may not hold a phone number or any other long number")
+        raise Rejected(
+            "a label may not hold a phone number or any other long number", "label_number"
+        )
     if not clean.isprintable():
-        raise Rejected("a label holds only printable characters")
+        raise Rejected("a label holds only printable characters", "label_unprintable")
     return clean

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -80,7 +81,9 @@ def claim(
         select(Counsellor.max_open).where(Counsellor.id == counsellor.id).with_for_update()
     ).scalar_one()
     if presence.open_count(session, counsellor.id) >= limit:
-        raise Rejected(f"you already have {limit} open conversations, your limit")
+        raise Rejected(
+            f"you already have {limit} open conversations, your limit", "at_limit", limit=limit
+        )
     queued_at = conversation.queued_at
     # The claim is one conditional UPDATE: whichever claim reaches the row first
     # changes the state, and every other finds it no longer waiting and gets 0 rows.
@@ -103,7 +106,9 @@ def claim(
     )
     session.refresh(conversation)
     if result.rowcount != 1:
-        raise Conflict(f"the conversation is no longer waiting (it is {conversation.state})")
+        raise Conflict(
+            f"the conversation is no longer waiting (it is {conversation.state})", "not_waiting"
+        )
     events.record(session, "claimed", now, conversation, counsellor.id)
     waited = conversation.last_wait_seconds
     if waited is not None:
@@ -122,7 +127,9 @@ def send_message(
     _require_with_counsellor(conversation)
     _check_text("message", body, MAX_BODY)
     if conversation.contact.opted_out:
-        raise Conflict("the texter has opted out (STOP), so nothing can be sent to them")
+        raise Conflict(
+            "the texter has opted out (STOP), so nothing can be sent to them", "opted_out"
+        )
     message = outbox.enqueue(session, conversation, body, now, counsellor_id=counsellor.id)
     session.flush()
     log.info("counsellor message queued conversation=%s message=%s", conversation.id, message.id)
@@ -169,9 +176,9 @@ def transfer(
         select(Counsellor).where(Counsellor.username == to).with_for_update()
     ).first()
     if receiver is None:
-        raise Rejected(f"no counsellor named {to!r}")
+        raise Rejected(f"no counsellor named {to!r}", "no_counsellor", name=to)
     if receiver.id == conversation.counsellor_id:
-        raise Rejected(f"the conversation is already with {to}")
+        raise Rejected(f"the conversation is already with {to}", "already_with", name=to)
     presence.require_room(session, receiver, now, window)
     giver = conversation.counsellor
     _tell_holder(session, conversation, actor, f"transferred this conversation to {to}", now)
@@ -230,14 +237,20 @@ def close(
     if filled is not None:
         category, secondary = filled.category, filled.secondary
     if category is None and filled is None:
-        raise Rejected("a category is required")
+        raise Rejected("a category is required", "category_required")
     if category is not None and category not in CATEGORIES:
-        raise Rejected(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+        raise Rejected(
+            f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}",
+            "unknown_category",
+            category=category,
+        )
     unknown = [tag for tag in secondary if tag not in CATEGORIES and tag not in LOCAL_TAGS]
     if unknown:
         raise Rejected(
             f"unknown secondary {', '.join(map(repr, unknown))}; use categories or "
-            + ", ".join(LOCAL_TAGS)
+            + ", ".join(LOCAL_TAGS),
+            "unknown_secondary",
+            secondary=", ".join(unknown),
         )
     _tell_holder(session, conversation, actor, "closed this conversation", now)
     conversation.state, conversation.closed_at = "closed", now
@@ -297,7 +310,7 @@ def _locked(session: Session, conversation_id: int) -> Conversation:
         .execution_options(populate_existing=True)
     ).first()
     if conversation is None:
-        raise NotFound(f"no conversation {conversation_id}")
+        raise NotFound(f"no conversation {conversation_id}", "no_conversation", id=conversation_id)
     return conversation
 
 
@@ -323,25 +336,39 @@ def _note(
 
 def _require_own(conversation: Conversation, counsellor: Counsellor) -> None:
     if conversation.counsellor_id != counsellor.id:
-        raise NotPermitted("only the counsellor who has this conversation may do that")
+        raise NotPermitted(
+            "only the counsellor who has this conversation may do that", "counsellor_only"
+        )
 
 
 def _require_own_or_supervising(conversation: Conversation, actor: Counsellor) -> None:
     if conversation.counsellor_id != actor.id and not supervises(actor):
-        raise NotPermitted("only its counsellor or a supervisor may do that to this conversation")
+        raise NotPermitted(
+            "only its counsellor or a supervisor may do that to this conversation",
+            "counsellor_or_supervisor",
+        )
 
 
 def _require_with_counsellor(conversation: Conversation) -> None:
     if conversation.state != "counsellor":
-        raise Conflict(f"the conversation is {conversation.state}, not with a counsellor")
+        raise Conflict(
+            f"the conversation is {conversation.state}, not with a counsellor", "not_held"
+        )
 
 
-def _check_text(what: str, body: str, limit: int) -> None:
+def _check_text(what: Literal["message", "note"], body: str, limit: int) -> None:
     # Only checked, never changed: what the counsellor wrote is what is sent.
     if not body.strip():
-        raise Rejected(f"the {what} is empty")
+        raise Rejected(
+            f"the {what} is empty", "empty_message" if what == "message" else "empty_note"
+        )
     if len(body) > limit:
-        raise Rejected(f"the {what} has {len(body)} characters; the most is {limit}")
+        raise Rejected(
+            f"the {what} has {len(body)} characters; the most is {limit}",
+            "long_message" if what == "message" else "long_note",
+            length=len(body),
+            most=limit,
+        )
 
 
 def _state(conversation: Conversation) -> ConversationState:

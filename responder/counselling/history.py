@@ -136,7 +136,9 @@ def earlier(
         or found.contact_id != current.contact_id
         or found.id >= current.id
     ):
-        raise NotFound(f"no earlier conversation {earlier_id} of this texter")
+        raise NotFound(
+            f"no earlier conversation {earlier_id} of this texter", "no_earlier", id=earlier_id
+        )
     return Earlier(
         from_conversation=current.id,
         view=views.describe(session, found, keys, content, now),

@@ -35,7 +35,9 @@ def reveal(
 ) -> str:
     """Return the texter's number in E.164 and log who saw it and why."""
     if not supervises(actor):
-        raise NotPermitted("only supervisors and admins may see a texter's number")
+        raise NotPermitted(
+            "only supervisors and admins may see a texter's number", "reveal_supervisors"
+        )
     conversation = access.visible(session, conversation_id, actor)
     contact = access.texter(conversation)
     # Spaces around the reason do not count towards its length, and are not kept.
@@ -43,7 +45,11 @@ def reveal(
     if len(written) < MIN_REASON or len(reason) > MAX_REASON:
         raise Rejected(
             f"write a reason of {MIN_REASON} to {MAX_REASON} characters; "
-            f"this one has {len(written)}"
+            f"this one has {len(written)}",
+            "reason_length",
+            least=MIN_REASON,
+            most=MAX_REASON,
+            length=len(written),
         )
     audit.record(session, actor, "reveal", conversation.id, now, reason=written)
     log.warning("number revealed conversation=%s by=%s", conversation.id, actor.id)

@@ -266,7 +266,9 @@ def with_counsellors(session: Session, actor: Counsellor, keys: Keys) -> tuple[H
     or hand to someone else.
     """
     if not supervises(actor):
-        raise NotPermitted("only supervisors and admins see every open conversation")
+        raise NotPermitted(
+            "only supervisors and admins see every open conversation", "held_supervisors"
+        )
     rows = session.scalars(
         select(Conversation)
         .where(Conversation.state == "counsellor")

@@ -80,7 +80,9 @@ def entries_after(
 ) -> tuple[AuditView, ...]:
     """List the entries after an id, oldest first; only supervisors and admins may."""
     if not supervises(reader):
-        raise NotPermitted("only supervisors and admins may read the audit log")
+        raise NotPermitted(
+            "only supervisors and admins may read the audit log", "audit_supervisors"
+        )
     rows = session.scalars(
         select(AuditEntry)
         .where(AuditEntry.id > after)
@@ -96,7 +98,9 @@ def entries_before(
 ) -> tuple[AuditView, ...]:
     """List the entries before an id, or the latest, newest first; for supervisors and admins."""
     if not supervises(reader):
-        raise NotPermitted("only supervisors and admins may read the audit log")
+        raise NotPermitted(
+            "only supervisors and admins may read the audit log", "audit_supervisors"
+        )
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if before is not None:
         query = query.where(AuditEntry.id < before)

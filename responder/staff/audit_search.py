@@ -125,7 +125,9 @@ def _where(query: Select, found: AuditFilter) -> Select:
 
 def _check(reader: Counsellor) -> None:
     if not supervises(reader):
-        raise NotPermitted("only supervisors and admins may read the audit log")
+        raise NotPermitted(
+            "only supervisors and admins may read the audit log", "audit_supervisors"
+        )
 
 
 def matching_before(

@@ -96,17 +96,27 @@ def require_room(
     """Refuse, in words naming why, to hand conversations to someone who cannot take them."""
     name = receiver.username
     if not receiver.active:
-        raise Rejected(f"{name}'s account is deactivated")
+        raise Rejected(f"{name}'s account is deactivated", "deactivated", name=name)
     last = receiver.last_seen_at
     if last is None or now - last >= window:
-        raise Conflict(f"{name} is not signed in")
+        raise Conflict(f"{name} is not signed in", "not_signed_in", name=name)
     if not receiver.available:
-        raise Conflict(f"{name} is not taking conversations (their switch is off)")
+        raise Conflict(
+            f"{name} is not taking conversations (their switch is off)", "switch_off", name=name
+        )
     held = open_count(session, receiver.id)
     if held + count > receiver.max_open:
         room = max(0, receiver.max_open - held)
         more = "" if count == 1 else f" for {count} more (room for {room})"
-        raise Conflict(f"{name} has no room{more}: {held} of {receiver.max_open} open")
+        raise Conflict(
+            f"{name} has no room{more}: {held} of {receiver.max_open} open",
+            "no_room" if count == 1 else "no_room_for_all",
+            name=name,
+            held=held,
+            most=receiver.max_open,
+            count=count,
+            room=room,
+        )
 
 
 def _present_with_room(now: datetime, window: timedelta) -> tuple[ColumnElement[bool], ...]:

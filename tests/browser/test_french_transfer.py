@@ -39,3 +39,33 @@ def test_the_transfer_choices_transfer_js_draws_again_are_in_french(
         choices.focus()
     expect(choices.locator("option")).to_have_text(["bob (1 sur 3 en cours)"])
     expect(page.get_by_role("button", name="Transférer")).to_be_enabled()
+
+
+def test_a_refused_transfer_is_told_in_french(
+    helpline: LiveHelpline, new_context: Callable[[], BrowserContext]
+) -> None:
+    alice = add_counsellor(helpline.app, "alice")
+    helpline.add_counsellor("bob")
+    update_account(helpline.app, "alice", console_language="fr")
+    conversation_id = claim_through_the_api(helpline, alice, number(5))
+    bob = new_context().new_page()
+    log_in(bob, helpline, "bob")
+    go_on_duty(bob)
+
+    page = new_context().new_page()
+    log_in(page, helpline, "alice")
+    page.goto(f"{helpline.url}/console/conversations/{conversation_id}")
+    choices = page.get_by_label("À une personne de l'équipe présente et disponible")
+    expect(choices.locator("option")).to_have_text(["bob (0 sur 3 en cours)"])
+
+    # Bob turns his switch off while the choice is on Alice's screen: the helpline
+    # refuses, and says why in Alice's language rather than in the API's English.
+    off = helpline.client.put(
+        "/api/v1/me/availability", headers=helpline.tokens["bob"], json={"available": False}
+    )
+    assert off.status_code == 200
+    page.get_by_role("button", name="Transférer").click()
+    expect(
+        page.get_by_text("bob ne prend pas de conversations : son interrupteur est éteint.")
+    ).to_be_visible()
+    assert helpline.owner_of(conversation_id) == "alice"

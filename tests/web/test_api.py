@@ -426,7 +426,11 @@ def test_a_counsellor_at_their_limit_cannot_claim(app: Flask, client: FlaskClien
         assert client.post(url(conversation_id, "claim"), headers=headers).status_code == 200
     response = client.post(url(ids[2], "claim"), headers=headers)
     assert response.status_code == 422
-    assert "limit" in response.get_json()["error"]
+    assert response.get_json() == {
+        "error": "you already have 2 open conversations, your limit",
+        "code": "at_limit",
+        "values": {"limit": 2},
+    }
     assert conversation(app, ids[2]).state == "waiting"
 
 

@@ -11,9 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from responder.counselling.handoff import CATEGORIES
 from responder.staff import audit, signin
 from responder.store.db import get_session
 from responder.store.models import Counsellor
+from responder.web.console.words import catalogues
+from responder.web.console.wrapup_words import category_words
 from tests.console_sessions import form_token, post_password, script_words, sign_in
 from tests.counselling.test_history import came_back
 from tests.counsellors import add_counsellor, queue_texter
@@ -207,3 +210,33 @@ def test_flag_entries_written_before_labels_and_last_days_were_kept_still_read(
     speak(client, "fr", "/console/queue")
     lifted, flagged = rows(page(client, "/console/audit"))[:2]
     assert lifted.endswith("signalement numéro 7") and flagged.endswith("libellé : prank")
+
+
+def test_the_texters_language_is_named_in_the_counsellors_language(
+    client: FlaskClient, alice: dict[str, str]
+) -> None:
+    conversation_id = queue_texter(client)
+    claim(client, alice, conversation_id)
+    sign_in(client, "alice")
+    shown = f"/console/conversations/{conversation_id}"
+    assert "<dd>English (en)</dd>" in page(client, shown)
+    speak(client, "fr", shown)
+    assert "<dd>anglais (en)</dd>" in page(client, shown)
+
+
+def test_categories_of_conversations_closed_before_the_wrap_up_are_in_french(app: Flask) -> None:
+    for language in ("en", "fr"):
+        missing = [
+            code
+            for code in CATEGORIES
+            if f"legacy_category.{code.replace('/', '.')}" not in catalogues()[language]
+        ]
+        assert missing == [], language
+    with app.test_request_context(headers=FRENCH):
+        french = [category_words(code) for code in CATEGORIES]
+        assert category_words("mental_health/self_harm") == "Santé mentale : automutilation"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        english = [category_words(code) for code in CATEGORIES]
+        assert category_words("mental_health/self_harm") == "Mental health: self-harm"
+    assert len(set(french)) == len(CATEGORIES)
+    assert [pair for pair in zip(english, french, strict=True) if pair[0] == pair[1]] == []

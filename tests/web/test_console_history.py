@@ -29,7 +29,7 @@ def test_a_flag_is_added_and_lifted_by_plain_form_posts(
     assert added.status_code == 302 and added.headers["Location"] == page
     # Over a year ahead: refused with words, nothing added.
     shown = client.get(page).get_data(as_text=True)
-    assert "Flag not changed: a flag lasts at most 365 days" in shown
+    assert "Flag not changed. A flag lasts at most 365 days" in shown
     assert NO_FLAGS in shown and 'class="flag"' not in shown
 
     client.post(f"{page}/flags", data={"csrf_token": token, "label": "repeat threats"})

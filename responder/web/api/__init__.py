@@ -63,7 +63,8 @@ def _authenticate() -> ResponseReturnValue | None:
 def _handoff_error(error: errors.HandoffError) -> ResponseReturnValue:
     if isinstance(error, errors.InvalidFields):
         return jsonify(error=str(error), fields=error.fields), 422
-    return jsonify(error=str(error)), STATUS[type(error)]
+    # The code and its values let a client say the refusal in its own words.
+    return jsonify(error=str(error), code=error.code, values=error.values), STATUS[type(error)]
 
 
 # The views add themselves to bp, so they are imported once it exists.

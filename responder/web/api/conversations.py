@@ -97,7 +97,10 @@ def close(conversation_id: int) -> ResponseReturnValue:
         if category is None:
             abort(400, description="category is required, or send a wrapup")
     elif category is not None or secondary is not None:
-        raise errors.Rejected("send the categories inside the wrapup, not as category or secondary")
+        raise errors.Rejected(
+            "send the categories inside the wrapup, not as category or secondary",
+            "categories_inside",
+        )
     else:
         filled = wrapup.validate(given, content)
     state = handoff.close(

@@ -23,7 +23,9 @@ def stats() -> ResponseReturnValue:
     # Not audited: the figures are anonymous counts, and nothing in them is about a
     # texter whose record anyone should answer for having read.
     if not auth.supervises(g.counsellor):
-        raise NotPermitted("only supervisors and admins may read the statistics")
+        raise NotPermitted(
+            "only supervisors and admins may read the statistics", "stats_supervisors"
+        )
     form = _choice("format", export.FORMATS, "json")
     shape = _choice("shape", export.SHAPES, "daily")
     grain = _choice("by", export.GRAINS, "day")

@@ -22,7 +22,7 @@ from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.pages import CONVERSATION
 from responder.web.console.session import signed_in
-from responder.web.console.words import say
+from responder.web.console.words import refusal, say
 from responder.web.console.wrapup_words import problems as problems_in_words
 
 LISTS = ("categories", "referrals")
@@ -38,7 +38,7 @@ def close_conversation(conversation_id: int) -> ResponseReturnValue:
             session, conversation_id, g.counsellor, services.of().keys, content, now
         )
     except (errors.NotFound, errors.NotPermitted) as error:
-        abort(ERROR_STATUS[type(error)], description=f"{str(error).capitalize()}.")
+        abort(ERROR_STATUS[type(error)], description=refusal(error))
     form = request.form
     values = {name: form.getlist(name) for name in form if name != "csrf_token"}
     if "back" in form:
@@ -55,7 +55,7 @@ def close_conversation(conversation_id: int) -> ResponseReturnValue:
             session, conversation_id, g.counsellor, None, (), survey, now, content, filled
         )
     except (errors.NotPermitted, errors.Conflict) as error:
-        abort(ERROR_STATUS[type(error)], description=say("close.not_closed", error=error))
+        abort(ERROR_STATUS[type(error)], description=say("close.not_closed", error=refusal(error)))
     audit.record(session, g.counsellor, "close", conversation_id, now)
     session.commit()
     flash(say("close.closed", id=conversation_id))

@@ -23,7 +23,7 @@ from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.pages import CONVERSATION, STATUS_WORDS, day_words
 from responder.web.console.session import signed_in
-from responder.web.console.words import language, phrase, say
+from responder.web.console.words import language, phrase, refusal, say
 
 EARLIER = "/earlier/<int(max=2147483647):earlier_id>"
 FLAG = "/flags/<int(max=2147483647):flag_id>"
@@ -86,7 +86,9 @@ def add_flag(conversation_id: int) -> ResponseReturnValue:
         try:
             until = date.fromisoformat(raw) if raw else None
         except ValueError:
-            raise errors.Rejected("the expiry date must be a date, such as 2027-01-31") from None
+            raise errors.Rejected(
+                "the expiry date must be a date, such as 2027-01-31", "expiry_not_date"
+            ) from None
         flags.add(session, conversation_id, g.counsellor, label, until, now)
 
     return _change(conversation_id, add, "history.flag_added")
@@ -139,7 +141,7 @@ def _change(
         abort(403, description=say("history.not_yours"))
     except (errors.Rejected, errors.Conflict) as error:
         session.rollback()
-        flash(say("history.flag_not_changed", error=error), "error")
+        flash(say("history.flag_not_changed", error=refusal(error)), "error")
     else:
         session.commit()
         flash(say(done))

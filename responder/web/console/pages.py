@@ -27,7 +27,7 @@ from responder.staff.auth import SUPERVISING_ROLES, supervises
 from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.live import conversations_url, latest_event
-from responder.web.console.records import ROLE_NAMES, STATUS_WORDS
+from responder.web.console.records import LANGUAGE_NAMES, ROLE_NAMES, STATUS_WORDS
 from responder.web.console.session import signed_in
 from responder.web.console.words import say
 
@@ -103,6 +103,7 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
         read_up_to=read.up_to,
         max_body=MAX_BODY,
         language=language,
+        language_name=LANGUAGE_NAMES.get(view.language, language.name),
         canned=language.canned,
         local_help=local_help(content, view.language, view.country, view.under_18),
         wrapup_form=wrapup.form(content),

@@ -51,6 +51,9 @@ STATUS_WORDS = _table("status")
 ROLE_NAMES = _table("resource_role")
 # The audit log's actions in words, as the log page names them.
 ACTION_WORDS = _table("action")
+# The texters' languages named in the counsellor's language ("anglais" in French). A
+# language the content gains before the catalogues do shows its content name instead.
+LANGUAGE_NAMES = _table("texter_language")
 # A block's usual lengths have words of their own; hours is None for "until lifted".
 BLOCKS = {
     24: "audit_detail.block_24",

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from flask import g, request
 
+from responder.errors import HandoffError
+
 # The console's languages, each named in its own language for the chooser.
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
 DEFAULT = "en"
@@ -88,6 +90,11 @@ def language() -> str:
 def say(key: str, **values: object) -> str:
     """The phrase for key in the page's language, with its placeholders filled in."""
     return phrase(language(), key, **values)
+
+
+def refusal(error: HandoffError) -> str:
+    """Why an action was refused, in the page's language, from the refusal's code."""
+    return say(f"script.refused.{error.code}", **error.values)
 
 
 def script_words() -> dict[str, str]:

@@ -46,14 +46,16 @@ def answer(code: str, question: str) -> str:
 
 @bp.app_template_filter("console_category")
 def category_words(category: str) -> str:
-    """A category in words: a wrap-up's in the page's language, an older one from its code.
+    """A category in words, in the page's language: a wrap-up's, or an older one's.
 
-    Conversations closed before the wrap-up carry codes such as
-    "violence/online_sexual_abuse", which read as "Violence: online sexual abuse".
+    Conversations closed before the wrap-up carry the API's codes such as
+    "violence/online_sexual_abuse" (phrase `legacy_category.violence.online_sexual_abuse`);
+    a code no catalogue has reads from its own words ("Violence: online sexual abuse").
     """
-    key = f"wrapup.category.{category}"
-    if key in catalogues()[language()]:
-        return say(key)
+    words = catalogues()[language()]
+    for key in (f"wrapup.category.{category}", f"legacy_category.{category.replace('/', '.')}"):
+        if key in words:
+            return say(key)
     group, _, kind = category.partition("/")
     label = group.replace("_", " ").capitalize()
     return f"{label}: {kind.replace('_', ' ')}" if kind else label

@@ -4,7 +4,7 @@
 "use strict";
 
 window.ResponderConsole.part(() => {
-  const { api, say } = window.ResponderConsole;
+  const { api, say, errorText } = window.ResponderConsole;
   const form = document.getElementById("close-form");
   if (!form) return;
   const page = document.querySelector(".console-page");
@@ -167,7 +167,7 @@ window.ResponderConsole.part(() => {
       if (result.status === 422 && result.data && result.data.fields) {
         showErrors(result.data.fields, true);
       } else {
-        show(formError, (result.data && result.data.error) || say("close.not_closed"));
+        show(formError, errorText(result, say("close.not_closed")));
       }
     } catch (failure) {
       back();

@@ -24,6 +24,17 @@ window.ResponderConsole = (function () {
     );
   }
 
+  // Why the helpline refused an action, in the page's language when the refusal carries
+  // a code this page has words for; else the API's own (English) words, else fallback.
+  function errorText(result, fallback) {
+    const data = result.data || {};
+    const key = `refused.${data.code}`;
+    if (data.code && Object.prototype.hasOwnProperty.call(words, key)) {
+      return say(key, data.values);
+    }
+    return data.error || fallback;
+  }
+
   // Calls the API with the session cookie and the page's CSRF token; resolves to
   // {status, data} and never rejects on HTTP errors, only when the network fails.
   async function api(method, path, body) {
@@ -69,5 +80,5 @@ window.ResponderConsole = (function () {
     parts.forEach(run);
   }
 
-  return { csrf, api, part, leaving, switchedIn, say };
+  return { csrf, api, part, leaving, switchedIn, say, errorText };
 })();

@@ -13,7 +13,7 @@
   let root = document.querySelector(".console-page") || document.createElement("div");
 
   const POLL_MS = 1000;
-  const { api, say } = window.ResponderConsole;
+  const { api, say, errorText } = window.ResponderConsole;
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -26,10 +26,6 @@
     if (!node) return;
     node.textContent = text || "";
     node.hidden = !text;
-  }
-
-  function errorText(result, fallback) {
-    return (result.data && result.data.error) || fallback;
   }
 
   function waitWords(seconds) {

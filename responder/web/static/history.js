@@ -4,7 +4,7 @@
 "use strict";
 
 window.ResponderConsole.part(() => {
-  const { api, csrf, say } = window.ResponderConsole;
+  const { api, csrf, say, errorText } = window.ResponderConsole;
   const panel = document.getElementById("texter-history");
   if (!panel) return;
 
@@ -69,7 +69,7 @@ window.ResponderConsole.part(() => {
       if (form.elements.expires_on.value) body.expires_on = form.elements.expires_on.value;
       const result = await api("POST", flags, body);
       if (result.status !== 201) {
-        problem((result.data && result.data.error) || say("history.not_added"));
+        problem(errorText(result, say("history.not_added")));
         return;
       }
       list.append(flagItem(result.data));
@@ -88,7 +88,7 @@ window.ResponderConsole.part(() => {
     const result = await api("DELETE", flags + "/" + item.dataset.flagId);
     // 404: it expired or someone else lifted it meanwhile; either way it is gone.
     if (result.status !== 204 && result.status !== 404) {
-      problem((result.data && result.data.error) || say("history.not_lifted"));
+      problem(errorText(result, say("history.not_lifted")));
       return;
     }
     item.remove();

@@ -3,7 +3,7 @@
 "use strict";
 
 window.ResponderConsole.part(() => {
-  const { api, say } = window.ResponderConsole;
+  const { api, say, errorText } = window.ResponderConsole;
   const form = document.getElementById("transfer-form");
   const root = document.querySelector(".console-page");
   if (!form || !root) return;
@@ -64,7 +64,7 @@ window.ResponderConsole.part(() => {
         window.location.assign(root.dataset.queue);
         return;
       }
-      show((result.data && result.data.error) || say("transfer.failed"));
+      show(errorText(result, say("transfer.failed")));
       await refresh();
     } catch (failure) {
       show(say("transfer.unreachable"));
