@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from responder.web.console import is_console_path
+from responder.web.console.words import catalogues, language, say
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,12 @@ def _http_error(error: HTTPException) -> tuple[Response | str, int, list[tuple[s
     # Keep the headers the error brings, such as Allow on 405 (RFC 9110 requires it).
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if is_console_path(request.path):
-        return _console_page(error.name, error.description), error.code or 500, headers
+        code = error.code or 500
+        # Werkzeug's own words are English; a description of the helpline's is already
+        # in the page's language.
+        described = error.description != type(error).description
+        text = error.description if described else _said(f"error.text.s{code}", "")
+        return _console_page(_said(f"error.title.s{code}", error.name), text), code, headers
     return jsonify(error=error.description or error.name), error.code or 500, headers
 
 
@@ -45,8 +51,13 @@ def _unexpected_error(error: Exception) -> tuple[Response | str, int]:
     # only learns that something failed. Twilio then tries the fallback URL.
     log.exception("unhandled error on %s %s", request.method, request.path)
     if is_console_path(request.path):
-        return _console_page("Something went wrong", "Please try again in a moment."), 500
+        return _console_page(say("error.title.s500"), say("error.text.s500")), 500
     return jsonify(error="internal error"), 500
+
+
+def _said(key: str, otherwise: str) -> str:
+    # Statuses the catalogue has no words for keep Werkzeug's name for them.
+    return say(key) if key in catalogues()[language()] else otherwise
 
 
 def _console_page(title: str, text: str | None) -> str:

@@ -240,3 +240,22 @@ def test_categories_of_conversations_closed_before_the_wrap_up_are_in_french(app
         assert category_words("mental_health/self_harm") == "Mental health: self-harm"
     assert len(set(french)) == len(CATEGORIES)
     assert [pair for pair in zip(english, french, strict=True) if pair[0] == pair[1]] == []
+
+
+def test_error_pages_speak_french(client: FlaskClient, alice: dict[str, str]) -> None:
+    missing = client.get("/console/no-such-page", headers=FRENCH)
+    assert missing.status_code == 404
+    shown = html.unescape(missing.get_data(as_text=True))
+    assert "<h1>Introuvable</h1>" in shown and "Cette page n'existe pas." in shown
+    assert "Not Found" not in shown and "requested URL" not in shown
+
+    sign_in(client, "alice")
+    speak(client, "fr", "/console/queue")
+    expired = client.post("/console/language", data={"csrf_token": "stale", "language": "en"})
+    assert expired.status_code == 400
+    shown = html.unescape(expired.get_data(as_text=True))
+    assert "<h1>Requête incorrecte</h1>" in shown and "Ce formulaire a expiré." in shown
+    assert client.get("/console/audit").status_code == 403
+    assert "Cette page n'est pas ouverte à votre rôle." in html.unescape(
+        client.get("/console/audit").get_data(as_text=True)
+    )

@@ -189,7 +189,7 @@ def test_console_errors_are_pages_without_details(client: FlaskClient) -> None:
     response = client.get("/console/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
-    assert "<h1>Not Found</h1>" in text(response)
+    assert "<h1>Not found</h1>" in text(response)
     assert "Traceback" not in text(response)
     # The API's errors stay JSON.
     assert client.get("/api/v1/no-such-thing").mimetype == "application/json"

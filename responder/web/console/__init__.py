@@ -49,7 +49,7 @@ def _check_csrf() -> None:
     # Every form that changes something carries the session's token: a page on
     # another site can make the browser post here, but cannot read the token.
     if request.method not in SAFE_METHODS and not csrf_matches(request.form.get("csrf_token")):
-        abort(400, description="This form has expired. Go back, reload the page and try again.")
+        abort(400, description=words.say("error.form_expired"))
 
 
 @bp.after_app_request

@@ -106,5 +106,5 @@ def _csv_row(cells: tuple[str, ...]) -> str:
 def _entry_number(raw: str) -> int:
     # Only digits, and small enough for the database's integer column.
     if not raw.isascii() or not raw.isdigit() or int(raw) > 2147483647:
-        abort(400, description="That is not a page of the audit log. Start again from the newest.")
+        abort(400, description=say("audit.not_a_page"))
     return int(raw)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from responder.store.db import get_session
@@ -19,6 +19,7 @@ def choose_language() -> ResponseReturnValue:
     if chosen not in LANGUAGES:
         abort(400, description=say("site.language_unknown"))
     g.counsellor.console_language = chosen
+    session["console_language"] = chosen
     get_session().commit()
     flash(say("site.language_changed"))
     return redirect(safe_next(request.form.get("next")) or url_for("console.index"))

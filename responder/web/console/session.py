@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from responder.staff import presence
 from responder.store.db import get_session
 from responder.store.models import Counsellor
+from responder.web.console.words import say
 
 P = ParamSpec("P")
 R = TypeVar("R", bound=ResponseReturnValue)
@@ -113,12 +114,16 @@ def signed_in(*roles: str) -> Callable[[Callable[P, R]], Callable[P, ResponseRet
                 session.pop("counsellor_id", None)
                 return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
             g.counsellor = counsellor
+            # Kept in the cookie too, for the pages drawn before the account is read (an
+            # expired form is refused before any view runs).
+            if session.get("console_language") != counsellor.console_language:
+                session["console_language"] = counsellor.console_language
             # Each page opened shows the counsellor is there; the time is its own short
             # unit of work, written at most every few seconds (staff.presence).
             if presence.seen(counsellor, datetime.now(UTC)):
                 get_session().commit()
             if roles and counsellor.role not in roles:
-                abort(403, description="This page is not open to your role.")
+                abort(403, description=say("error.not_your_role"))
             return view(*args, **kwargs)
 
         return wrapper

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from flask import g, request
+from flask import g, request, session
 
 from responder.errors import HandoffError
 
@@ -79,9 +79,12 @@ def catalogues() -> dict[str, dict[str, str]]:
 
 
 def language() -> str:
-    """The language of the page being drawn: the account's choice, else the browser's."""
+    """The language of the page being drawn: the account's choice, else the browser's.
+
+    Before the account is read, its choice as the session cookie last carried it stands in.
+    """
     counsellor = g.get("counsellor")
-    chosen = getattr(counsellor, "console_language", None)
+    chosen = getattr(counsellor, "console_language", None) or session.get("console_language")
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT
