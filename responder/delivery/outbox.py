@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from responder.delivery.reasons import NOT_NEEDED
 from responder.store import events
 from responder.store.models import Conversation, Message
 
@@ -83,7 +84,7 @@ def release_held(session: Session, conversation: Conversation, now: datetime) ->
     for message in waiting:
         if message.body is None:
             message.status, message.next_attempt_at = "canceled", None
-            message.error_message = "not needed: the texter wrote again"
+            message.error_message = NOT_NEEDED
         else:
             message.status, message.next_attempt_at, message.attempts = "pending", now, 0
             message.twilio_sid = message.error_code = message.error_message = None

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from responder.channels.transport import SendFailed, Sent, Transport
 from responder.delivery import deletions, outbox
+from responder.delivery.reasons import NO_SENDER, NO_TEMPLATE, RETRYING, STOPPED, UNREADABLE
 from responder.delivery.retry import Schedule
 from responder.delivery.status import (
-    NO_TEMPLATE,
     OPTED_OUT,
     OUTSIDE_WINDOW,
     describe,
@@ -98,12 +98,12 @@ def _prepare(
     """Settle a claimed message without sending it if possible, else mark it sending."""
     contact = message.conversation.contact
     if not message.sender:
-        fail(session, message, now, "no helpline number to send from")
+        fail(session, message, now, NO_SENDER)
         return None
     try:
         number = policy.keys.decrypt(contact.address_encrypted)
     except AddressError:
-        fail(session, message, now, "the texter's number cannot be read with this data key")
+        fail(session, message, now, UNREADABLE)
         return None
     whatsapp = message.sender.startswith("whatsapp:")
     to = "whatsapp:" + number if whatsapp else number
@@ -128,7 +128,7 @@ def _prepare(
             return None
 
     if contact.opted_out:
-        fail(session, message, now, "the texter has opted out (STOP); nothing is sent to them")
+        fail(session, message, now, STOPPED)
         return None
     if message.body is None and not policy.template_sid:
         fail(session, message, now, NO_TEMPLATE)
@@ -239,7 +239,7 @@ def _retry(
     # the next try looks it up before sending again.
     message.status = "sending" if failure.outcome_unknown else "pending"
     message.next_attempt_at = policy.retry.next_attempt(message.attempts, now)
-    message.error_code, message.error_message = failure.code, f"will try again: {reason}"
+    message.error_code, message.error_message = failure.code, RETRYING + reason
     message.status_at = now
     events.record(session, "delivery", now, message.conversation)
     log.warning(

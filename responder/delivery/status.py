@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from responder.channels.transport import SendFailed, StatusUpdate
 from responder.delivery import outbox
+from responder.delivery.reasons import HELD, NO_TEMPLATE, REASONS, twilio_error
 from responder.store import events
 from responder.store.models import Contact, Message
 
@@ -23,33 +24,6 @@ log = logging.getLogger(__name__)
 OPTED_OUT = 21610
 OUTSIDE_WINDOW = 63016
 
-# What a counsellor reads next to a message Twilio refused. Twilio's own error text
-# is never stored: it can quote the texter's number.
-REASONS = {
-    20003: "Twilio refused the helpline's credentials (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)",
-    20429: "Twilio asked the helpline to slow down",
-    21211: "the texter's number is not a valid phone number",
-    21610: "the texter has opted out (STOP); nothing reaches them until they send START",
-    21611: "the helpline number's sending queue is full",
-    21614: "the texter's number cannot receive text messages",
-    21617: "the message is longer than 1600 characters",
-    21619: "the message is empty",
-    30001: "Twilio's sending queue overflowed",
-    30003: "the texter's phone is unreachable",
-    30004: "the message was blocked on the way to the texter",
-    30005: "the texter's number is unknown or no longer in use",
-    30006: "the texter's number is a landline or its carrier cannot be reached",
-    30007: "the carrier filtered the message",
-    30008: "the carrier could not deliver the message",
-    63015: "the texter has not joined the WhatsApp sandbox",
-    63016: "WhatsApp's 24-hour window has closed",
-    63018: "WhatsApp's sending rate limit was reached",
-}
-HELD = "held: WhatsApp's 24-hour window has closed; it goes when the texter writes again"
-NO_TEMPLATE = (
-    "WhatsApp's 24-hour window has closed and no approved template is configured to "
-    "invite the texter back: set TWILIO_WHATSAPP_TEMPLATE_SID"
-)
 # Twilio's statuses in the order a message moves through them. Status callbacks
 # arrive out of order, so a status only ever replaces a lower one.
 RANK = {
@@ -96,7 +70,7 @@ def track(session: Session, update: StatusUpdate, now: datetime, template_sid: s
     changed = False
     code = update.error_code
     if code is not None and code != message.error_code:
-        message.error_code, message.error_message = code, REASONS.get(code, f"Twilio error {code}")
+        message.error_code, message.error_message = code, REASONS.get(code) or twilio_error(code)
         changed = True
         if code == OPTED_OUT:
             opt_out(message.conversation.contact, now)

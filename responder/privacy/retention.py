@@ -24,6 +24,7 @@ from sqlalchemy import Select, and_, delete, exists, insert, literal, null, or_,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from responder.delivery.reasons import TEXT_GONE
 from responder.store.base import UtcDateTime
 from responder.store.casework import ContactFlag, WrapUp
 from responder.store.models import (
@@ -49,7 +50,6 @@ ERASURE_RECEIPTS = timedelta(days=7)
 # conversation: the webhook closes quiet episodes itself, by the same rule, so the
 # purge leaves it some minutes of its own first.
 CLOSE_MARGIN = timedelta(minutes=5)
-TEXT_GONE = "not sent: the conversation's text was deleted after the retention period"
 
 
 @dataclass(frozen=True)

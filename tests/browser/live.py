@@ -100,7 +100,9 @@ class LiveHelpline:
                 .where(Conversation.id == conversation_id)
             )
 
-    def report_status(self, message: Message, status: str, texter: str) -> None:
+    def report_status(
+        self, message: Message, status: str, texter: str, error_code: int | None = None
+    ) -> None:
         """Post Twilio's signed status callback for a message it has accepted."""
         assert message.twilio_sid is not None, "deliver the outbox first"
         form = {
@@ -113,6 +115,8 @@ class LiveHelpline:
             "SmsSid": message.twilio_sid,
             "SmsStatus": status,
         }
+        if error_code is not None:
+            form["ErrorCode"] = str(error_code)
         response = post_signed(self.client, form, path="/twilio/status")
         assert response.status_code == 204
 

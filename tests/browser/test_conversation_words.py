@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.live import LiveHelpline, log_in
+from tests.console_sessions import update_account
 from tests.counsellors import number
 
 pytestmark = pytest.mark.browser
@@ -54,3 +55,31 @@ def test_a_french_counsellor_reads_the_scripts_words_in_french(
         f"La personne a écrit dans la conversation {other}."
     )
     expect(entry.locator("time[data-ago]")).to_have_text("à l'instant")
+
+
+def test_why_a_reply_was_not_delivered_shows_in_french_without_a_reload(
+    helpline: LiveHelpline, page: Page
+) -> None:
+    helpline.add_counsellor("ada")
+    update_account(helpline.app, "ada", console_language="fr")
+    texter = number(3)
+    here = holds(helpline, "ada", texter)
+    log_in(page, helpline, "ada")
+    page.goto(f"{helpline.url}/console/conversations/{here}")
+    page.get_by_label("Répondre à la personne").fill("Tu as bien fait d'écrire.")
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+    sent = (
+        page.get_by_role("list", name="Messages")
+        .get_by_role("listitem")
+        .filter(has_text="Tu as bien fait d'écrire.")
+    )
+    expect(sent).to_contain_text("en file d'envoi")
+
+    assert helpline.deliver() == 1
+    (message,) = helpline.counsellor_messages(here)
+    helpline.report_status(message, "undelivered", texter, error_code=30003)
+
+    # console.js draws the new status from the feed, in the page's words.
+    expect(sent).to_contain_text(
+        "non remis : le téléphone de la personne est injoignable", timeout=LIVE
+    )

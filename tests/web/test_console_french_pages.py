@@ -12,9 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from responder.counselling.handoff import CATEGORIES
+from responder.delivery import reasons
 from responder.staff import audit, signin
 from responder.store.db import get_session
-from responder.store.models import Counsellor
+from responder.store.models import Counsellor, Message
+from responder.web.console.records import reason_words
 from responder.web.console.words import catalogues
 from responder.web.console.wrapup_words import category_words
 from tests.console_sessions import form_token, post_password, script_words, sign_in
@@ -259,3 +261,50 @@ def test_error_pages_speak_french(client: FlaskClient, alice: dict[str, str]) ->
     assert "Cette page n'est pas ouverte à votre rôle." in html.unescape(
         client.get("/console/audit").get_data(as_text=True)
     )
+
+
+def test_why_a_message_stopped_is_said_in_french(
+    app: Flask, client: FlaskClient, alice: dict[str, str]
+) -> None:
+    conversation_id = queue_texter(client)
+    claim(client, alice, conversation_id)
+    stopped = []
+    for status, code, reason in (
+        ("failed", 30003, reasons.REASONS[30003]),
+        ("pending", 30007, reasons.RETRYING + reasons.REASONS[30007]),
+        ("held", 63016, reasons.HELD),
+        ("failed", None, "Twilio error 12345"),
+    ):
+        sent = client.post(
+            f"/api/v1/conversations/{conversation_id}/messages", headers=alice, json={"body": "Hi"}
+        ).get_json()
+        stopped.append((sent["id"], status, code, reason))
+    with app.app_context():
+        session = get_session()
+        for message_id, status, code, reason in stopped:
+            message = session.get(Message, message_id)
+            assert message is not None
+            message.status, message.error_code, message.error_message = status, code, reason
+        session.commit()
+    sign_in(client, "alice")
+    speak(client, "fr", "/console/queue")
+
+    shown = html.unescape(page(client, f"/console/conversations/{conversation_id}"))
+
+    assert ">échec : le téléphone de la personne est injoignable<" in shown
+    assert ">en file d'envoi (nouvel essai prévu : l'opérateur a filtré le message)<" in shown
+    assert ">retenu : la fenêtre de 24 heures de WhatsApp est fermée ; il partira" in shown
+    assert ">échec : Twilio error 12345<" in shown  # a code without words shows as stored
+    lines = " ".join(re.findall(r'<p class="delivery [^"]+">([^<]*)</p>', shown))
+    for english in ("unreachable", "will try again", "carrier filtered", "held:"):
+        assert english not in lines, english
+
+
+def test_every_reason_the_helpline_names_has_words_in_each_language(app: Flask) -> None:
+    for headers in (FRENCH, {"Accept-Language": "en"}):
+        with app.test_request_context(headers=headers):
+            said = reason_words()
+        assert len(said) == 2 * len(reasons.NAMES)
+        assert len(set(said.values())) == len(said)
+    with app.test_request_context(headers=FRENCH):
+        assert set(reason_words().values()).isdisjoint(reasons.NAMES)

@@ -27,7 +27,13 @@ from responder.staff.auth import SUPERVISING_ROLES, supervises
 from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.live import conversations_url, latest_event
-from responder.web.console.records import LANGUAGE_NAMES, ROLE_NAMES, STATUS_WORDS
+from responder.web.console.records import (
+    LANGUAGE_NAMES,
+    ROLE_NAMES,
+    STATUS_WORDS,
+    reason_said,
+    reason_words,
+)
 from responder.web.console.session import signed_in
 from responder.web.console.words import say
 
@@ -109,6 +115,7 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
         wrapup_form=wrapup.form(content),
         # A plain dict in the page's language: the page carries it to console.js too.
         status_words=dict(STATUS_WORDS),
+        reason_words=reason_words(),
         gsm7={"basic": "".join(sorted(GSM7_BASIC)), "extension": "".join(sorted(GSM7_EXTENSION))},
         template_ready=bool(current_app.config.get("TWILIO_WHATSAPP_TEMPLATE_SID")),
         mine=mine,
@@ -244,14 +251,11 @@ def delivery_words(message: views.MessageView, words: dict[str, str]) -> str:
     """Say where a message is on its way to the texter, and why it stopped if it did."""
     status = message.status or ""
     word = words.get(status, status)
-    reason = message.error_message
-    if not reason:
+    if not message.error_message:
         return word
-    if reason.startswith(word):
-        return reason  # a held message's reason already says "held: ..."
-    if status in ("pending", "sending"):
-        return f"{word} ({reason})"
-    return f"{word}: {reason}"
+    reason = reason_said(message.error_message)
+    waiting = status in ("pending", "sending")
+    return say(f"script.delivery.{'waiting' if waiting else 'stopped'}", status=word, reason=reason)
 
 
 def _held() -> tuple[views.HeldItem, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+from responder.delivery import reasons
 from responder.staff import audit
 from responder.web.console import bp
 from responder.web.console.words import catalogues, say
@@ -116,3 +117,22 @@ def _account_detail(detail: Mapping[str, object]) -> str:
     named = f"role.{role}"
     role_words = say(named) if named in catalogues()["en"] else role
     return say("audit_detail.account_role", username=username, role=role_words)
+
+
+def reason_said(stored: str) -> str:
+    """Why a message stopped, in the page's language when the stored reason is one of ours.
+
+    Reasons the helpline does not name (a network error's own words, "Twilio error 12345")
+    show as stored.
+    """
+    retrying = stored.startswith(reasons.RETRYING)
+    reason = stored.removeprefix(reasons.RETRYING)
+    name = reasons.NAMES.get(reason)
+    said = say(f"delivery_reason.{name}") if name else reason
+    return say("delivery_reason.retrying", reason=said) if retrying else said
+
+
+def reason_words() -> dict[str, str]:
+    """Every reason the helpline names, stored words to the page's, for console.js."""
+    stored = [*reasons.NAMES, *(reasons.RETRYING + reason for reason in reasons.NAMES)]
+    return {reason: reason_said(reason) for reason in stored}

@@ -396,6 +396,8 @@
   function conversationPage(switched) {
     const id = root.dataset.conversationId;
     const words = JSON.parse(root.dataset.statusWords);
+    // The reasons the helpline names, from their stored English to the page's language.
+    const reasons = JSON.parse(root.dataset.reasonWords);
     const gsm7 = JSON.parse(root.dataset.gsm7);
     const basic = new Set(Array.from(gsm7.basic));
     const extension = new Set(Array.from(gsm7.extension));
@@ -408,13 +410,11 @@
 
     function deliveryWords(message) {
       const word = words[message.status] || message.status;
-      const reason = message.error_message;
-      if (!reason) return word;
-      if (reason.startsWith(word)) return reason;
-      if (message.status === "pending" || message.status === "sending") {
-        return word + " (" + reason + ")";
-      }
-      return word + ": " + reason;
+      const stored = message.error_message;
+      if (!stored) return word;
+      const reason = Object.prototype.hasOwnProperty.call(reasons, stored) ? reasons[stored] : stored;
+      const waiting = message.status === "pending" || message.status === "sending";
+      return say(waiting ? "delivery.waiting" : "delivery.stopped", { status: word, reason });
     }
 
     function authorKind(author) {
