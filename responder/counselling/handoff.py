@@ -115,16 +115,16 @@ def claim(
         counts.add(session, now, "waits", conversation=conversation)
         counts.add(session, now, "wait_seconds", conversation=conversation, amount=waited)
     log.info("conversation claimed conversation=%s counsellor=%s", conversation.id, counsellor.id)
-    return _state(conversation)
+    return state_of(conversation)
 
 
 def send_message(
     session: Session, conversation_id: int, counsellor: Counsellor, body: str, now: datetime
 ) -> MessageView:
     """Write the counsellor's message to the outbox, exactly as written."""
-    conversation = _locked(session, conversation_id)
+    conversation = locked(session, conversation_id)
     _require_own(conversation, counsellor)
-    _require_with_counsellor(conversation)
+    require_with_counsellor(conversation)
     _check_text("message", body, MAX_BODY)
     if conversation.contact.opted_out:
         raise Conflict(
@@ -139,9 +139,12 @@ def send_message(
 def add_note(
     session: Session, conversation_id: int, counsellor: Counsellor, body: str, now: datetime
 ) -> NoteView:
-    """Keep a private note on a conversation the counsellor has, or had when it closed."""
+    """Keep a private note on a conversation the counsellor has, or had when it closed.
+
+    A supervisor may write on anyone's: the counsellor sees it at once, the texter never.
+    """
     conversation = access.find(session, conversation_id)
-    _require_own(conversation, counsellor)
+    _require_own_or_supervising(conversation, counsellor)
     _check_text("note", body, MAX_NOTE)
     note = Note(
         conversation_id=conversation.id, counsellor_id=counsellor.id, body=body, created_at=now
@@ -166,9 +169,9 @@ def transfer(
     The sender's note, if any, is kept as a private note, so the receiver reads why in
     the conversation itself.
     """
-    conversation = _locked(session, conversation_id)
+    conversation = locked(session, conversation_id)
     _require_own_or_supervising(conversation, actor)
-    _require_with_counsellor(conversation)
+    require_with_counsellor(conversation)
     if note is not None and note.strip():
         _check_text("note", note, MAX_NOTE)
     # Locked like a claim: the receiver's limit must hold against their own claims.
@@ -181,7 +184,7 @@ def transfer(
         raise Rejected(f"the conversation is already with {to}", "already_with", name=to)
     presence.require_room(session, receiver, now, window)
     giver = conversation.counsellor
-    _tell_holder(session, conversation, actor, f"transferred this conversation to {to}", now)
+    tell_holder(session, conversation, actor, f"transferred this conversation to {to}", now)
     if note is not None and note.strip():
         _note(session, conversation, actor, note, now)
     conversation.counsellor = receiver
@@ -193,17 +196,17 @@ def transfer(
         receiver.id,
         actor.id,
     )
-    return _state(conversation)
+    return state_of(conversation)
 
 
 def release(
     session: Session, conversation_id: int, actor: Counsellor, now: datetime, content: Content
 ) -> ConversationState:
     """Hand the texter back to the menu, and tell them so."""
-    conversation = _locked(session, conversation_id)
+    conversation = locked(session, conversation_id)
     _require_own_or_supervising(conversation, actor)
-    _require_with_counsellor(conversation)
-    _tell_holder(session, conversation, actor, "released this conversation to the menu", now)
+    require_with_counsellor(conversation)
+    tell_holder(session, conversation, actor, "released this conversation to the menu", now)
     conversation.state, conversation.counsellor = "menu", None
     conversation.page, conversation.history = MAIN, []
     conversation.queued_at = None
@@ -212,7 +215,7 @@ def release(
         text = content.language(conversation.language).messages["released"]
         outbox.enqueue(session, conversation, text, now)
     log.info("conversation released conversation=%s by=%s", conversation.id, actor.id)
-    return _state(conversation)
+    return state_of(conversation)
 
 
 def close(
@@ -231,9 +234,9 @@ def close(
     With a wrap-up, the categories are the wrap-up's, which is kept and counted too; a
     non-counselling contact may then have none.
     """
-    conversation = _locked(session, conversation_id)
+    conversation = locked(session, conversation_id)
     _require_own_or_supervising(conversation, actor)
-    _require_with_counsellor(conversation)
+    require_with_counsellor(conversation)
     if filled is not None:
         category, secondary = filled.category, filled.secondary
     if category is None and filled is None:
@@ -252,7 +255,7 @@ def close(
             "unknown_secondary",
             secondary=", ".join(unknown),
         )
-    _tell_holder(session, conversation, actor, "closed this conversation", now)
+    tell_holder(session, conversation, actor, "closed this conversation", now)
     conversation.state, conversation.closed_at = "closed", now
     conversation.closed_by_id = actor.id
     conversation.category = category
@@ -266,7 +269,7 @@ def close(
         outbox.enqueue(session, conversation, text, now)
         conversation.survey_pending = True
     log.info("conversation closed conversation=%s by=%s", conversation.id, actor.id)
-    return _state(conversation)
+    return state_of(conversation)
 
 
 def survey_withheld(contact: Contact, now: datetime) -> str | None:
@@ -297,7 +300,7 @@ def sign_out(session: Session, counsellor: Counsellor, now: datetime) -> None:
     presence.signed_out(counsellor)
 
 
-def _locked(session: Session, conversation_id: int) -> Conversation:
+def locked(session: Session, conversation_id: int) -> Conversation:
     """Load a conversation and hold its row until commit, so actions on it happen one by one.
 
     FOR NO KEY UPDATE (key_share) still lets the texter's new messages and events be
@@ -314,7 +317,7 @@ def _locked(session: Session, conversation_id: int) -> Conversation:
     return conversation
 
 
-def _tell_holder(
+def tell_holder(
     session: Session, conversation: Conversation, actor: Counsellor, did: str, now: datetime
 ) -> None:
     """Keep in the record, as a private note, what a supervisor did to someone else's conversation.
@@ -349,7 +352,7 @@ def _require_own_or_supervising(conversation: Conversation, actor: Counsellor) -
         )
 
 
-def _require_with_counsellor(conversation: Conversation) -> None:
+def require_with_counsellor(conversation: Conversation) -> None:
     if conversation.state != "counsellor":
         raise Conflict(
             f"the conversation is {conversation.state}, not with a counsellor", "not_held"
@@ -371,7 +374,7 @@ def _check_text(what: Literal["message", "note"], body: str, limit: int) -> None
         )
 
 
-def _state(conversation: Conversation) -> ConversationState:
+def state_of(conversation: Conversation) -> ConversationState:
     return ConversationState(
         id=conversation.id,
         state=conversation.state,

@@ -40,6 +40,14 @@ def reveal(
         )
     conversation = access.visible(session, conversation_id, actor)
     contact = access.texter(conversation)
+    written = checked_reason(reason)
+    audit.record(session, actor, "reveal", conversation.id, now, reason=written)
+    log.warning("number revealed conversation=%s by=%s", conversation.id, actor.id)
+    return keys.decrypt(contact.address_encrypted)
+
+
+def checked_reason(reason: str) -> str:
+    """The reason as kept in the audit log, once it says enough without saying too much."""
     # Spaces around the reason do not count towards its length, and are not kept.
     written = reason.strip()
     if len(written) < MIN_REASON or len(reason) > MAX_REASON:
@@ -51,6 +59,4 @@ def reveal(
             most=MAX_REASON,
             length=len(written),
         )
-    audit.record(session, actor, "reveal", conversation.id, now, reason=written)
-    log.warning("number revealed conversation=%s by=%s", conversation.id, actor.id)
-    return keys.decrypt(contact.address_encrypted)
+    return written

@@ -22,6 +22,7 @@ ACTIONS = frozenset(
         "view",  # opened the conversation page
         "claim",
         "transfer",  # detail: to, the receiver's username
+        "take_over",  # a supervisor stepped in; detail: from, the counsellor who had it
         "release",
         "requeue",  # put back in the queue by an admin, from an account being deactivated
         "close",
@@ -30,6 +31,7 @@ ACTIONS = frozenset(
         "block",  # detail: hours, null for until lifted
         "unblock",
         "reveal",  # detail: reason, as the supervisor wrote it
+        "transcript",  # a transcript exported; detail: reason, as the supervisor wrote it
         "flag",  # detail: label, the flag put on the texter
         "unflag",  # detail: flag, the id of the flag lifted
         # An admin's changes to accounts; detail: username, the account changed.

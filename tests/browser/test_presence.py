@@ -113,7 +113,7 @@ def test_deactivating_a_counsellor_asks_where_their_conversations_go(
 
 
 def log_in_with_a_new_code(page: Page, helpline: LiveHelpline, name: str) -> None:
-    """Sign in as an admin the first time: password, then set up the authenticator."""
+    """Sign in as a supervisor or admin the first time: password, then the authenticator."""
     page.goto(helpline.url + "/console/login")
     page.get_by_label("Username").fill(name)
     page.get_by_label("Password").fill(password_of(name))

@@ -368,7 +368,11 @@ def test_only_its_counsellor_and_supervisors_read_a_claimed_conversation(
 def test_an_unknown_conversation_is_404(client: FlaskClient, alice: dict[str, str]) -> None:
     response = client.get(url(12345), headers=alice)
     assert response.status_code == 404
-    assert response.get_json() == {"error": "no conversation 12345"}
+    assert response.get_json() == {
+        "error": "no conversation 12345",
+        "code": "no_conversation",
+        "values": {"id": 12345},
+    }
 
 
 @pytest.mark.parametrize("path", ["/conversations/abc", "/conversations/1/nope", "/nothing"])

@@ -14,7 +14,11 @@ PERIOD = "from=2026-11-01&to=2026-11-04"
 def test_counsellors_may_not_read_the_figures(client: FlaskClient, alice: dict[str, str]) -> None:
     response = client.get(f"/api/v1/stats?{PERIOD}", headers=alice)
     assert response.status_code == 403
-    assert response.get_json() == {"error": "only supervisors and admins may read the statistics"}
+    assert response.get_json() == {
+        "error": "only supervisors and admins may read the statistics",
+        "code": "stats_supervisors",
+        "values": {},
+    }
 
 
 def test_without_a_token_the_answer_is_401(client: FlaskClient) -> None:

@@ -62,7 +62,9 @@ def _authenticate() -> ResponseReturnValue | None:
 @bp.errorhandler(errors.HandoffError)
 def _handoff_error(error: errors.HandoffError) -> ResponseReturnValue:
     if isinstance(error, errors.InvalidFields):
-        return jsonify(error=str(error), fields=error.fields), 422
+        return jsonify(
+            error=str(error), code=error.code, values=error.values, fields=error.fields
+        ), 422
     # The code and its values let a client say the refusal in its own words.
     return jsonify(error=str(error), code=error.code, values=error.values), STATUS[type(error)]
 

@@ -7,10 +7,20 @@ from flask.typing import ResponseReturnValue
 
 from responder import errors
 from responder.conversations import blocks
-from responder.counselling import access, caseload, handoff, reveal, views, wrapup
+from responder.counselling import (
+    access,
+    caseload,
+    handoff,
+    reveal,
+    stepping_in,
+    transcript,
+    views,
+    wrapup,
+)
 from responder.staff import audit
 from responder.store.db import get_session
 from responder.web.api import CONVERSATION, bp, wire
+from responder.web.downloads import attachment
 
 
 @bp.get("/queue")
@@ -71,6 +81,14 @@ def transfer(conversation_id: int) -> ResponseReturnValue:
     session, now = get_session(), wire.now()
     state = handoff.transfer(session, conversation_id, g.counsellor, to, now, wire.presence(), note)
     audit.record(session, g.counsellor, "transfer", conversation_id, now, to=to)
+    session.commit()
+    return wire.as_json(state)
+
+
+@bp.post(f"{CONVERSATION}/take-over")
+def take_over(conversation_id: int) -> ResponseReturnValue:
+    session, now = get_session(), wire.now()
+    state = stepping_in.take_over(session, conversation_id, g.counsellor, now)
     session.commit()
     return wire.as_json(state)
 
@@ -158,6 +176,19 @@ def reveal_number(conversation_id: int) -> ResponseReturnValue:
     # The one response that holds a full number: no browser or proxy may keep a copy.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post(f"{CONVERSATION}/transcript")
+def export_transcript(conversation_id: int) -> ResponseReturnValue:
+    reason = wire.sole_field("reason")
+    if not isinstance(reason, str) or not wire.storable(reason):
+        abort(422, description="reason must be text saying why you need the transcript")
+    session = get_session()
+    text = transcript.export(
+        session, conversation_id, g.counsellor, reason, wire.keys(), wire.content(), wire.now()
+    )
+    session.commit()
+    return attachment(text, "text/plain", transcript.file_name(conversation_id))
 
 
 @bp.post(f"{CONVERSATION}/read")

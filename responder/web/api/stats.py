@@ -12,6 +12,7 @@ from responder.reports import export, figures
 from responder.staff import auth
 from responder.store.db import get_session
 from responder.web.api import bp
+from responder.web.downloads import attachment
 
 # A year, leap years included: enough for CHI's annual collection, and a bound on the
 # work one request can ask of the database.
@@ -35,13 +36,12 @@ def stats() -> ResponseReturnValue:
     except figures.PeriodError as exc:
         abort(422, description=str(exc))
     text = export.export(get_session(), within, shape, form, grain)
-    response = Response(text, mimetype=export.MEDIA_TYPES[form])
-    if form == "csv":
-        # A spreadsheet is what a CSV is for: the browser saves it under a name that says
-        # which figures and which period it holds, rather than showing it as text.
-        name = f"helpline-{shape}-{start.isoformat()}-to-{end.isoformat()}.csv"
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    if form != "csv":
+        return Response(text, mimetype=export.MEDIA_TYPES[form])
+    # A spreadsheet is what a CSV is for: the browser saves it under a name that says
+    # which figures and which period it holds, rather than showing it as text.
+    name = f"helpline-{shape}-{start.isoformat()}-to-{end.isoformat()}.csv"
+    return attachment(text, export.MEDIA_TYPES[form], name)
 
 
 def _day(name: str) -> date:

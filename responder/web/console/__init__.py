@@ -72,5 +72,6 @@ from responder.web.console import (  # noqa: E402, F401
     login,
     pages,
     preferences,
+    stepping_in,
     team,
 )

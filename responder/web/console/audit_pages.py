@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from flask import Response, abort, g, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from responder.staff import audit, audit_search
@@ -22,6 +22,7 @@ from responder.web.console import bp
 from responder.web.console.records import ACTION_WORDS
 from responder.web.console.session import signed_in
 from responder.web.console.words import say
+from responder.web.downloads import attachment
 
 AUDIT_SHOWN = 50
 CSV_COLUMNS = ("time_utc", "counsellor", "action", "conversation_id", "detail")
@@ -74,11 +75,7 @@ def audit_export() -> ResponseReturnValue:
     session.commit()
     rows = list(_csv_lines(audit_search.all_matching(session, g.counsellor, found)))
     name = f"audit-{now:%Y%m%d-%H%M%S}.csv"
-    return Response(
-        "".join(rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment("".join(rows), "text/csv", name)
 
 
 def _csv_lines(entries: Iterator[audit.AuditView]) -> Iterator[str]:

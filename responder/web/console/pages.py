@@ -21,6 +21,7 @@ from responder.conversations import waiting
 from responder.conversations.receiving import MAX_BODY
 from responder.conversations.waiting import ESCALATED_PRIORITY
 from responder.counselling import caseload, views, wrapup
+from responder.counselling.reveal import MAX_REASON, MIN_REASON
 from responder.privacy.addresses import Keys
 from responder.staff import audit
 from responder.staff.auth import SUPERVISING_ROLES, supervises
@@ -120,8 +121,13 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
         template_ready=bool(current_app.config.get("TWILIO_WHATSAPP_TEMPLATE_SID")),
         mine=mine,
         can_reply=mine and view.state == "counsellor",
-        can_note=mine,
+        # A supervisor may write a note on anyone's conversation; its counsellor sees it.
+        can_note=mine or supervises(g.counsellor),
         can_act=view.state == "counsellor" and (mine or supervises(g.counsellor)),
+        can_take_over=view.state == "counsellor" and not mine and supervises(g.counsellor),
+        can_reveal=supervises(g.counsellor) and view.masked_number is not None,
+        can_export=supervises(g.counsellor),
+        reason_lengths=(MIN_REASON, MAX_REASON),
         # Whoever may see the page may block, as the API allows; an anonymised
         # conversation leads to nobody left to block.
         can_block=view.masked_number is not None,

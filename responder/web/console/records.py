@@ -73,7 +73,9 @@ def audit_detail(entry: audit.AuditView) -> str:
         return say(known) if known else say("audit_detail.block_hours", hours=hours)
     if action == "transfer":
         return say("audit_detail.transfer", to=detail.get("to"))
-    if action == "reveal":
+    if action == "take_over":
+        return say("audit_detail.take_over", holder=detail.get("from"))
+    if action in ("reveal", "transcript"):
         return say("audit_detail.reveal", reason=detail.get("reason"))
     if action in ("flag", "unflag", "view"):
         return _texter_detail(action, detail)

@@ -988,6 +988,7 @@
     const acted = document.getElementById("acted");
     const actedWords = {
       closed: "rail.closed_by", released: "rail.released_by", transferred: "rail.transferred_by",
+      note: "rail.noted_by",
     };
     function showActed(lines) {
       lines.forEach((text) => {
