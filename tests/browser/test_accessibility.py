@@ -108,6 +108,12 @@ def test_a_supervisors_and_an_admins_pages_have_no_wcag_violation(
     helpline.add_counsellor("ada")
     helpline.add_counsellor("sam", role="admin")
     waiting = helpline.texter_asks_for_a_person(number(4))
+    # Held by someone else: the page offers to step in (take over, number, transcript).
+    held = helpline.texter_asks_for_a_person(number(5))
+    claimed = helpline.client.post(
+        f"/api/v1/conversations/{held}/claim", headers=helpline.tokens["ada"]
+    )
+    assert claimed.status_code == 200
     context = new_context()
     log_in_with_a_new_code(context.new_page(), helpline, "sam")
     update_account(helpline.app, "sam", console_language=language)
@@ -116,6 +122,7 @@ def test_a_supervisors_and_an_admins_pages_have_no_wcag_violation(
     paths = [
         "/console/queue",
         f"/console/conversations/{waiting}",
+        f"/console/conversations/{held}",
         "/console/audit",
         "/console/accounts",
     ]
