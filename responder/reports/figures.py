@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 from responder.store.models import DailyCount
 
 GRAINS = ("day", "week", "month")
+# A year, leap years included: enough for CHI's annual collection, and a bound on the
+# work one request can ask of the database.
+LONGEST_DAYS = 366
 
 
 class PeriodError(ValueError):
@@ -97,12 +100,12 @@ def by_grain(figures: Sequence[Figure], grain: str, since: date = date.min) -> l
         raise ValueError(f"unknown grain {grain!r}")
     summed: Counter[tuple[date, str, str]] = Counter()
     for figure in figures:
-        start = max(_start_of(figure.day, grain), since)
+        start = max(start_of(figure.day, grain), since)
         summed[start, figure.metric, figure.detail] += figure.count
     return [Figure(*key, count) for key, count in sorted(summed.items())]
 
 
-def _start_of(when: date, grain: str) -> date:
+def start_of(when: date, grain: str) -> date:
     if grain == "week":
         return when - timedelta(days=when.weekday())
     if grain == "month":

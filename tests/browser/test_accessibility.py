@@ -124,6 +124,7 @@ def test_a_supervisors_and_an_admins_pages_have_no_wcag_violation(
         f"/console/conversations/{waiting}",
         f"/console/conversations/{held}",
         "/console/audit",
+        "/console/stats",
         "/console/accounts",
     ]
     assert_clean({path: scan(context, helpline.url + path, language) for path in paths})

@@ -14,10 +14,6 @@ from responder.store.db import get_session
 from responder.web.api import bp
 from responder.web.downloads import attachment
 
-# A year, leap years included: enough for CHI's annual collection, and a bound on the
-# work one request can ask of the database.
-LONGEST_DAYS = 366
-
 
 @bp.get("/stats")
 def stats() -> ResponseReturnValue:
@@ -32,7 +28,7 @@ def stats() -> ResponseReturnValue:
     grain = _choice("by", export.GRAINS, "day")
     start, end = _day("from"), _day("to")
     try:
-        within = figures.period(start, end, LONGEST_DAYS)
+        within = figures.period(start, end, figures.LONGEST_DAYS)
     except figures.PeriodError as exc:
         abort(422, description=str(exc))
     text = export.export(get_session(), within, shape, form, grain)

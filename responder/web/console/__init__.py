@@ -72,6 +72,7 @@ from responder.web.console import (  # noqa: E402, F401
     login,
     pages,
     preferences,
+    stats_pages,
     stepping_in,
     team,
 )

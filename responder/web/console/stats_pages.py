@@ -1,0 +1,105 @@
+"""The statistics page: the anonymous counts of a period as charts and tables.
+
+Everything on it comes from the daily counts (responder.reports), never from messages,
+so it shows what erasure and retention leave. Figures from 1 to 4 show as "<5".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
+
+from responder.reports import charts, figures
+from responder.staff.auth import SUPERVISING_ROLES
+from responder.store.db import get_session
+from responder.web.console import bp
+from responder.web.console.session import signed_in
+from responder.web.console.wrapup_words import answer
+
+DEFAULT_DAYS = 30
+# Over time: what came in, what reached a person, what was a crisis.
+SERIES = ("contacts", "handoffs", "waits", "crisis")
+# How the wrap-ups divide, each by the wrap-up question its codes answer.
+SHARES = (
+    ("wrapup_contact_type", "contact_type"),
+    ("wrapup_category", "categories"),
+    ("wrapup_referral", "referrals"),
+    ("wrapup_age_band", "age_band"),
+)
+
+
+@dataclass(frozen=True)
+class Share:
+    metric: str
+    chart: charts.Chart
+
+
+@bp.get("/stats")
+@signed_in(*SUPERVISING_ROLES)
+def stats_page() -> ResponseReturnValue:
+    today = datetime.now(UTC).date()
+    problem = None
+    try:
+        start = _day("from", today - timedelta(days=DEFAULT_DAYS - 1))
+        end = _day("to", today)
+        within = figures.period(start, end, figures.LONGEST_DAYS)
+    except figures.PeriodError:
+        problem = "stats.bad_period"
+        within = figures.Period(today - timedelta(days=DEFAULT_DAYS - 1), today)
+    grain = request.args.get("by", "day")
+    if grain not in figures.GRAINS:
+        grain = "day"
+    read = figures.daily(get_session(), within, grain)
+    buckets = _buckets(within, grain)
+    counted: Counter[tuple[date, str]] = Counter()
+    for figure in read.figures:
+        counted[figure.day, figure.metric] += figure.count
+    totals: Counter[str] = Counter()
+    details: dict[str, Counter[str]] = {metric: Counter() for metric, _ in SHARES}
+    for metric, detail, count in read.totals:
+        totals[metric] += count
+        if metric in details:
+            details[metric][detail] += count
+    rows = [(bucket, [counted[bucket, metric] for metric in SERIES]) for bucket in buckets]
+    return render_template(
+        "console/stats.html",
+        period=within,
+        grain=grain,
+        grains=figures.GRAINS,
+        problem=problem,
+        series=SERIES,
+        totals={metric: charts.shown(totals[metric]) for metric in SERIES},
+        average_wait=_average_wait(totals["wait_seconds"], totals["waits"]),
+        rows=[(bucket, [charts.shown(count) for count in counts]) for bucket, counts in rows],
+        over_time=charts.columns([(str(bucket), counts[0]) for bucket, counts in rows]),
+        shares=[
+            Share(metric, charts.rows([(answer(code, question), n) for code, n in found.items()]))
+            for (metric, question), found in zip(SHARES, details.values(), strict=True)
+        ],
+    )
+
+
+def _day(name: str, otherwise: date) -> date:
+    raw = request.args.get(name, "")
+    return figures.day(raw) if raw else otherwise
+
+
+def _buckets(within: figures.Period, grain: str) -> list[date]:
+    """Every day, week or month of the period, empty ones too, each by its first day."""
+    found: list[date] = []
+    for offset in range(within.days):
+        bucket = max(figures.start_of(within.start + timedelta(days=offset), grain), within.start)
+        if not found or found[-1] != bucket:
+            found.append(bucket)
+    return found
+
+
+def _average_wait(seconds: int, waits: int) -> int | None:
+    # Minutes, rounded; an average of fewer than SMALL waits could describe one texter.
+    if waits < charts.SMALL:
+        return None
+    return round(seconds / waits / 60)

@@ -1,0 +1,140 @@
+"""The statistics page: charts and tables of the anonymous counts, small figures hidden."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from responder.store import counts
+from responder.store.db import get_session
+from tests.console_sessions import sign_in
+from tests.counsellors import add_counsellor
+from tests.web.test_console_french_pages import speak
+
+TODAY = datetime.now(UTC)
+
+
+def counted(app: Flask, when: datetime, metric: str, amount: int, detail: str = "") -> None:
+    with app.app_context():
+        session = get_session()
+        counts.add(session, when, metric, detail=detail, amount=amount, channel="sms")
+        session.commit()
+
+
+def shown(client: FlaskClient, query: str = "") -> str:
+    response = client.get(f"/console/stats{query}")
+    assert response.status_code == 200
+    return html.unescape(response.get_data(as_text=True))
+
+
+def table_rows(page: str, caption: str) -> list[list[str]]:
+    """A table's body rows as the text of their cells."""
+    table = page.split(f"<caption>{caption}</caption>", 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1]
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
+    ]
+
+
+def test_counsellors_have_no_statistics_page(client: FlaskClient, alice: dict[str, str]) -> None:
+    sign_in(client, "alice")
+    assert client.get("/console/stats").status_code == 403
+    assert 'href="/console/stats"' not in client.get("/console/queue").get_data(as_text=True)
+
+
+def test_the_last_30_days_by_day_with_small_figures_hidden(
+    app: Flask, client: FlaskClient, sam: dict[str, str]
+) -> None:
+    counted(app, TODAY, "contacts", 12)
+    counted(app, TODAY, "handoffs", 6)
+    counted(app, TODAY, "waits", 5)
+    counted(app, TODAY, "wait_seconds", 5 * 240)
+    counted(app, TODAY, "crisis", 2)
+    counted(app, TODAY - timedelta(days=40), "contacts", 99)  # before the period
+    sign_in(client, "sam")
+
+    page = shown(client)
+
+    assert 'href="/console/stats">Statistics</a>' in page
+    totals = page.split('id="totals-heading"', 1)[1].split("</section>", 1)[0]
+    for metric, figure in (
+        ("Contacts", "12"),
+        ("Asked for a person", "6"),
+        ("Reached a counsellor", "5"),
+        ("Crisis marks", "<5"),
+        ("Average wait for a counsellor", "4 min"),
+    ):
+        assert f"<dt>{metric}</dt><dd>{figure}</dd>" in totals, metric
+    rows = table_rows(page, "Figures over the period")
+    assert len(rows) == 30
+    assert rows[-1] == [TODAY.date().isoformat(), "12", "6", "5", "<5"]
+    assert rows[0] == [(TODAY.date() - timedelta(days=29)).isoformat(), "0", "0", "0", "0"]
+    # The chart draws a bar for each day, named with its figure, the small ones never exact.
+    chart = page.split('aria-labelledby="time-chart-label"', 1)[1].split("</svg>", 1)[0]
+    assert chart.count("<rect") == 30
+    assert f"<title>{TODAY.date().isoformat()}: 12</title>" in chart
+    assert "<dd>99</dd>" not in page and "<td>99</td>" not in page
+
+
+def test_wrap_ups_divide_by_their_answers_in_words(
+    app: Flask, client: FlaskClient, sam: dict[str, str]
+) -> None:
+    counted(app, TODAY, "wrapup_category", 7, "sextortion")
+    counted(app, TODAY, "wrapup_category", 3, "bullying")
+    counted(app, TODAY, "wrapup_referral", 6, "take_it_down")
+    sign_in(client, "sam")
+
+    page = shown(client)
+
+    (label, figure) = table_rows(page, "Categories")[0]
+    assert label.startswith("Sextortion: ") and figure == "7"
+    assert table_rows(page, "Categories")[1][1] == "<5"
+    assert table_rows(page, "Referrals offered") == [["Take It Down", "6"]]
+    chart = page.split('aria-labelledby="wrapup_category-chart-label"', 1)[1].split("</svg>", 1)[0]
+    assert ">7</text>" in chart and "&lt;5</text>" not in chart and "<5</text>" in chart
+    assert "No wrap-up in this period." in page  # contact types and age bands: none
+
+
+def test_a_period_by_week_and_a_period_that_cannot_be(
+    app: Flask, client: FlaskClient, sam: dict[str, str]
+) -> None:
+    counted(app, datetime(2026, 11, 3, tzinfo=UTC), "contacts", 6)
+    counted(app, datetime(2026, 11, 5, tzinfo=UTC), "contacts", 6)
+    sign_in(client, "sam")
+
+    page = shown(client, "?from=2026-11-01&to=2026-11-30&by=week")
+    rows = table_rows(page, "Figures over the period")
+    # The first week starts with the period, the others on Mondays.
+    assert [row[0] for row in rows] == [
+        "2026-11-01",
+        "2026-11-02",
+        "2026-11-09",
+        "2026-11-16",
+        "2026-11-23",
+        "2026-11-30",
+    ]
+    assert rows[1][1] == "12"
+
+    backwards = shown(client, "?from=2026-11-30&to=2026-11-01")
+    assert "That period cannot be shown" in backwards
+    assert len(table_rows(backwards, "Figures over the period")) == 30
+    assert "That period cannot be shown" in shown(client, "?from=someday")
+
+
+def test_the_statistics_page_speaks_french(
+    app: Flask, client: FlaskClient, sam: dict[str, str]
+) -> None:
+    add_counsellor(app, "ines", role="supervisor")
+    sign_in(client, "ines")
+    speak(client, "fr", "/console/stats")
+    page = shown(client)
+    assert "<h1>Statistiques</h1>" in page and "Jour par jour" in page
+    assert "Chiffres sur la période" in page and "Figures over the period" not in page
