@@ -132,7 +132,7 @@ def test_a_conversation_closed_the_older_way_says_so(
     client.post(f"/api/v1/conversations/{held}/close", headers=alice, json=payload)
     sign_in(client, "alice")
     text = page(client, f"/console/conversations/{held}")
-    assert "Closed without a wrap-up, under Adult: info." in text
+    assert "Closed without a wrap-up, under Adult: information." in text
     assert "no answer" in text
 
 
