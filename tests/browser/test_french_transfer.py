@@ -7,10 +7,9 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.browser.live import LiveHelpline, log_in
-from tests.browser.test_presence import claim_through_the_api, go_on_duty
-from tests.console_sessions import update_account
-from tests.counsellors import add_counsellor, number
+from tests.browser.live import LiveHelpline
+from tests.browser.test_presence import alice_holds_one_and_bob_is_on_duty, claim_through_the_api
+from tests.counsellors import number
 
 pytestmark = pytest.mark.browser
 
@@ -18,17 +17,7 @@ pytestmark = pytest.mark.browser
 def test_the_transfer_choices_transfer_js_draws_again_are_in_french(
     helpline: LiveHelpline, new_context: Callable[[], BrowserContext]
 ) -> None:
-    alice = add_counsellor(helpline.app, "alice")
-    helpline.add_counsellor("bob")
-    update_account(helpline.app, "alice", console_language="fr")
-    conversation_id = claim_through_the_api(helpline, alice, number(3))
-    bob = new_context().new_page()
-    log_in(bob, helpline, "bob")
-    go_on_duty(bob)
-
-    page = new_context().new_page()
-    log_in(page, helpline, "alice")
-    page.goto(f"{helpline.url}/console/conversations/{conversation_id}")
+    page, _, _ = alice_holds_one_and_bob_is_on_duty(helpline, new_context, number(3), language="fr")
     choices = page.get_by_label("À une personne de l'équipe présente et disponible")
     expect(choices.locator("option")).to_have_text(["bob (0 sur 3 en cours)"])
 
@@ -44,17 +33,9 @@ def test_the_transfer_choices_transfer_js_draws_again_are_in_french(
 def test_a_refused_transfer_is_told_in_french(
     helpline: LiveHelpline, new_context: Callable[[], BrowserContext]
 ) -> None:
-    alice = add_counsellor(helpline.app, "alice")
-    helpline.add_counsellor("bob")
-    update_account(helpline.app, "alice", console_language="fr")
-    conversation_id = claim_through_the_api(helpline, alice, number(5))
-    bob = new_context().new_page()
-    log_in(bob, helpline, "bob")
-    go_on_duty(bob)
-
-    page = new_context().new_page()
-    log_in(page, helpline, "alice")
-    page.goto(f"{helpline.url}/console/conversations/{conversation_id}")
+    page, _, conversation_id = alice_holds_one_and_bob_is_on_duty(
+        helpline, new_context, number(5), language="fr"
+    )
     choices = page.get_by_label("À une personne de l'équipe présente et disponible")
     expect(choices.locator("option")).to_have_text(["bob (0 sur 3 en cours)"])
 

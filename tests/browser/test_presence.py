@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.live import LiveHelpline, log_in
+from tests.console_sessions import update_account
 from tests.counsellors import add_counsellor, number, password_of
 from tests.twilio_requests import post_signed, replies, sms
 
@@ -58,20 +59,33 @@ def test_after_signing_out_a_new_texter_is_told_nobody_is_free(
     assert new_texter_asks(helpline, number(2)).startswith("Nobody is free to talk right now.")
 
 
-def test_a_transfer_goes_to_a_counsellor_who_is_here_and_carries_the_note(
-    helpline: LiveHelpline, new_context: Callable[[], BrowserContext]
-) -> None:
+def alice_holds_one_and_bob_is_on_duty(
+    helpline: LiveHelpline,
+    new_context: Callable[[], BrowserContext],
+    sender: str,
+    language: str = "en",
+) -> tuple[Page, Page, int]:
+    """Alice's page open on a conversation she holds, and Bob's on the queue, available."""
     alice = add_counsellor(helpline.app, "alice")
     helpline.add_counsellor("bob")
-    helpline.add_counsellor("carl")  # never signs in: not offered
-    conversation_id = claim_through_the_api(helpline, alice, number(3))
+    update_account(helpline.app, "alice", console_language=language)
+    conversation_id = claim_through_the_api(helpline, alice, sender)
     bob = new_context().new_page()
     log_in(bob, helpline, "bob")
     go_on_duty(bob)
-
     page = new_context().new_page()
     log_in(page, helpline, "alice")
     page.goto(f"{helpline.url}/console/conversations/{conversation_id}")
+    return page, bob, conversation_id
+
+
+def test_a_transfer_goes_to_a_counsellor_who_is_here_and_carries_the_note(
+    helpline: LiveHelpline, new_context: Callable[[], BrowserContext]
+) -> None:
+    helpline.add_counsellor("carl")  # never signs in: not offered
+    page, bob, conversation_id = alice_holds_one_and_bob_is_on_duty(
+        helpline, new_context, number(3)
+    )
     choices = page.get_by_label("To a counsellor who is here, with room")
     expect(choices.locator("option")).to_have_text(["bob (0 of 3 open)"])
     choices.select_option("bob")

@@ -166,9 +166,7 @@ def unblock(conversation_id: int) -> ResponseReturnValue:
 
 @bp.post(f"{CONVERSATION}/reveal")
 def reveal_number(conversation_id: int) -> ResponseReturnValue:
-    reason = wire.sole_field("reason")
-    if not isinstance(reason, str) or not wire.storable(reason):
-        abort(422, description="reason must be text saying why you need the number")
+    reason = _reason("the number")
     session = get_session()
     address = reveal.reveal(session, conversation_id, g.counsellor, reason, wire.keys(), wire.now())
     session.commit()
@@ -180,15 +178,21 @@ def reveal_number(conversation_id: int) -> ResponseReturnValue:
 
 @bp.post(f"{CONVERSATION}/transcript")
 def export_transcript(conversation_id: int) -> ResponseReturnValue:
-    reason = wire.sole_field("reason")
-    if not isinstance(reason, str) or not wire.storable(reason):
-        abort(422, description="reason must be text saying why you need the transcript")
+    reason = _reason("the transcript")
     session = get_session()
     text = transcript.export(
         session, conversation_id, g.counsellor, reason, wire.keys(), wire.content(), wire.now()
     )
     session.commit()
     return attachment(text, "text/plain", transcript.file_name(conversation_id))
+
+
+def _reason(needed: str) -> str:
+    """The body's only field, a written reason for seeing what is needed."""
+    reason = wire.sole_field("reason")
+    if not isinstance(reason, str) or not wire.storable(reason):
+        abort(422, description=f"reason must be text saying why you need {needed}")
+    return reason
 
 
 @bp.post(f"{CONVERSATION}/read")

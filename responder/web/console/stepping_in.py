@@ -6,10 +6,12 @@ check the role and keep the audit entry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from responder import errors, services
 from responder.counselling import reveal, stepping_in, transcript
@@ -43,47 +45,47 @@ def take_over(conversation_id: int) -> ResponseReturnValue:
 @bp.post(f"{CONVERSATION}/transcript")
 @signed_in()
 def export_transcript(conversation_id: int) -> ResponseReturnValue:
-    session = get_session()
-    try:
+    def export(session: Session, reason: str, now: datetime) -> ResponseReturnValue:
+        found = services.of()
         text = transcript.export(
-            session,
-            conversation_id,
-            g.counsellor,
-            request.form.get("reason", ""),
-            services.of().keys,
-            services.of().content,
-            datetime.now(UTC),
+            session, conversation_id, g.counsellor, reason, found.keys, found.content, now
         )
-    except (errors.NotFound, errors.NotPermitted) as error:
-        abort(ERROR_STATUS[type(error)], description=refusal(error))
-    except errors.HandoffError as error:
-        session.rollback()
-        flash(say("step_in.not_exported", error=refusal(error)), "error")
-        return redirect(url_for("console.conversation", conversation_id=conversation_id))
-    session.commit()
-    return attachment(text, "text/plain", transcript.file_name(conversation_id))
+        return attachment(text, "text/plain", transcript.file_name(conversation_id))
+
+    return _with_reason(conversation_id, export, "step_in.not_exported")
 
 
 @bp.post(f"{CONVERSATION}/reveal")
 @signed_in()
 def reveal_number(conversation_id: int) -> ResponseReturnValue:
+    def show(session: Session, reason: str, now: datetime) -> ResponseReturnValue:
+        number = reveal.reveal(
+            session, conversation_id, g.counsellor, reason, services.of().keys, now
+        )
+        # Shown once on a page of its own, never put in the session or a flash message,
+        # so the number is in no cookie and in no later page.
+        return render_template(
+            "console/revealed.html", conversation_id=conversation_id, number=number
+        )
+
+    return _with_reason(conversation_id, show, "step_in.not_revealed")
+
+
+def _with_reason(
+    conversation_id: int,
+    action: Callable[[Session, str, datetime], ResponseReturnValue],
+    refused: str,
+) -> ResponseReturnValue:
+    """Run an action that needs a written reason; a refusal goes back to the page, saying why."""
     session = get_session()
     try:
-        number = reveal.reveal(
-            session,
-            conversation_id,
-            g.counsellor,
-            request.form.get("reason", ""),
-            services.of().keys,
-            datetime.now(UTC),
-        )
+        answer = action(session, request.form.get("reason", ""), datetime.now(UTC))
     except (errors.NotFound, errors.NotPermitted) as error:
         abort(ERROR_STATUS[type(error)], description=refusal(error))
     except errors.HandoffError as error:
         session.rollback()
-        flash(say("step_in.not_revealed", error=refusal(error)), "error")
+        flash(say(refused, error=refusal(error)), "error")
         return redirect(url_for("console.conversation", conversation_id=conversation_id))
+    # The audit entry and the answer go together: committed before anything is shown.
     session.commit()
-    # Shown once on a page of its own, never put in the session or a flash message,
-    # so the number is in no cookie and in no later page.
-    return render_template("console/revealed.html", conversation_id=conversation_id, number=number)
+    return answer
