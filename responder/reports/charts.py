@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-SMALL = 5  # below this (and above 0) a figure is not shown
-HIDDEN = f"<{SMALL}"
+from responder.reports import export
+from responder.reports.export import SMALL
 
 
 def shown(count: int) -> str:
-    """A figure as a page may show it."""
-    return HIDDEN if 0 < count < SMALL else str(count)
+    """A figure as a page may show it: the exports' small-cell rule, as text."""
+    return str(export.shown(count))
 
 
 @dataclass(frozen=True)

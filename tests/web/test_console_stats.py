@@ -138,3 +138,35 @@ def test_the_statistics_page_speaks_french(
     page = shown(client)
     assert "<h1>Statistiques</h1>" in page and "Jour par jour" in page
     assert "Chiffres sur la période" in page and "Figures over the period" not in page
+
+
+def test_the_page_downloads_the_same_csv_as_the_api(
+    app: Flask, client: FlaskClient, sam: dict[str, str]
+) -> None:
+    counted(app, datetime(2026, 11, 3, tzinfo=UTC), "contacts", 6)
+    counted(app, datetime(2026, 11, 3, tzinfo=UTC), "wrapup_money_demanded", 5, "under_100")
+    period = "from=2026-11-01&to=2026-11-30"
+    api = client.get(f"/api/v1/stats?{period}&format=csv&by=week", headers=sam)
+    sign_in(client, "sam")
+    page = shown(client, f"?{period}&by=week")
+    assert 'href="/console/stats.csv?shape=daily&from=2026-11-01&to=2026-11-30&by=week"' in page
+
+    saved = client.get(f"/console/stats.csv?shape=daily&{period}&by=week")
+    assert saved.status_code == 200 and saved.mimetype == "text/csv"
+    assert saved.headers["Content-Disposition"] == (
+        'attachment; filename="helpline-daily-2026-11-01-to-2026-11-30.csv"'
+    )
+    assert saved.get_data(as_text=True) == api.get_data(as_text=True)
+    chi = client.get(f"/console/stats.csv?shape=chi&{period}")
+    assert chi.status_code == 200 and "helpline-chi-" in chi.headers["Content-Disposition"]
+    assert client.get(f"/console/stats.csv?shape=pie&{period}").status_code == 400
+    assert client.get("/console/stats.csv?from=2026-11-30&to=2026-11-01").status_code == 400
+    # The incident fields are drawn too, in words.
+    assert table_rows(page, "Money demanded") == [["Under 100 USD", "5"]]
+
+
+def test_counsellors_cannot_download_the_figures(
+    client: FlaskClient, alice: dict[str, str]
+) -> None:
+    sign_in(client, "alice")
+    assert client.get("/console/stats.csv").status_code == 403

@@ -10,15 +10,17 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from responder.reports import charts, figures
+from responder.reports import charts, export, figures
 from responder.staff.auth import SUPERVISING_ROLES
 from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.session import signed_in
+from responder.web.console.words import say
 from responder.web.console.wrapup_words import answer
+from responder.web.downloads import attachment
 
 DEFAULT_DAYS = 30
 # Over time: what came in, what reached a person, what was a crisis.
@@ -28,7 +30,15 @@ SHARES = (
     ("wrapup_contact_type", "contact_type"),
     ("wrapup_category", "categories"),
     ("wrapup_referral", "referrals"),
+    # What sextortion wrap-ups tell of the incident.
+    ("wrapup_first_contact", "first_contact_platform"),
+    ("wrapup_threat_from", "threat_platform"),
+    ("wrapup_money_demanded", "money_demanded"),
+    ("wrapup_money_paid", "money_paid"),
+    ("wrapup_images_shared", "images_shared"),
+    ("wrapup_deadline", "deadline_given"),
     ("wrapup_age_band", "age_band"),
+    ("wrapup_gender", "gender"),
 )
 
 
@@ -41,18 +51,7 @@ class Share:
 @bp.get("/stats")
 @signed_in(*SUPERVISING_ROLES)
 def stats_page() -> ResponseReturnValue:
-    today = datetime.now(UTC).date()
-    problem = None
-    try:
-        start = _day("from", today - timedelta(days=DEFAULT_DAYS - 1))
-        end = _day("to", today)
-        within = figures.period(start, end, figures.LONGEST_DAYS)
-    except figures.PeriodError:
-        problem = "stats.bad_period"
-        within = figures.Period(today - timedelta(days=DEFAULT_DAYS - 1), today)
-    grain = request.args.get("by", "day")
-    if grain not in figures.GRAINS:
-        grain = "day"
+    within, grain, problem = _asked()
     read = figures.daily(get_session(), within, grain)
     buckets = _buckets(within, grain)
     counted: Counter[tuple[date, str]] = Counter()
@@ -81,6 +80,36 @@ def stats_page() -> ResponseReturnValue:
             for (metric, question), found in zip(SHARES, details.values(), strict=True)
         ],
     )
+
+
+@bp.get("/stats.csv")
+@signed_in(*SUPERVISING_ROLES)
+def stats_download() -> ResponseReturnValue:
+    """The page's figures as the CSV the API and `responder stats export` give."""
+    within, grain, problem = _asked()
+    if problem:
+        abort(400, description=say(problem))
+    shape = request.args.get("shape", "daily")
+    if shape not in export.SHAPES:
+        abort(400, description=say("stats.bad_shape"))
+    text = export.export(get_session(), within, shape, "csv", grain)
+    name = f"helpline-{shape}-{within.start.isoformat()}-to-{within.end.isoformat()}.csv"
+    return attachment(text, export.MEDIA_TYPES["csv"], name)
+
+
+def _asked() -> tuple[figures.Period, str, str | None]:
+    """The period and grain the address asks for; the last 30 days when it cannot be."""
+    today = datetime.now(UTC).date()
+    grain = request.args.get("by", "day")
+    if grain not in figures.GRAINS:
+        grain = "day"
+    try:
+        start = _day("from", today - timedelta(days=DEFAULT_DAYS - 1))
+        end = _day("to", today)
+        return figures.period(start, end, figures.LONGEST_DAYS), grain, None
+    except figures.PeriodError:
+        fallback = figures.Period(today - timedelta(days=DEFAULT_DAYS - 1), today)
+        return fallback, grain, "stats.bad_period"
 
 
 def _day(name: str, otherwise: date) -> date:
