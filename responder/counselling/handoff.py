@@ -114,6 +114,8 @@ def claim(
     if waited is not None:
         counts.add(session, now, "waits", conversation=conversation)
         counts.add(session, now, "wait_seconds", conversation=conversation, amount=waited)
+        detail = counts.wait_minutes(waited)
+        counts.add(session, now, "wait_minutes", conversation=conversation, detail=detail)
     log.info("conversation claimed conversation=%s counsellor=%s", conversation.id, counsellor.id)
     return state_of(conversation)
 

@@ -8,7 +8,7 @@ shows survives erasure and retention exactly as the counts do.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -111,6 +111,22 @@ def start_of(when: date, grain: str) -> date:
     if grain == "month":
         return when.replace(day=1)
     return when
+
+
+def wait_percentile(by_minute: Mapping[str, int], share: float) -> int | None:
+    """The whole minutes that `share` of the waits did not go past; None without waits.
+
+    The waits are counted by the minute (the `wait_minutes` metric), so the answer is
+    exact to the minute, and the longest waits count at their cap.
+    """
+    minutes = sorted((int(minute), n) for minute, n in by_minute.items() if minute.isdigit())
+    total = sum(n for _, n in minutes)
+    running = 0
+    for minute, n in minutes:
+        running += n
+        if running >= share * total:
+            return minute
+    return None
 
 
 @dataclass(frozen=True)

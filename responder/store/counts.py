@@ -25,6 +25,9 @@ METRICS = frozenset(
         "handoffs",  # a conversation joined the queue for a person
         "waits",  # a counsellor claimed a waiting conversation
         "wait_seconds",  # how long those claimed conversations had waited, summed
+        # Each claimed conversation's wait again; detail: the whole minutes it waited, up to
+        # LONGEST_WAIT_MINUTES for that long or longer. Medians and percentiles need the spread.
+        "wait_minutes",
         "crisis",  # crisis words first came in a conversation
         "closed",  # a counsellor closed a conversation; detail: its category
         "erasures",  # a texter erased everything held about them
@@ -43,6 +46,14 @@ METRICS = frozenset(
         "wrapup_gender",
     }
 )
+LONGEST_WAIT_MINUTES = 120
+
+
+def wait_minutes(seconds: int) -> str:
+    """The detail a wait is counted under: its whole minutes, the longest ones together."""
+    return str(min(seconds // 60, LONGEST_WAIT_MINUTES))
+
+
 # The key every count is added to; the same key must be given to ON CONFLICT.
 KEY = ("day", "metric", "detail", "country", "language", "channel")
 

@@ -61,3 +61,20 @@ def test_a_week_begun_before_the_period_is_dated_from_its_first_day() -> None:
     assert figures.by_grain(rows, "week", since=date(2026, 11, 4)) == [
         Figure(date(2026, 11, 4), "contacts", "", 1)
     ]
+
+
+@pytest.mark.parametrize(
+    ("waits", "share", "minutes"),
+    [
+        ({"2": 3, "10": 5, "40": 2}, 0.5, 10),
+        ({"2": 3, "10": 5, "40": 2}, 0.9, 40),
+        ({"2": 3, "10": 5, "40": 2}, 0.3, 2),
+        ({"120": 4, "0": 1}, 0.5, 120),  # the longest waits count at their cap
+        ({"10": 1, "9": 1}, 0.5, 9),  # by minute, not by the order the counts came in
+        ({}, 0.5, None),
+    ],
+)
+def test_a_share_of_the_waits_ends_by_a_minute(
+    waits: dict[str, int], share: float, minutes: int | None
+) -> None:
+    assert figures.wait_percentile(waits, share) == minutes

@@ -73,6 +73,7 @@ def test_a_handoff_and_a_claim_count_the_wait(app: Flask, client: FlaskClient) -
     found = totals(app)
     assert (found["handoffs", ""], found["waits", ""]) == (1, 1)
     assert 7 * 60 <= found["wait_seconds", ""] < 8 * 60
+    assert found["wait_minutes", "7"] == 1  # the spread of waits, by the minute
 
 
 def test_a_close_counts_its_category(app: Flask, client: FlaskClient) -> None:

@@ -71,6 +71,7 @@ def test_the_last_30_days_by_day_with_small_figures_hidden(
         ("Reached a counsellor", "5"),
         ("Crisis marks", "<5"),
         ("Average wait for a counsellor", "4 min"),
+        ("Median wait for a counsellor", "too few waits to show"),
     ):
         assert f"<dt>{metric}</dt><dd>{figure}</dd>" in totals, metric
     rows = table_rows(page, "Figures over the period")
@@ -170,3 +171,14 @@ def test_counsellors_cannot_download_the_figures(
 ) -> None:
     sign_in(client, "alice")
     assert client.get("/console/stats.csv").status_code == 403
+
+
+def test_the_median_and_the_longest_tenth_of_waits(
+    app: Flask, client: FlaskClient, sam: dict[str, str]
+) -> None:
+    for minutes, waits in (("2", 3), ("10", 5), ("120", 2)):
+        counted(app, TODAY, "wait_minutes", waits, minutes)
+    sign_in(client, "sam")
+    totals = shown(client).split('id="totals-heading"', 1)[1].split("</section>", 1)[0]
+    assert "<dt>Median wait for a counsellor</dt><dd>10 min</dd>" in totals
+    assert "<dt>9 in 10 waited at most</dt><dd>120 min or more</dd>" in totals

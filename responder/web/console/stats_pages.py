@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from responder.reports import charts, export, figures
 from responder.staff.auth import SUPERVISING_ROLES
+from responder.store.counts import LONGEST_WAIT_MINUTES
 from responder.store.db import get_session
 from responder.web.console import bp
 from responder.web.console.session import signed_in
@@ -59,10 +60,13 @@ def stats_page() -> ResponseReturnValue:
         counted[figure.day, figure.metric] += figure.count
     totals: Counter[str] = Counter()
     details: dict[str, Counter[str]] = {metric: Counter() for metric, _ in SHARES}
+    waits: Counter[str] = Counter()
     for metric, detail, count in read.totals:
         totals[metric] += count
         if metric in details:
             details[metric][detail] += count
+        elif metric == "wait_minutes":
+            waits[detail] += count
     rows = [(bucket, [counted[bucket, metric] for metric in SERIES]) for bucket in buckets]
     return render_template(
         "console/stats.html",
@@ -73,6 +77,10 @@ def stats_page() -> ResponseReturnValue:
         series=SERIES,
         totals={metric: charts.shown(totals[metric]) for metric in SERIES},
         average_wait=_average_wait(totals["wait_seconds"], totals["waits"]),
+        # Fewer than SMALL waits could describe one texter: no median or percentile then.
+        median_wait=_spread(waits, 0.5),
+        wait_p90=_spread(waits, 0.9),
+        longest_wait=LONGEST_WAIT_MINUTES,
         rows=[(bucket, [charts.shown(count) for count in counts]) for bucket, counts in rows],
         over_time=charts.columns([(str(bucket), counts[0]) for bucket, counts in rows]),
         shares=[
@@ -125,6 +133,12 @@ def _buckets(within: figures.Period, grain: str) -> list[date]:
         if not found or found[-1] != bucket:
             found.append(bucket)
     return found
+
+
+def _spread(waits: Counter[str], share: float) -> int | None:
+    if sum(waits.values()) < charts.SMALL:
+        return None
+    return figures.wait_percentile(waits, share)
 
 
 def _average_wait(seconds: int, waits: int) -> int | None:
