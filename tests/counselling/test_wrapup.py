@@ -201,7 +201,9 @@ def test_each_answer_is_counted_and_the_summary_never(app: Flask, held: int) -> 
     with app.app_context():
         details = get_session().scalars(select(DailyCount.detail)).all()
     # Nor in any other count: a detail is at most 64 characters of whatever was given.
-    assert not any(detail and detail in SUMMARY for detail in details)
+    # (A wait's detail is its whole minutes, a number that may happen to be in the text.)
+    words = [detail for detail in details if detail and not detail.isdigit()]
+    assert words and not any(detail in SUMMARY for detail in words)
 
 
 def test_a_silent_contact_counts_no_incident(app: Flask, held: int) -> None:
