@@ -63,6 +63,8 @@ INT_SETTINGS = (
     "RESPONDER_WAIT_NOTICE_MINUTES",
     "RESPONDER_WAITING_REPLY_MINUTES",
     "RESPONDER_CRISIS_FOLLOWUP_SECONDS",
+    "RESPONDER_OVERDUE_CRISIS_MINUTES",
+    "RESPONDER_OVERDUE_MINUTES",
     "RESPONDER_MAX_OPEN_CONVERSATIONS",
     "RESPONDER_PRESENCE_SECONDS",
     "RESPONDER_RATE_LIMIT_PER_MINUTE",
@@ -84,6 +86,9 @@ DEFAULTS: dict[str, Any] = {
     "RESPONDER_WAITING_REPLY_MINUTES": 10,
     # A crisis nobody has claimed after this long gets a follow-up and a second alert.
     "RESPONDER_CRISIS_FOLLOWUP_SECONDS": 300,
+    # A texter waiting this long for an answer stands out on the supervisors' board.
+    "RESPONDER_OVERDUE_CRISIS_MINUTES": 5,
+    "RESPONDER_OVERDUE_MINUTES": 10,
     "RESPONDER_MAX_OPEN_CONVERSATIONS": 3,
     # An available counsellor counts as there while a console page of theirs was seen
     # this recently; after that texters are told nobody is free.

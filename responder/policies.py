@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from responder.conversations.crisis_followup import FollowUp
 from responder.conversations.queue import WaitNotices
 from responder.conversations.receiving import Policy as ReceivingPolicy
+from responder.counselling.overdue import Limits
 from responder.delivery.alerts import Policy as AlertPolicy
 from responder.delivery.sending import Policy as DeliveryPolicy
 
@@ -77,5 +78,14 @@ def crisis_followup(config: Mapping[str, Any], services: Services) -> FollowUp:
     return FollowUp(
         after=timedelta(seconds=config["RESPONDER_CRISIS_FOLLOWUP_SECONDS"]),
         content=services.content,
+        oncall=bool(config.get("RESPONDER_ONCALL_NUMBER")),
+    )
+
+
+def overdue(config: Mapping[str, Any]) -> Limits:
+    """How long a texter may wait for an answer before the board and the on-call hear of it."""
+    return Limits(
+        crisis=timedelta(minutes=config["RESPONDER_OVERDUE_CRISIS_MINUTES"]),
+        other=timedelta(minutes=config["RESPONDER_OVERDUE_MINUTES"]),
         oncall=bool(config.get("RESPONDER_ONCALL_NUMBER")),
     )

@@ -22,6 +22,7 @@ from responder.channels.simulator import Simulator
 from responder.channels.transport import Transport
 from responder.config import ConfigError
 from responder.conversations import crisis_followup, queue
+from responder.counselling import overdue
 from responder.delivery import alerts, deletions, sending
 from responder.privacy import retention
 from responder.store.models import Heartbeat
@@ -44,6 +45,7 @@ class Jobs:
 
     wait_notices: queue.WaitNotices
     crisis_followup: crisis_followup.FollowUp
+    overdue: overdue.Limits
     alerts: alerts.Policy
     delivery: sending.Policy
     retention: Mapping[str, Any]  # the retention periods are read from it by name
@@ -54,6 +56,7 @@ def jobs_for(config: Mapping[str, Any], shared: services.Services) -> Jobs:
     return Jobs(
         wait_notices=policies.wait_notices(config, shared),
         crisis_followup=policies.crisis_followup(config, shared),
+        overdue=policies.overdue(config),
         alerts=policies.alerts(config),
         delivery=policies.delivery(config, shared),
         retention=MappingProxyType(dict(config)),
@@ -126,6 +129,10 @@ def tick(
     # Every round, about once a second: a crisis must not wait on a slow timer.
     with sessions() as session:
         crisis_followup.send_due(session, clock(), jobs.crisis_followup)
+        session.commit()
+    # After the follow-up, which alerts for an unclaimed crisis itself: no second text.
+    with sessions() as session:
+        overdue.report_due(session, clock(), jobs.overdue)
         session.commit()
     # Alerts and deletions claim and commit row by row, as delivery does.
     alerts.send_due(sessions, transport, jobs.alerts, clock)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from responder import services
 from responder.staff import auth
 from responder.store.db import get_session
-from responder.store.models import Contact, Conversation, Counsellor
+from responder.store.models import Contact, Conversation, Counsellor, Message
 from tests.twilio_requests import TEXTER, post_signed, sms
 
 
@@ -98,4 +98,18 @@ def make_present(app: Flask, name: str, seen: datetime | None = None) -> None:
         found = session.scalars(select(Counsellor).where(Counsellor.username == name)).one()
         found.available = True
         found.last_seen_at = seen or datetime.now(UTC)
+        session.commit()
+
+
+def went_by(app: Flask, conversation_id: int, gone: timedelta) -> None:
+    """Move a conversation's queueing and messages back in time, as if minutes went by."""
+    with app.app_context():
+        session = get_session()
+        for message in session.scalars(
+            select(Message).where(Message.conversation_id == conversation_id)
+        ):
+            message.created_at -= gone
+        found = session.get(Conversation, conversation_id)
+        assert found is not None and found.queued_at is not None
+        found.queued_at -= gone
         session.commit()

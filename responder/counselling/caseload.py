@@ -64,7 +64,7 @@ def held(session: Session, counsellor: Counsellor, now: datetime) -> tuple[HeldC
     one is. Three queries, whatever the number of conversations.
     """
     rows = _counts(session, counsellor)
-    latest = _latest(session, [row.id for row in rows])
+    latest = last_from_texter(session, [row.id for row in rows])
     labels = flags.labels(session, [row.contact_id for row in rows], now)
     conversations = [_held(row, latest.get(row.id), labels.get(row.contact_id, ())) for row in rows]
     # Stable: conversations waiting as long keep the claim order of the first query.
@@ -111,7 +111,7 @@ def _counts(session: Session, counsellor: Counsellor) -> Sequence[Row[Any]]:
     ).all()
 
 
-def _latest(session: Session, ids: list[int]) -> dict[int, Row[Any]]:
+def last_from_texter(session: Session, ids: list[int]) -> dict[int, Row[Any]]:
     """Per conversation: the texter's last message and since when they wait for an answer."""
     if not ids:
         return {}
@@ -164,7 +164,7 @@ def _held(row: Row[Any], latest: Row[Any] | None, labels: tuple[str, ...]) -> He
         and row.oldest_unread <= row.crisis_at,
         last_message_preview=None if latest is None else preview(latest.body, latest.media_count),
         last_message_at=None if latest is None else latest.created_at,
-        waiting_since=None if latest is None else _aware(latest.waiting_since),
+        waiting_since=None if latest is None else aware(latest.waiting_since),
         flags=labels,
     )
 
@@ -185,7 +185,7 @@ def preview(body: str | None, media_count: int) -> str | None:
     return words.rstrip() + "\u2026"
 
 
-def _aware(moment: datetime | None) -> datetime | None:
+def aware(moment: datetime | None) -> datetime | None:
     # An aggregate over a column loses its type on SQLite, which then answers a naive
     # time or even text; the column's values are always UTC.
     if moment is None:

@@ -29,6 +29,7 @@ RETRY = Schedule(first=timedelta(seconds=15), longest=timedelta(hours=1), attemp
 LEASE = timedelta(minutes=2)
 CRISIS = "crisis"
 UNCLAIMED = "unclaimed"  # a crisis still waiting for a counsellor after the follow-up time
+OVERDUE = "overdue"  # a texter in crisis has waited too long for a counsellor's answer
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ def text(alert: Alert) -> str:
         return (
             f"Helpline Responder: nobody has taken the crisis in {where} yet. "
             "Please open the console now."
+        )
+    if alert.kind == OVERDUE:
+        return (
+            f"Helpline Responder: a texter in crisis has waited too long for an answer in "
+            f"{where}. Please open the console now."
         )
     return f"Helpline Responder: crisis words in {where}. Please open the console now."
 

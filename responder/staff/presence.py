@@ -79,7 +79,7 @@ def with_room(
     session: Session, now: datetime, window: timedelta, leaving_out: int | None = None
 ) -> tuple[Present, ...]:
     """List the counsellors present with room for one more, by name."""
-    load = _open_load()
+    load = open_load()
     query = (
         select(Counsellor.username, Counsellor.role, load.label("load"), Counsellor.max_open)
         .where(*_present_with_room(now, window))
@@ -124,11 +124,11 @@ def _present_with_room(now: datetime, window: timedelta) -> tuple[ColumnElement[
         Counsellor.available,
         Counsellor.active,
         Counsellor.last_seen_at > now - window,
-        _open_load() < Counsellor.max_open,
+        open_load() < Counsellor.max_open,
     )
 
 
-def _open_load() -> ColumnElement[int]:
+def open_load() -> ColumnElement[int]:
     """The counsellor's open conversations, as a subquery beside their row."""
     return (
         select(func.count(Conversation.id))

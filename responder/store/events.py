@@ -24,6 +24,7 @@ KINDS = frozenset(
         "availability",  # a counsellor became available or unavailable
         "crisis",  # crisis words came in: supervisors should look now
         "crisis_unclaimed",  # a crisis is still waiting for a counsellor after the follow-up time
+        "overdue",  # a texter has waited for an answer longer than the board's limit
         "erased",  # a texter erased everything: their conversations are gone
     }
 )

@@ -119,6 +119,9 @@ class Conversation(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # When the texter was written to again because nobody had claimed their crisis.
     crisis_followup_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the wait that was last reported as too long began (the supervisors' board):
+    # each wait for an answer raises its event once, and a later wait raises its own.
+    overdue_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The rate limit's window: when the texter's current minute began and how many
     # messages came in it. Kept on the row every message updates anyway, so a flood
     # is seen without counting the texter's messages each time.

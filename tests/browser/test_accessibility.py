@@ -118,11 +118,13 @@ def test_a_supervisors_and_an_admins_pages_have_no_wcag_violation(
     log_in_with_a_new_code(context.new_page(), helpline, "sam")
     update_account(helpline.app, "sam", console_language=language)
 
-    # /console/queue/held is a fragment the queue page redraws itself with, scanned there.
+    # /console/queue/held and /console/board/live are fragments their pages redraw
+    # themselves with, scanned there.
     paths = [
         "/console/queue",
         f"/console/conversations/{waiting}",
         f"/console/conversations/{held}",
+        "/console/board",
         "/console/audit",
         "/console/stats",
         "/console/accounts",

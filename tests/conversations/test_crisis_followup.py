@@ -96,9 +96,14 @@ def test_a_crisis_claimed_in_time_gets_no_follow_up(
         client.post(f"/api/v1/conversations/{conversation.id}/claim", headers=alex).status_code
         == 200
     )
+    # Answered too: a crisis left unanswered once claimed is the board's to report.
+    answered = client.post(
+        f"/api/v1/conversations/{conversation.id}/messages", headers=alex, json={"body": "Hi"}
+    )
+    assert answered.status_code == 202
     clock.advance(minutes=10)
     run(app, fake, clock)
-    assert to_texter(fake) == []
+    assert to_texter(fake) == ["Hi"]  # the counsellor's answer, and nothing else
     assert len(to_oncall(fake)) == 1
 
 

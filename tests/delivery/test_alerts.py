@@ -29,9 +29,14 @@ FROM_NUMBER = "+14155550199"
 SERVICE = "MG" + "0123456789abcdef" * 2
 CRISIS = "i want to kill myself"
 # The worker's clock here runs years ahead of the webhook's, so every crisis would look
-# long unclaimed: the follow-up (tests/conversations/test_crisis_followup.py) is kept out
-# of these tests.
-NO_FOLLOWUP = {"RESPONDER_CRISIS_FOLLOWUP_SECONDS": 10**9}
+# long unclaimed and long unanswered: the follow-up (tests/conversations/
+# test_crisis_followup.py) and the late-answer alert (tests/counselling/test_overdue.py)
+# are kept out of these tests.
+NO_FOLLOWUP = {
+    "RESPONDER_CRISIS_FOLLOWUP_SECONDS": 10**9,
+    "RESPONDER_OVERDUE_CRISIS_MINUTES": 10**8,
+    "RESPONDER_OVERDUE_MINUTES": 10**8,
+}
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ def _secure(response: Response) -> Response:
 from responder.web.console import (  # noqa: E402, F401
     accounts,
     audit_pages,
+    board_pages,
     closing,
     history,
     live,

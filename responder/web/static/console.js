@@ -1185,6 +1185,8 @@
     (first || canned).focus();
   });
 
+  // Other pages' scripts (the supervisors' board) follow the same feed.
+  window.ResponderConsole.follow = followChanges;
   localiseTimes(document);
   // The page's own part follows the feed first, so the list of conversations after it
   // already knows what the page has just marked read.

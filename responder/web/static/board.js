@@ -1,0 +1,43 @@
+// The supervisors' live board: the server draws it, and this fetches it again as
+// conversations change (from the change feed) and every few seconds, since waits grow
+// and counsellors come and go without an event. Only a board that differs is swapped in.
+"use strict";
+
+(function () {
+  const page = document.querySelector('[data-page="board"]');
+  if (!page) return;
+  const url = page.dataset.board;
+  // Waits are shown to the minute and presence is judged over minutes.
+  const REFRESH_MS = 15000;
+  let last = "";
+  let busy = false;
+
+  async function refresh() {
+    if (busy) return;
+    busy = true;
+    try {
+      const response = await fetch(url, {
+        credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" },
+      });
+      if (response.redirected) {
+        window.location.reload(); // sent to the sign-in page: the session ended
+        return;
+      }
+      if (response.status !== 200) return;
+      const text = await response.text();
+      if (text === last) return;
+      last = text;
+      // Parsed as an inert document: nothing in it runs, and it is the server's escaped HTML.
+      const fresh = new DOMParser().parseFromString(text, "text/html").getElementById("board");
+      const current = document.getElementById("board");
+      if (fresh && current) current.replaceWith(document.importNode(fresh, true));
+    } catch (failure) {
+      // Offline: console.js says so; the board tries again with the next change.
+    } finally {
+      busy = false;
+    }
+  }
+
+  if (window.ResponderConsole.follow) window.ResponderConsole.follow(refresh);
+  window.setInterval(refresh, REFRESH_MS);
+})();
