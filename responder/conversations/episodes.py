@@ -87,6 +87,8 @@ def current(
 ) -> Conversation:
     """Return the contact's current episode, closing a quiet one and starting anew."""
     if conversation is not None and now - conversation.last_message_at >= episode_gap:
+        if conversation.state == "waiting":
+            counts.add(session, now, "unanswered", conversation=conversation)
         conversation.state, conversation.closed_at = "closed", now
         conversation = None
     if conversation is None:

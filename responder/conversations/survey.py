@@ -11,6 +11,7 @@ from responder.bot.content import Content
 from responder.bot.keywords import normalise_keyword
 from responder.channels.transport import Inbound
 from responder.conversations import replies
+from responder.store import counts
 from responder.store.models import Conversation, Message
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def answer(
     """Keep the score on the closed conversation and thank the texter."""
     conversation.survey_pending = False
     conversation.survey_answer = str(score(inbound.text))
+    counts.add(session, now, "survey", conversation=conversation, detail=conversation.survey_answer)
     message = Message(
         conversation=conversation,
         direction="in",

@@ -72,3 +72,4 @@ def leave_queue(session: Session, conversation: Conversation, now: datetime) -> 
     conversation.state, conversation.queued_at = "menu", None
     conversation.page, conversation.history = MAIN, []
     events.record(session, "left_queue", now, conversation)
+    counts.add(session, now, "left_queue", conversation=conversation)

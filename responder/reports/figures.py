@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from responder.store.models import DailyCount
 
 GRAINS = ("day", "week", "month")
+# What each count is also kept by, besides its day, metric and detail.
+DIMENSIONS = ("country", "language", "channel")
 # A year, leap years included: enough for CHI's annual collection, and a bound on the
 # work one request can ask of the database.
 LONGEST_DAYS = 366
@@ -80,6 +82,26 @@ def read(session: Session, within: Period) -> list[Figure]:
         .order_by(DailyCount.day, DailyCount.metric, DailyCount.detail)
     ).all()
     return [Figure(day, metric, detail, int(count)) for day, metric, detail, count in rows]
+
+
+def spread(session: Session, within: Period, metric: str, dimension: str) -> Counter[str]:
+    """Sum a metric over the period by country, language or channel; "" where not known."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    column = getattr(DailyCount, dimension)
+    rows = session.execute(
+        select(column, func.sum(DailyCount.count))
+        .where(
+            DailyCount.day >= within.start,
+            DailyCount.day <= within.end,
+            DailyCount.metric == metric,
+        )
+        .group_by(column)
+    ).all()
+    found: Counter[str] = Counter()
+    for value, count in rows:
+        found[value or ""] += int(count)
+    return found
 
 
 def totals(figures: Iterable[Figure]) -> Counter[tuple[str, str]]:

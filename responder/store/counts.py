@@ -28,7 +28,12 @@ METRICS = frozenset(
         # Each claimed conversation's wait again; detail: the whole minutes it waited, up to
         # LONGEST_WAIT_MINUTES for that long or longer. Medians and percentiles need the spread.
         "wait_minutes",
+        "left_queue",  # the texter left the queue (MENU or 0) before anyone answered
+        # A wait that ended without an answer because the conversation ended: the texter
+        # wrote again after the quiet gap while still in the queue.
+        "unanswered",
         "crisis",  # crisis words first came in a conversation
+        "survey",  # a texter answered the survey after a close; detail: the score, 1 to 5
         "closed",  # a counsellor closed a conversation; detail: its category
         "erasures",  # a texter erased everything held about them
         # A counsellor's wrap-up when closing, one count per answer; detail: the answer's

@@ -88,6 +88,36 @@ def test_a_close_counts_its_category(app: Flask, client: FlaskClient) -> None:
     assert totals(app)["closed", "adult/sextortion"] == 1
 
 
+def test_a_texter_who_leaves_the_queue_before_an_answer_is_counted(
+    app: Flask, client: FlaskClient
+) -> None:
+    queue_texter(client)
+    assert replies(post_signed(client, sms("MENU")))
+    found = totals(app)
+    assert (found["handoffs", ""], found["left_queue", ""], found["waits", ""]) == (1, 1, 0)
+
+
+def test_a_wait_the_quiet_gap_ends_is_counted_unanswered(app: Flask, client: FlaskClient) -> None:
+    conversation_id = queue_texter(client)
+    update_conversation(
+        app, conversation_id, last_message_at=datetime.now(UTC) - timedelta(hours=25)
+    )
+    post_signed(client, sms("hello again"))  # a new episode; the old wait is over
+    found = totals(app)
+    assert (found["unanswered", ""], found["left_queue", ""], found["contacts", ""]) == (1, 0, 2)
+
+
+def test_a_survey_answer_is_counted_by_its_score(app: Flask, client: FlaskClient) -> None:
+    post_signed(client, sms("hi"))
+    conversation_id = queue_texter(client)
+    update_conversation(
+        app, conversation_id, state="closed", closed_at=datetime.now(UTC), survey_pending=True
+    )
+    post_signed(client, sms("4"))
+    post_signed(client, sms("5"))  # after the answer, a new message: not a second score
+    assert {r.detail: r.count for r in rows(app) if r.metric == "survey"} == {"4": 1}
+
+
 def test_crisis_is_counted_once_per_conversation_with_its_handoff(
     app: Flask, client: FlaskClient
 ) -> None:

@@ -76,8 +76,16 @@ def test_the_last_30_days_by_day_with_small_figures_hidden(
         assert f"<dt>{metric}</dt><dd>{figure}</dd>" in totals, metric
     rows = table_rows(page, "Figures over the period")
     assert len(rows) == 30
-    assert rows[-1] == [TODAY.date().isoformat(), "12", "6", "5", "<5"]
-    assert rows[0] == [(TODAY.date() - timedelta(days=29)).isoformat(), "0", "0", "0", "0"]
+    assert rows[-1] == [TODAY.date().isoformat(), "12", "6", "5", "0", "0", "<5"]
+    assert rows[0] == [
+        (TODAY.date() - timedelta(days=29)).isoformat(),
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+    ]
     # The chart draws a bar for each day, named with its figure, the small ones never exact.
     chart = page.split('aria-labelledby="time-chart-label"', 1)[1].split("</svg>", 1)[0]
     assert chart.count("<rect") == 30
@@ -182,3 +190,50 @@ def test_the_median_and_the_longest_tenth_of_waits(
     totals = shown(client).split('id="totals-heading"', 1)[1].split("</section>", 1)[0]
     assert "<dt>Median wait for a counsellor</dt><dd>10 min</dd>" in totals
     assert "<dt>9 in 10 waited at most</dt><dd>120 min or more</dd>" in totals
+
+
+def test_contacts_divide_by_country_language_and_channel_and_surveys_by_score(
+    app: Flask, client: FlaskClient, sam: dict[str, str]
+) -> None:
+    with app.app_context():
+        session = get_session()
+        for country, language, channel, amount in (
+            ("GB", "en", "sms", 7),
+            ("FR", "fr", "whatsapp", 3),
+            ("", "", "sms", 6),
+        ):
+            counts.add(
+                session,
+                TODAY,
+                "contacts",
+                country=country,
+                language=language,
+                channel=channel,
+                amount=amount,
+            )
+        counts.add(session, TODAY, "survey", detail="5", amount=6)
+        counts.add(session, TODAY, "survey", detail="2", amount=1)
+        session.commit()
+    sign_in(client, "sam")
+    page = shown(client)
+    assert table_rows(page, "Contacts by country") == [
+        ["GB", "7"],
+        ["Not known", "6"],
+        ["FR", "<5"],
+    ]
+    assert table_rows(page, "Contacts by language") == [
+        ["English", "7"],
+        ["Not known", "6"],
+        ["French", "<5"],
+    ]
+    assert table_rows(page, "Contacts by channel") == [["SMS", "13"], ["WhatsApp", "<5"]]
+    assert table_rows(page, "Survey answers (5 is best)") == [["5 of 5", "6"], ["2 of 5", "<5"]]
+
+
+def test_an_empty_period_says_so_for_each_division(
+    app: Flask, client: FlaskClient, sam: dict[str, str]
+) -> None:
+    sign_in(client, "sam")
+    page = shown(client)
+    assert page.count("No contact in this period.") == 3
+    assert "No survey answer in this period." in page

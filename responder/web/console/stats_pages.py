@@ -18,6 +18,8 @@ from responder.staff.auth import SUPERVISING_ROLES
 from responder.store.counts import LONGEST_WAIT_MINUTES
 from responder.store.db import get_session
 from responder.web.console import bp
+from responder.web.console.pages import channel_name
+from responder.web.console.records import LANGUAGE_NAMES
 from responder.web.console.session import signed_in
 from responder.web.console.words import say
 from responder.web.console.wrapup_words import answer
@@ -25,7 +27,7 @@ from responder.web.downloads import attachment
 
 DEFAULT_DAYS = 30
 # Over time: what came in, what reached a person, what was a crisis.
-SERIES = ("contacts", "handoffs", "waits", "crisis")
+SERIES = ("contacts", "handoffs", "waits", "left_queue", "unanswered", "crisis")
 # How the wrap-ups divide, each by the wrap-up question its codes answer.
 SHARES = (
     ("wrapup_contact_type", "contact_type"),
@@ -47,6 +49,7 @@ SHARES = (
 class Share:
     metric: str
     chart: charts.Chart
+    empty: str = "stats.none"  # what the page says when the period has none
 
 
 @bp.get("/stats")
@@ -60,6 +63,7 @@ def stats_page() -> ResponseReturnValue:
         counted[figure.day, figure.metric] += figure.count
     totals: Counter[str] = Counter()
     details: dict[str, Counter[str]] = {metric: Counter() for metric, _ in SHARES}
+    details["survey"] = Counter()
     waits: Counter[str] = Counter()
     for metric, detail, count in read.totals:
         totals[metric] += count
@@ -84,10 +88,40 @@ def stats_page() -> ResponseReturnValue:
         rows=[(bucket, [charts.shown(count) for count in counts]) for bucket, counts in rows],
         over_time=charts.columns([(str(bucket), counts[0]) for bucket, counts in rows]),
         shares=[
-            Share(metric, charts.rows([(answer(code, question), n) for code, n in found.items()]))
-            for (metric, question), found in zip(SHARES, details.values(), strict=True)
-        ],
+            Share(
+                metric,
+                charts.rows([(answer(code, question), n) for code, n in details[metric].items()]),
+            )
+            for metric, question in SHARES
+        ]
+        + _survey(details["survey"])
+        + _where(within),
     )
+
+
+def _survey(scores: Counter[str]) -> list[Share]:
+    """The texters' answers to the survey after a close, by score."""
+    points = [(say("stats.score", n=score), n) for score, n in scores.items()]
+    return [Share("survey", charts.rows(points), "stats.none_survey")]
+
+
+def _where(within: figures.Period) -> list[Share]:
+    """Contacts by country, language and channel, each named in the console's language."""
+    session = get_session()
+    name = {
+        "country": lambda code: code,
+        "language": lambda code: LANGUAGE_NAMES.get(code, code),
+        "channel": channel_name,
+    }
+    shares = []
+    for dimension in figures.DIMENSIONS:
+        found = figures.spread(session, within, "contacts", dimension)
+        points = [
+            (name[dimension](code) if code else say("stats.not_known"), n)
+            for code, n in found.items()
+        ]
+        shares.append(Share(f"contacts_{dimension}", charts.rows(points), "stats.none_contacts"))
+    return shares
 
 
 @bp.get("/stats.csv")
