@@ -7,7 +7,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType, MappingProxyType
 from typing import Any
 
@@ -25,6 +25,7 @@ from responder.conversations import crisis_followup, queue
 from responder.counselling import overdue
 from responder.delivery import alerts, deletions, sending
 from responder.privacy import retention
+from responder.reports import staffing
 from responder.store.models import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class Jobs:
     alerts: alerts.Policy
     delivery: sending.Policy
     retention: Mapping[str, Any]  # the retention periods are read from it by name
+    presence: timedelta  # how recently a console page must have been seen to count as there
 
 
 def jobs_for(config: Mapping[str, Any], shared: services.Services) -> Jobs:
@@ -60,6 +62,7 @@ def jobs_for(config: Mapping[str, Any], shared: services.Services) -> Jobs:
         alerts=policies.alerts(config),
         delivery=policies.delivery(config, shared),
         retention=MappingProxyType(dict(config)),
+        presence=policies.presence(config),
     )
 
 
@@ -138,6 +141,9 @@ def tick(
     alerts.send_due(sessions, transport, jobs.alerts, clock)
     deletions.delete_due(sessions, transport, clock)
     handled = drain(sessions, transport, jobs.delivery, clock, stop)
+    with sessions() as session:
+        staffing.sample_if_due(session, clock(), jobs.presence)
+        session.commit()
     # The hourly purge goes last: however long it takes, what was due went first.
     with sessions() as session:
         retention.run_if_due(session, clock(), jobs.retention)

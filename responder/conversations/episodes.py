@@ -111,6 +111,9 @@ def current(
         )
         session.add(conversation)
         counts.add(session, now, "contacts", conversation=conversation)
+        counts.add(
+            session, now, "contacts_hour", conversation=conversation, detail=counts.hour(now)
+        )
     # Replies go back the way the texter last wrote.
     conversation.channel = inbound.channel
     conversation.helpline_address = inbound.helpline_address

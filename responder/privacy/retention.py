@@ -32,11 +32,11 @@ from responder.store.models import (
     Conversation,
     Erasure,
     Event,
-    Heartbeat,
     Message,
     Note,
     TwilioDeletion,
 )
+from responder.store.turns import take_turn
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +88,14 @@ class Purged:
 
 def run(session: Session, now: datetime, config: Mapping[str, Any]) -> Purged:
     """Purge now with the configured periods; the worker's next purge comes an hour later."""
-    _take_turn(session, now, None)
+    take_turn(session, HEARTBEAT, now, None)
     return _configured(session, now, config)
 
 
 def run_if_due(session: Session, now: datetime, config: Mapping[str, Any]) -> Purged | None:
     """Purge if no process has for an hour; None when it is not due."""
-    return _configured(session, now, config) if _take_turn(session, now, EVERY) else None
+    due = take_turn(session, HEARTBEAT, now, now - EVERY)
+    return _configured(session, now, config) if due else None
 
 
 def purge(
@@ -270,28 +271,6 @@ def _delete_contacts_left_alone(session: Session, now: datetime) -> int:
     except IntegrityError:
         log.info("purge left contacts for the next run: a texter wrote meanwhile")
         return 0
-
-
-def _take_turn(session: Session, now: datetime, every: timedelta | None) -> bool:
-    """Mark the purge as run now if it is due; say whether this process should run it.
-
-    The UPDATE holds the row's lock until the caller commits: a second worker's
-    UPDATE waits, then sees the new time and finds nothing due.
-    """
-    touch = update(Heartbeat).where(Heartbeat.name == HEARTBEAT).values(beat_at=now)
-    if every is not None:
-        touch = touch.where(Heartbeat.beat_at <= now - every)
-    if _execute(session, touch):
-        return True
-    if session.get(Heartbeat, HEARTBEAT) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Heartbeat(name=HEARTBEAT, beat_at=now))
-    except IntegrityError:
-        # Another process started the very first purge at the same moment.
-        return False
-    return True
 
 
 def _execute(session: Session, statement: Any) -> int:

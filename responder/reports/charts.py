@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from responder.reports import export
 from responder.reports.export import SMALL
+from responder.reports.figures import HourOfWeek
 
 
 def shown(count: int) -> str:
@@ -79,3 +80,47 @@ def rows(points: Sequence[tuple[str, int]], width: int = 360, row: int = 22) -> 
         for index, (label, count) in enumerate(ordered)
     )
     return Chart(width, max(len(ordered), 1) * row, bars, top)
+
+
+@dataclass(frozen=True)
+class Square:
+    """One hour of the week on the heat map."""
+
+    weekday: int
+    hour: int
+    x: float
+    y: float
+    level: int  # 0 for no contact, then 1 to LEVELS by the share of the busiest hour
+    shown: str  # the contacts, small ones as "<5"
+    present: str  # counsellors present on average, to one decimal; "" if never looked
+    unstaffed: bool  # contacts came while, on average, nobody was there
+
+
+@dataclass(frozen=True)
+class Heat:
+    width: int
+    height: int
+    side: int
+    squares: tuple[Square, ...]
+
+
+LEVELS = 4
+
+
+def heat(hours: Sequence[HourOfWeek], side: int = 20, left: int = 40, top: int = 18) -> Heat:
+    """Lay the hours of the week out as squares: a row per weekday, a column per hour."""
+    busiest = max([_drawn(h.contacts) for h in hours] + [1])
+    squares = tuple(
+        Square(
+            h.weekday,
+            h.hour,
+            left + h.hour * side,
+            top + h.weekday * side,
+            0 if h.contacts == 0 else max(1, -(-LEVELS * _drawn(h.contacts) // busiest)),
+            shown(h.contacts),
+            "" if h.present is None else f"{h.present:.1f}",
+            h.contacts > 0 and h.present is not None and h.present < 0.5,
+        )
+        for h in hours
+    )
+    return Heat(left + 24 * side, top + 7 * side, side, squares)

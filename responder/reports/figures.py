@@ -169,3 +169,37 @@ def daily(session: Session, within: Period, grain: str = "day") -> Daily:
     return Daily(
         within, tuple(grained), tuple((*key, n) for key, n in sorted(summed.items())), grain
     )
+
+
+@dataclass(frozen=True)
+class HourOfWeek:
+    """Demand and staffing in one hour of the week (UTC), over a whole period."""
+
+    weekday: int  # 0 is Monday
+    hour: int
+    contacts: int  # conversations started in this hour, all the period's weeks together
+    present: float | None  # counsellors present on average; None: the worker never looked
+
+
+def week_by_hour(session: Session, within: Period) -> tuple[HourOfWeek, ...]:
+    """Every hour of the week, Monday 00:00 first, from the period's hourly counts."""
+    rows = session.execute(
+        select(DailyCount.day, DailyCount.metric, DailyCount.detail, func.sum(DailyCount.count))
+        .where(
+            DailyCount.day >= within.start,
+            DailyCount.day <= within.end,
+            DailyCount.metric.in_(("contacts_hour", "present_hour", "hours_sampled")),
+        )
+        .group_by(DailyCount.day, DailyCount.metric, DailyCount.detail)
+    ).all()
+    summed: Counter[tuple[str, int, int]] = Counter()
+    for when, metric, detail, count in rows:
+        if detail.isdigit() and int(detail) < 24:
+            summed[metric, when.weekday(), int(detail)] += int(count)
+    cells = []
+    for weekday in range(7):
+        for hour in range(24):
+            looks = summed["hours_sampled", weekday, hour]
+            present = summed["present_hour", weekday, hour] / looks if looks else None
+            cells.append(HourOfWeek(weekday, hour, summed["contacts_hour", weekday, hour], present))
+    return tuple(cells)

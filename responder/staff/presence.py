@@ -119,13 +119,13 @@ def require_room(
         )
 
 
+def here(now: datetime, window: timedelta) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of is_here, for a query."""
+    return (Counsellor.available, Counsellor.active, Counsellor.last_seen_at > now - window)
+
+
 def _present_with_room(now: datetime, window: timedelta) -> tuple[ColumnElement[bool], ...]:
-    return (
-        Counsellor.available,
-        Counsellor.active,
-        Counsellor.last_seen_at > now - window,
-        open_load() < Counsellor.max_open,
-    )
+    return (*here(now, window), open_load() < Counsellor.max_open)
 
 
 def open_load() -> ColumnElement[int]:

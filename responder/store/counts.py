@@ -21,6 +21,11 @@ from responder.store.models import Conversation, DailyCount
 METRICS = frozenset(
     {
         "contacts",  # a conversation (episode) started
+        "contacts_hour",  # the same, by the hour (UTC) it started in; detail: "00" to "23"
+        # What the worker saw once an hour: counsellors present, summed, and how many times
+        # it looked, each by the hour (detail "00" to "23"): their ratio is the average.
+        "present_hour",
+        "hours_sampled",
         "pages",  # the bot showed a content page; detail: the page id
         "handoffs",  # a conversation joined the queue for a person
         "waits",  # a counsellor claimed a waiting conversation
@@ -52,6 +57,11 @@ METRICS = frozenset(
     }
 )
 LONGEST_WAIT_MINUTES = 120
+
+
+def hour(now: datetime) -> str:
+    """The detail an hourly count is kept under: the hour of the day in UTC, "00" to "23"."""
+    return f"{now.astimezone(UTC).hour:02d}"
 
 
 def wait_minutes(seconds: int) -> str:

@@ -42,6 +42,9 @@ def test_walking_the_menu_counts_one_contact_and_each_page_shown(
     for text in ("hi", "1", "1", "BACK", "0"):
         assert replies(post_signed(client, sms(text)))
     assert totals(app)["contacts", ""] == 1
+    # The same contact again by the hour it came in, for the heat map of the week.
+    ((hour, started),) = [(r.detail, r.count) for r in rows(app) if r.metric == "contacts_hour"]
+    assert started == 1 and hour.isdigit() and 0 <= int(hour) < 24
     assert {r.detail: r.count for r in rows(app) if r.metric == "pages"} == {
         "main": 2,
         "now_stop": 2,
@@ -180,9 +183,12 @@ def test_stats_prints_the_counts_without_any_number(app: Flask, client: FlaskCli
         "count",
     ]
     today = datetime.now(UTC).date().isoformat()
-    assert f"{today}  contacts  -" in lines[1]
-    assert [line.split() for line in lines[1:]] == [
+    assert lines[1].startswith(f"{today}  contacts ")
+    printed = [line.split() for line in lines[1:]]
+    hour = printed[1][2]  # the hour the contact came in, whatever it is now
+    assert printed == [
         [today, "contacts", "-", "US", "en", "sms", "1"],
+        [today, "contacts_hour", hour, "US", "en", "sms", "1"],
         [today, "pages", "main", "US", "en", "sms", "1"],
         [today, "pages", "now_stop", "US", "en", "sms", "1"],
     ]

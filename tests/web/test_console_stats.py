@@ -237,3 +237,28 @@ def test_an_empty_period_says_so_for_each_division(
     page = shown(client)
     assert page.count("No contact in this period.") == 3
     assert "No survey answer in this period." in page
+
+
+def test_the_heat_map_sets_contacts_against_counsellors_present_by_hour(
+    app: Flask, client: FlaskClient, sam: dict[str, str]
+) -> None:
+    # Within the default period: a day a week ago, at 09 and at 23 (UTC).
+    day = (TODAY - timedelta(days=7)).replace(hour=9, minute=30)
+    with app.app_context():
+        session = get_session()
+        counts.add(session, day, "contacts_hour", detail="09", amount=12)
+        counts.add(session, day, "hours_sampled", detail="09", amount=2)
+        counts.add(session, day, "present_hour", detail="09", amount=3)
+        counts.add(session, day, "contacts_hour", detail="23", amount=3)
+        counts.add(session, day, "hours_sampled", detail="23")
+        session.commit()
+    sign_in(client, "sam")
+    page = shown(client)
+    rows = table_rows(page, "Contacts / counsellors present on average, by hour (UTC) and weekday")
+    assert [row[0] for row in rows] == [f"{hour:02d}" for hour in range(24)]
+    column = day.weekday() + 1
+    assert rows[9][column] == "12 / 1.5"
+    assert rows[23][column] == "<5 / 0.0"  # contacts while nobody was there, small figure hidden
+    assert rows[9][(column % 7) + 1] == "0 / \u2013"  # the worker never looked that day
+    chart = page.split('aria-labelledby="heat-chart-label"', 1)[1].split("</svg>", 1)[0]
+    assert chart.count("<rect") == 7 * 24 and chart.count("heat-unstaffed") == 1

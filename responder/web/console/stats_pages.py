@@ -96,6 +96,8 @@ def stats_page() -> ResponseReturnValue:
         ]
         + _survey(details["survey"])
         + _where(within),
+        heat=charts.heat(figures.week_by_hour(get_session(), within)),
+        weekdays=say("stats.heat.weekdays").split(),
     )
 
 
