@@ -120,27 +120,17 @@ def tick(
     clock: Clock,
     stop: threading.Event | None = None,
 ) -> int:
-    """Beat, run the timed jobs, deliver what is due, purge hourly; return messages handled."""
-    with sessions() as session:
-        beat(session, clock())
-        session.commit()
+    """Run the urgent jobs, the timed ones, deliver what is due, purge hourly; count messages."""
+    urgent = Urgent(sessions, jobs, transport, clock)
+    urgent(at_once=True)
     # Each timed job commits on its own, so one failing never holds back delivery
     # of what the others wrote.
     with sessions() as session:
         queue.send_wait_notices(session, clock(), jobs.wait_notices)
         session.commit()
-    # Every round, about once a second: a crisis must not wait on a slow timer.
-    with sessions() as session:
-        crisis_followup.send_due(session, clock(), jobs.crisis_followup)
-        session.commit()
-    # After the follow-up, which alerts for an unclaimed crisis itself: no second text.
-    with sessions() as session:
-        overdue.report_due(session, clock(), jobs.overdue)
-        session.commit()
-    # Alerts and deletions claim and commit row by row, as delivery does.
-    alerts.send_due(sessions, transport, jobs.alerts, clock)
-    deletions.delete_due(sessions, transport, clock)
-    handled = drain(sessions, transport, jobs.delivery, clock, stop)
+    # Deletions claim and commit row by row, as delivery does.
+    deletions.delete_due(sessions, transport, clock, between=urgent)
+    handled = drain(sessions, transport, jobs.delivery, clock, stop, between=urgent)
     with sessions() as session:
         staffing.sample_if_due(session, clock(), jobs.presence)
         session.commit()
@@ -151,16 +141,61 @@ def tick(
     return handled
 
 
+class Urgent:
+    """What must never wait behind the outbox: the heartbeat, crises left alone, alerts.
+
+    Delivery calls it before each message, so a crisis alert leaves after at most the one
+    message being sent when the crisis came, however long the outbox is and however slow
+    Twilio answers. Alerts are looked for every time; the heartbeat and the crisis jobs,
+    which write rows, at most once a second.
+    """
+
+    EVERY = timedelta(seconds=1)
+
+    def __init__(
+        self, sessions: sessionmaker[Session], jobs: Jobs, transport: Transport, clock: Clock
+    ) -> None:
+        self.sessions, self.jobs, self.transport, self.clock = sessions, jobs, transport, clock
+        self.last: datetime | None = None
+
+    def __call__(self, at_once: bool = False) -> None:
+        now = self.clock()
+        if at_once or self.last is None or not timedelta(0) <= now - self.last < self.EVERY:
+            self.last = now
+            with self.sessions() as session:
+                beat(session, now)
+                session.commit()
+            # Every round, about once a second: a crisis must not wait on a slow timer.
+            with self.sessions() as session:
+                crisis_followup.send_due(session, self.clock(), self.jobs.crisis_followup)
+                session.commit()
+            # After the follow-up, which alerts for an unclaimed crisis itself: no second text.
+            with self.sessions() as session:
+                overdue.report_due(session, self.clock(), self.jobs.overdue)
+                session.commit()
+        # Alerts claim and commit row by row, as delivery does.
+        alerts.send_due(self.sessions, self.transport, self.jobs.alerts, self.clock)
+
+
 def drain(
     sessions: sessionmaker[Session],
     transport: Transport,
     policy: sending.Policy,
     clock: Clock,
     stop: threading.Event | None = None,
+    between: Callable[[], None] | None = None,
 ) -> int:
-    """Deliver messages until none is due (or stop is set); return how many were handled."""
+    """Deliver messages until none is due (or stop is set); return how many were handled.
+
+    between runs before each message: the worker's urgent jobs.
+    """
     handled = 0
-    while not (stop and stop.is_set()) and sending.deliver_next(sessions, transport, policy, clock):
+    stopped = stop.is_set if stop is not None else lambda: False
+    while not stopped():
+        if between is not None:
+            between()
+        if stopped() or not sending.deliver_next(sessions, transport, policy, clock):
+            break
         handled += 1
     return handled
 

@@ -104,10 +104,18 @@ def delete_due(
     transport: Transport,
     clock: Callable[[], datetime],
     limit: int = BATCH,
+    between: Callable[[], None] | None = None,
 ) -> int:
-    """Work through up to `limit` due rows; return how many were handled."""
+    """Work through up to `limit` due rows; return how many were handled.
+
+    between runs before each row: the worker's urgent jobs, which must not wait.
+    """
     handled = 0
-    while handled < limit and delete_next(sessions, transport, clock):
+    while handled < limit:
+        if between is not None:
+            between()
+        if not delete_next(sessions, transport, clock):
+            break
         handled += 1
     return handled
 
