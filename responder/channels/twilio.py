@@ -29,6 +29,9 @@ OPT_OUT_TYPES = frozenset({"STOP", "START", "HELP"})
 SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 MEDIA_SID = re.compile(r"ME[0-9a-fA-F]{32}")
 MEDIA_URL_FIELD = re.compile(r"MediaUrl([0-9]+)")
+# Twilio carries at most 10 media items in one message; far more is not Twilio.
+MAX_MEDIA = 100
+MAX_ADDRESS = 64  # the longest address a conversation column holds
 # Control characters other than tab and line breaks cannot be shown on a phone, and
 # PostgreSQL refuses NUL in text: drop them rather than fail the message.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -51,9 +54,12 @@ def parse(form: Mapping[str, Any]) -> Inbound:
     sid = (form.get("MessageSid") or "").strip()
     if not SID.match(sid):
         raise MalformedRequest("MessageSid is missing or malformed")
-    sender, recipient = form.get("From") or "", form.get("To") or ""
+    sender, recipient = form.get("From") or "", (form.get("To") or "").strip()
     if not sender or not recipient:
         raise MalformedRequest("From and To are required")
+    # The helpline's own number is stored with the conversation: bounded like its column.
+    if len(recipient) > MAX_ADDRESS or CONTROL.search(recipient):
+        raise MalformedRequest("To is not an address the helpline could have")
     try:
         channel, address = split_channel(sender)
     except AddressError as exc:
@@ -62,8 +68,8 @@ def parse(form: Mapping[str, Any]) -> Inbound:
         media_count = int(form.get("NumMedia") or 0)
     except ValueError:
         raise MalformedRequest("NumMedia is not a number") from None
-    if media_count < 0:
-        raise MalformedRequest("NumMedia is negative")
+    if not 0 <= media_count <= MAX_MEDIA:
+        raise MalformedRequest(f"NumMedia is not between 0 and {MAX_MEDIA}")
     # A tapped WhatsApp button or list item carries the id we gave it; the body only
     # repeats its label.
     choice = form.get("ButtonPayload") or form.get("ListId") or form.get("Body") or ""
@@ -71,7 +77,7 @@ def parse(form: Mapping[str, Any]) -> Inbound:
     return Inbound(
         channel=channel,
         address=address,
-        helpline_address=recipient.strip(),
+        helpline_address=recipient,
         text=CONTROL.sub("", choice),
         message_sid=sid,
         media_count=media_count,

@@ -8,11 +8,19 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from responder.web.console import is_console_path
+from responder.web.console import SECURITY_HEADERS, is_console_path
 from responder.web.console.words import catalogues, language, say
 
 log = logging.getLogger(__name__)
 
+BASELINE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+PAGE_POLICY = SECURITY_HEADERS["Content-Security-Policy"]
+NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # Twilio's bodies are a few kilobytes; anything far larger is not from Twilio.
 MAX_REQUEST_BYTES = 64 * 1024
 
@@ -31,6 +39,22 @@ def init_app(app: Flask) -> None:
         )
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
+    app.after_request(_baseline_headers)
+
+
+def _baseline_headers(response: Response) -> Response:
+    """Give every answer the headers the console's pages carry, where its route set none.
+
+    The API's JSON, the webhooks' TwiML and /healthz are never meant to be shown as a
+    page, framed or kept by a cache: their policy allows nothing at all. A page of its
+    own (the phone simulator) gets the console's policy: its own files only.
+    """
+    for name, value in BASELINE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if "Content-Security-Policy" not in response.headers:
+        page = response.mimetype == "text/html"
+        response.headers["Content-Security-Policy"] = PAGE_POLICY if page else NOTHING_POLICY
+    return response
 
 
 def _http_error(error: HTTPException) -> tuple[Response | str, int, list[tuple[str, str]]]:

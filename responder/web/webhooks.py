@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
@@ -77,6 +78,17 @@ def policy() -> Policy:
     return policies.receiving(current_app.config, services.of())
 
 
+def _our_host() -> bool:
+    """Tell whether the request came for PUBLIC_URL's host, when one is set.
+
+    Behind trusted proxies the signature is checked against the host they report; a
+    signature Twilio made for another host (someone else's webhook) must not pass.
+    """
+    public = current_app.config.get("PUBLIC_URL")
+    # Names only: a proxy that reports the port (X-Forwarded-Port: 443) names the same host.
+    return not public or urlsplit(public).hostname == urlsplit(request.host_url).hostname
+
+
 def signed_url() -> str:
     """Return the URL Twilio signed: PUBLIC_URL, or the proxied URL when proxies are trusted."""
     public = current_app.config.get("PUBLIC_URL")
@@ -92,6 +104,8 @@ def signed_url() -> str:
 def _require_signature() -> None:
     token = current_app.config.get("TWILIO_AUTH_TOKEN", "")
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not twilio.signature_is_valid(token, signed_url(), request.form, signature):
+    if not _our_host() or not twilio.signature_is_valid(
+        token, signed_url(), request.form, signature
+    ):
         log.warning("rejected request with a bad Twilio signature on %s", request.path)
         abort(403, description="invalid Twilio signature")

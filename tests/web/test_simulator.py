@@ -28,6 +28,8 @@ def test_page_offers_a_phone(dev_app: Flask) -> None:
     html = page.get_data(as_text=True)
     assert 'id="compose"' in html
     assert "simulator.js" in html
+    # A page of its own: its own script may run, nothing from elsewhere.
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
 
 
 def test_texting_from_the_page_gets_the_bot_replies(dev_app: Flask) -> None:

@@ -112,7 +112,7 @@ def test_signature_covers_the_query_string(client: FlaskClient) -> None:
 
 
 def test_proxied_url_is_checked_when_proxies_are_trusted(make_app) -> None:
-    app = make_app(PUBLIC_URL="https://ignored.example.org", RESPONDER_TRUSTED_PROXIES=1)
+    app = make_app(PUBLIC_URL="https://public.example.org", RESPONDER_TRUSTED_PROXIES=1)
     form = sms("hi")
     headers = {
         "X-Twilio-Signature": sign("/twilio/messages", form, "https://public.example.org"),
@@ -130,6 +130,35 @@ def test_proxied_url_is_checked_when_proxies_are_trusted(make_app) -> None:
         "/twilio/messages", data=form, headers=headers, base_url="http://10.0.0.5:8000"
     )
     assert refused.status_code == 403
+
+
+def test_behind_proxies_a_signature_made_for_another_host_is_refused(make_app) -> None:
+    app = make_app(PUBLIC_URL="https://public.example.org", RESPONDER_TRUSTED_PROXIES=1)
+    form = sms("hi")
+    # A signature that is right for the host the request claims, but that host is not
+    # the helpline's: Twilio signed it for someone else's webhook.
+    headers = {
+        "X-Twilio-Signature": sign("/twilio/messages", form, "https://other.example.org"),
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "other.example.org",
+    }
+    refused = app.test_client().post(
+        "/twilio/messages", data=form, headers=headers, base_url="http://10.0.0.5:8000"
+    )
+    assert refused.status_code == 403
+    assert count(app, Message) == 0
+    # The helpline's own host still passes, also with the port the proxy reports.
+    form = sms("hi")
+    headers = {
+        "X-Twilio-Signature": sign("/twilio/messages", form, "https://public.example.org"),
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "Public.Example.org",
+        "X-Forwarded-Port": "443",
+    }
+    ok = app.test_client().post(
+        "/twilio/messages", data=form, headers=headers, base_url="http://10.0.0.5:8000"
+    )
+    assert ok.status_code == 200
 
 
 def test_repeated_message_sid_gets_the_same_answer_and_changes_nothing(
@@ -281,6 +310,10 @@ def test_body_over_twilio_limit_gets_too_long_reply(app: Flask, client: FlaskCli
         {"To": ""},
         {"NumMedia": "lots"},
         {"NumMedia": "-2"},
+        # Past what any column holds: PostgreSQL would refuse them and answer 500.
+        {"To": "+1" + "5" * 80},
+        {"To": "+1415\x0055501"},
+        {"NumMedia": str(2**40)},
     ],
 )
 def test_malformed_forms_get_400(app: Flask, client: FlaskClient, change) -> None:
