@@ -8,7 +8,7 @@ so it can outlive the conversation: erasure clears only its link.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -17,6 +17,8 @@ from responder.errors import NotPermitted
 from responder.staff.auth import supervises
 from responder.store.models import AuditEntry, Counsellor
 
+# A read of the same conversation by the same person within this time is the same sitting.
+VIEW_AGAIN = timedelta(minutes=10)
 ACTIONS = frozenset(
     {
         "view",  # opened the conversation page
@@ -75,6 +77,26 @@ def record(
             created_at=now,
         )
     )
+
+
+def viewed(session: Session, counsellor: Counsellor, conversation_id: int, now: datetime) -> None:
+    """Log that the counsellor read the conversation, unless they did within VIEW_AGAIN.
+
+    A console page follows the API as the conversation changes: one read is logged per
+    sitting, not one per refresh.
+    """
+    seen = session.scalar(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.conversation_id == conversation_id,
+            AuditEntry.counsellor_id == counsellor.id,
+            AuditEntry.action == "view",
+            AuditEntry.created_at > now - VIEW_AGAIN,
+        )
+        .limit(1)
+    )
+    if seen is None:
+        record(session, counsellor, "view", conversation_id, now)
 
 
 def entries_after(

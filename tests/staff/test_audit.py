@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -172,3 +173,23 @@ def test_the_document_describes_the_log(client: FlaskClient, sam: dict[str, str]
     action = schemas["AuditEntry"]["properties"]["action"]
     assert action == {"$ref": "#/components/schemas/AuditAction"}
     assert page["items"][0]["action"] in schemas["AuditAction"]["enum"]
+
+
+def test_a_transcript_read_through_the_api_is_logged_once_a_sitting(
+    app: Flask, client: FlaskClient, sam: dict[str, str]
+) -> None:
+    conversation_id = queue_texter(client)
+    for _ in range(3):  # a script following the conversation reads it again and again
+        read = client.get(f"/api/v1/conversations/{conversation_id}", headers=sam)
+        assert read.status_code == 200
+    views = [e for e in audit_log(client, sam, "?limit=200")["items"] if e["action"] == "view"]
+    assert [(e["counsellor"], e["conversation_id"]) for e in views] == [("sam", conversation_id)]
+    # Ten minutes on, a read is a new sitting.
+    with app.app_context():
+        session = get_session()
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "view")).one()
+        entry.created_at -= timedelta(minutes=11)
+        session.commit()
+    client.get(f"/api/v1/conversations/{conversation_id}", headers=sam)
+    views = [e for e in audit_log(client, sam, "?limit=200")["items"] if e["action"] == "view"]
+    assert len(views) == 2

@@ -40,9 +40,13 @@ def queue() -> ResponseReturnValue:
 
 @bp.get(CONVERSATION)
 def conversation(conversation_id: int) -> ResponseReturnValue:
+    session, now = get_session(), wire.now()
     view = views.conversation_view(
-        get_session(), conversation_id, g.counsellor, wire.keys(), wire.content(), wire.now()
+        session, conversation_id, g.counsellor, wire.keys(), wire.content(), now
     )
+    # A transcript read through the API is logged as the console page's reading is.
+    audit.viewed(session, g.counsellor, conversation_id, now)
+    session.commit()
     return wire.as_json(view)
 
 
