@@ -24,7 +24,7 @@ from responder.counselling import access, views, wrapup
 from responder.counselling.views import CounsellorView, MessageView, NoteView
 from responder.delivery import outbox
 from responder.errors import Conflict, NotFound, NotPermitted, Rejected
-from responder.staff import presence
+from responder.staff import auth, presence
 from responder.staff.auth import supervises
 from responder.store import counts, events
 from responder.store.models import Contact, Conversation, Counsellor, Note
@@ -296,10 +296,15 @@ def set_availability(
 
 
 def sign_out(session: Session, counsellor: Counsellor, now: datetime) -> None:
-    """Take a counsellor who signs out off duty, so texters are not promised them."""
+    """Take a counsellor who signs out off duty, so texters are not promised them.
+
+    Signing out is leaving: every session of theirs ends on the server too, so a copy
+    of the cookie left in another browser no longer works.
+    """
     if counsellor.available:
         events.record(session, "availability", now, None, counsellor.id)
     presence.signed_out(counsellor)
+    auth.end_sessions(counsellor)
 
 
 def locked(session: Session, conversation_id: int) -> Conversation:

@@ -98,7 +98,7 @@ def deactivate(
         _hand_over(session, admin, counsellor, held, Handover(handover, now, window, content))
     counsellor.active = False
     counsellor.available = False
-    _end_sessions(counsellor)
+    auth.end_sessions(counsellor)
     audit.record(session, admin, "account_deactivate", None, now, username=counsellor.username)
 
 
@@ -172,8 +172,18 @@ def reset_password(
     counsellor.password_hash = generate_password_hash(password)
     counsellor.failed_logins = 0
     counsellor.locked_until = None
-    _end_sessions(counsellor)
+    auth.end_sessions(counsellor)
     audit.record(session, admin, "account_password_reset", None, now, username=counsellor.username)
+
+
+def sign_out_everywhere(
+    session: Session, admin: Counsellor, account_id: int, now: datetime
+) -> None:
+    """End every session of an account (a lost laptop, a shared computer) and take it off duty."""
+    counsellor = _account(session, account_id)
+    auth.end_sessions(counsellor)
+    presence.signed_out(counsellor)
+    audit.record(session, admin, "account_signed_out", None, now, username=counsellor.username)
 
 
 def reset_two_factor(session: Session, admin: Counsellor, account_id: int, now: datetime) -> None:
@@ -184,7 +194,7 @@ def reset_two_factor(session: Session, admin: Counsellor, account_id: int, now: 
     counsellor = _account(session, account_id)
     counsellor.totp_secret = None
     counsellor.totp_last_step = None
-    _end_sessions(counsellor)
+    auth.end_sessions(counsellor)
     audit.record(session, admin, "account_2fa_reset", None, now, username=counsellor.username)
 
 
@@ -193,7 +203,3 @@ def _account(session: Session, account_id: int) -> Counsellor:
     if counsellor is None:
         raise auth.AccountError("there is no such account", "no_account")
     return counsellor
-
-
-def _end_sessions(counsellor: Counsellor) -> None:
-    counsellor.session_version += 1

@@ -42,6 +42,7 @@ ACTIONS = frozenset(
         "account_reactivate",
         "account_password_reset",
         "account_2fa_reset",
+        "account_signed_out",  # an admin ended every session of an account
         "audit_export",  # an admin downloaded the log as CSV; detail: the filters used
     }
 )

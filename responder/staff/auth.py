@@ -40,6 +40,15 @@ class AccountError(ValueError):
         self.values = values
 
 
+def end_sessions(counsellor: Counsellor) -> None:
+    """End every console session of the account, on every device, at its next request.
+
+    A session cookie names the account's session version; a new version refuses them
+    all, a copied cookie included, also for the API calls the console's scripts make.
+    """
+    counsellor.session_version += 1
+
+
 def supervises(counsellor: Counsellor) -> bool:
     """Tell whether the counsellor may act on conversations that are not theirs."""
     return counsellor.role in SUPERVISING_ROLES

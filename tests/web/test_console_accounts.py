@@ -19,7 +19,7 @@ from tests.console_sessions import (
     sign_in,
     update_account,
 )
-from tests.counsellors import add_counsellor, password_of
+from tests.counsellors import add_counsellor, make_present, password_of
 
 
 @pytest.fixture
@@ -97,7 +97,9 @@ def test_the_page_lists_every_account(app: Flask, admin: FlaskClient) -> None:
     assert row(page, "ada") == "admin active no on Deactivate Reset two-step " + (
         "New password for ada Set password"
     )
-    assert row(page, "alice").startswith("counsellor active no off Deactivate New password")
+    assert row(page, "alice").startswith(
+        "counsellor active no off Deactivate Sign out everywhere New password"
+    )
     assert row(page, "bob").startswith("counsellor deactivated no off Reactivate")
     assert 'href="/console/accounts"' in page
 
@@ -183,6 +185,21 @@ def test_a_password_reset_ends_sessions_and_lifts_a_lock(app: Flask, admin: Flas
     log = audit_log(app)
     assert ("account_password_reset", "ada", {"username": "alice"}) in log
     assert "new password" not in repr(log)
+
+
+def test_an_admin_signs_an_account_out_everywhere(app: Flask, admin: FlaskClient) -> None:
+    add_counsellor(app, "alice")
+    alice, laptop = app.test_client(), app.test_client()
+    sign_in(alice, "alice")
+    sign_in(laptop, "alice")  # a second device
+    make_present(app, "alice")
+    page = change(admin, f"/console/accounts/{account(app, 'alice').id}/sign-out")
+    assert "Signed out everywhere" in page
+    assert signed_in_as(alice) is None and signed_in_as(laptop) is None
+    assert not account(app, "alice").available  # off duty: texters are not promised her
+    assert ("account_signed_out", "ada", {"username": "alice"}) in audit_log(app)
+    # Her password still works: she signs in again as usual.
+    assert post_password(alice, "alice").status_code == 302
 
 
 def test_a_short_new_password_is_refused(app: Flask, admin: FlaskClient) -> None:

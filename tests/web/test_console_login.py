@@ -69,6 +69,29 @@ def test_a_counsellor_signs_in_and_out(app: Flask, client: FlaskClient) -> None:
     assert gone.headers["Location"] == "/console/login?next=/console/two-factor"
 
 
+def test_signing_out_ends_the_session_on_the_server_a_copied_cookie_included(
+    app: Flask, client: FlaskClient
+) -> None:
+    add_counsellor(app, "alice")
+    assert post_password(client, "alice").status_code == 302
+    csrf = session_token(client)
+    # Someone copies the cookie (a shared computer, a stolen laptop) before alice leaves.
+    copy = app.test_client()
+    with client.session_transaction() as held, copy.session_transaction() as copied:
+        copied.update(held)
+    assert me(copy) == "alice"
+    token = form_token(client.get("/console/two-factor"))
+    assert client.post("/console/logout", data={"csrf_token": token}).status_code == 302
+
+    # The copy is refused everywhere: pages, API reads and API writes.
+    assert copy.get("/console/queue").status_code == 302
+    assert me(copy) is None
+    write = copy.put(
+        "/api/v1/me/availability", json={"available": True}, headers={"X-CSRF-Token": csrf}
+    )
+    assert write.status_code == 401
+
+
 def test_the_console_home_sends_a_signed_in_counsellor_to_the_queue(
     app: Flask, client: FlaskClient
 ) -> None:

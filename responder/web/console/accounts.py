@@ -86,6 +86,15 @@ def account_two_factor_reset(account_id: int) -> ResponseReturnValue:
     )
 
 
+@bp.post(f"{ACCOUNT}/sign-out")
+@signed_in("admin")
+def account_sign_out(account_id: int) -> ResponseReturnValue:
+    return _change(
+        lambda db, now: accounts.sign_out_everywhere(db, g.counsellor, account_id, now),
+        say("accounts.done.signed_out"),
+    )
+
+
 def _change(action: Callable[..., object], done: str) -> ResponseReturnValue:
     """Run one change and commit it, then show the list again with what happened."""
     db = get_session()
