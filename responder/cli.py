@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
 from responder import config, create_app, paths
+from responder.account_commands import counsellor
 from responder.channels.phone import DEFAULT_NUMBER, Delivered, Inbox, Phone, PhoneError
 from responder.channels.transport import normalise
 from responder.config import ConfigError
@@ -82,6 +83,9 @@ def cli() -> None:
     """Helpline Responder: an SMS and WhatsApp helpline for people targeted by sextortion."""
 
 
+cli.add_command(counsellor)
+
+
 @cli.group()
 def db() -> None:
     """Manage the database schema."""
@@ -122,62 +126,6 @@ def content_check() -> None:
         sys.exit(1)
     warnings = len(result.problems) - len(failures)
     click.echo(f"content in {folder} is fine" + (f" ({warnings} warning(s))" if warnings else ""))
-
-
-@cli.group()
-def counsellor() -> None:
-    """Manage counsellor accounts and their API tokens."""
-
-
-@counsellor.command("add")
-@click.argument("name")
-@click.option(
-    "--role",
-    type=click.Choice(("counsellor", "supervisor", "admin")),
-    default="counsellor",
-    show_default=True,
-    help="Supervisors and admins may reassign, release and close any conversation.",
-)
-@with_appcontext
-def counsellor_add(name: str, role: str) -> None:
-    """Create the account NAME; the password is read from stdin when it is not a terminal."""
-    from datetime import UTC, datetime
-
-    from responder.staff.auth import AccountError, add_counsellor
-    from responder.store.db import get_session
-
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    limit = current_app.config["RESPONDER_MAX_OPEN_CONVERSATIONS"]
-    session = get_session()
-    try:
-        add_counsellor(session, name, role, password, limit, datetime.now(UTC))
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
-    session.commit()
-    click.echo(f"added {role} {name} (at most {limit} open conversations)")
-
-
-@counsellor.command("token")
-@click.argument("name")
-@with_appcontext
-def counsellor_token(name: str) -> None:
-    """Print a new API token for NAME. It is shown only this once."""
-    from datetime import UTC, datetime
-
-    from responder.staff.auth import AccountError, issue_token
-    from responder.store.db import get_session
-
-    session = get_session()
-    try:
-        token = issue_token(session, name, datetime.now(UTC))
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
-    session.commit()
-    click.echo(token)
-    click.echo("Keep it now: only its hash is stored, so it cannot be shown again.", err=True)
 
 
 @cli.command("chat")

@@ -34,6 +34,7 @@ class AccountView:
     two_factor: bool
     locked: bool
     open_conversations: int  # held now: deactivating asks where they go
+    tokens: tuple[auth.TokenView, ...] = ()  # its API tokens, revoked and expired ones too
 
 
 def list_accounts(session: Session, now: datetime) -> tuple[AccountView, ...]:
@@ -54,6 +55,7 @@ def list_accounts(session: Session, now: datetime) -> tuple[AccountView, ...]:
             two_factor=counsellor.totp_secret is not None,
             locked=counsellor.locked_until is not None and now < counsellor.locked_until,
             open_conversations=held.get(counsellor.id, 0),
+            tokens=auth.tokens(session, counsellor.id),
         )
         for counsellor in session.scalars(select(Counsellor).order_by(Counsellor.username))
     )
@@ -184,6 +186,17 @@ def sign_out_everywhere(
     auth.end_sessions(counsellor)
     presence.signed_out(counsellor)
     audit.record(session, admin, "account_signed_out", None, now, username=counsellor.username)
+
+
+def revoke_token(
+    session: Session, admin: Counsellor, account_id: int, token_id: int, now: datetime
+) -> None:
+    """Stop one of an account's API tokens at once (a leaked script, a lost phone)."""
+    counsellor = _account(session, account_id)
+    name = auth.revoke_token(session, counsellor.id, token_id, now)
+    audit.record(
+        session, admin, "token_revoke", None, now, username=counsellor.username, token=name
+    )
 
 
 def reset_two_factor(session: Session, admin: Counsellor, account_id: int, now: datetime) -> None:

@@ -43,6 +43,7 @@ ACTIONS = frozenset(
         "account_password_reset",
         "account_2fa_reset",
         "account_signed_out",  # an admin ended every session of an account
+        "token_revoke",  # an API token was stopped, by an admin or on the command line
         "audit_export",  # an admin downloaded the log as CSV; detail: the filters used
     }
 )

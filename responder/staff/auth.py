@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -25,6 +26,9 @@ MIN_PASSWORD = 8
 # last_used_at is for spotting forgotten tokens, not an audit trail: writing it on
 # every request would turn each read into a write, so it is refreshed once a minute.
 TOUCH_EVERY = timedelta(minutes=1)
+# How long a new API token works unless told otherwise (RESPONDER_TOKEN_DAYS).
+TOKEN_LIFETIME = timedelta(days=90)
+MAX_TOKEN_NAME = 64
 
 
 class AccountError(ValueError):
@@ -89,13 +93,91 @@ def password_too_short() -> AccountError:
     )
 
 
-def issue_token(session: Session, username: str, now: datetime) -> str:
+@dataclass(frozen=True)
+class TokenView:
+    """An API token as its owner and admins see it: never the token itself."""
+
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    revoked_at: datetime | None
+
+    def working(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+def issue_token(
+    session: Session,
+    username: str,
+    now: datetime,
+    name: str | None = None,
+    lifetime: timedelta = TOKEN_LIFETIME,
+) -> str:
     """Create a new API token for the account and return it; only its hash is kept."""
+    counsellor = counsellor_named(session, username)
+    taken = set(session.scalars(select(ApiToken.name).where(ApiToken.counsellor == counsellor)))
+    if name is None:
+        name = next(f"token-{n}" for n in range(1, len(taken) + 2) if f"token-{n}" not in taken)
+    name = name.strip()
+    if not name or len(name) > MAX_TOKEN_NAME:
+        raise AccountError(f"a token name has 1 to {MAX_TOKEN_NAME} characters", "token_name")
+    if name in taken:
+        raise AccountError(f"{username} already has a token named {name!r}", "token_taken")
+    token = secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            counsellor=counsellor,
+            name=name,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return token
+
+
+def counsellor_named(session: Session, username: str) -> Counsellor:
+    """Find an account by its name, or refuse."""
     counsellor = session.scalars(select(Counsellor).where(Counsellor.username == username)).first()
     if counsellor is None:
-        raise AccountError(f"no counsellor named {username!r}")
-    token = secrets.token_urlsafe(32)
-    session.add(ApiToken(counsellor=counsellor, token_hash=token_hash(token), created_at=now))
+        raise AccountError(f"no counsellor named {username!r}", "no_account")
+    return counsellor
+
+
+def tokens(session: Session, counsellor_id: int) -> tuple[TokenView, ...]:
+    """List an account's tokens, newest first, revoked and expired ones included."""
+    rows = session.scalars(
+        select(ApiToken)
+        .where(ApiToken.counsellor_id == counsellor_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return tuple(
+        TokenView(t.id, t.name, t.created_at, t.last_used_at, t.expires_at, t.revoked_at)
+        for t in rows
+    )
+
+
+def revoke_token(session: Session, counsellor_id: int, token_id: int, now: datetime) -> str:
+    """Stop a token at once; return its name. Revoking one twice changes nothing."""
+    token = session.get(ApiToken, token_id, with_for_update=True)
+    if token is None or token.counsellor_id != counsellor_id:
+        raise AccountError("there is no such token", "no_token")
+    if token.revoked_at is None:
+        token.revoked_at = now
+    return token.name
+
+
+def token_named(session: Session, username: str, name: str) -> ApiToken:
+    """Find an account's token by its name, or refuse saying which is missing."""
+    token = session.scalars(
+        select(ApiToken)
+        .join(Counsellor, ApiToken.counsellor_id == Counsellor.id)
+        .where(Counsellor.username == username, ApiToken.name == name)
+    ).first()
+    if token is None:
+        raise AccountError(f"{username} has no token named {name!r}", "no_token")
     return token
 
 
@@ -117,6 +199,8 @@ def counsellor_for_token(session: Session, token: str, now: datetime) -> Counsel
         select(ApiToken).where(ApiToken.token_hash == token_hash(token))
     ).first()
     if api_token is None or not api_token.counsellor.active:
+        return None
+    if api_token.revoked_at is not None or now >= api_token.expires_at:
         return None
     if api_token.last_used_at is None or now - api_token.last_used_at >= TOUCH_EVERY:
         api_token.last_used_at = now

@@ -119,8 +119,7 @@ class Conversation(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # When the texter was written to again because nobody had claimed their crisis.
     crisis_followup_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # When the wait that was last reported as too long began (the supervisors' board):
-    # each wait for an answer raises its event once, and a later wait raises its own.
+    # When the wait last reported as too long began: each wait is reported once (board).
     overdue_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The rate limit's window: when the texter's current minute began and how many
     # messages came in it. Kept on the row every message updates anyway, so a flood
@@ -244,12 +243,18 @@ class ApiToken(Base):
     """A bearer token for the API. Only its SHA-256 is kept: a database copy cannot log in."""
 
     __tablename__ = "api_tokens"
+    # A token is revoked by its name, so an account's names are its own.
+    __table_args__ = (UniqueConstraint("counsellor_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Even a token never used again ends: a copy in an old script stops by itself.
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     counsellor: Mapped[Counsellor] = relationship()
 

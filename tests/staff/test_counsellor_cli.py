@@ -1,4 +1,4 @@
-"""`responder counsellor add` and `responder counsellor token`."""
+"""`responder counsellor add` and `responder counsellor token` (tokens: test_tokens.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from flask.cli import ScriptInfo
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from responder.cli import cli, counsellor_add
+from responder.account_commands import counsellor_add
+from responder.cli import cli
 from responder.store.db import get_session
 from responder.store.models import ROLES, ApiToken, Counsellor
 
@@ -47,7 +48,7 @@ def test_add_prompts_twice_for_a_hidden_password_on_a_terminal(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     terminal = SimpleNamespace(stdin=SimpleNamespace(isatty=lambda: True))
-    monkeypatch.setattr("responder.cli.sys", terminal)
+    monkeypatch.setattr("responder.account_commands.sys", terminal)
     result = run(app, "add", "alex", stdin="long enough\nlong enough\n")
     assert result.exit_code == 0, result.output
     assert result.output.count("Password") == 1

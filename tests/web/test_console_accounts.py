@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from responder.store.db import get_session
-from responder.store.models import AuditEntry
+from responder.store.models import ApiToken, AuditEntry, Counsellor
 from tests.console_sessions import (
     account,
     form_token,
@@ -200,6 +200,32 @@ def test_an_admin_signs_an_account_out_everywhere(app: Flask, admin: FlaskClient
     assert ("account_signed_out", "ada", {"username": "alice"}) in audit_log(app)
     # Her password still works: she signs in again as usual.
     assert post_password(alice, "alice").status_code == 302
+
+
+def token_row(page: str, token_id: int) -> str:
+    found = re.search(rf'<tr id="token-{token_id}">(.*?)</tr>', page, re.S)
+    assert found, f"token {token_id} is listed"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def test_an_admin_sees_an_accounts_tokens_and_revokes_one(app: Flask, admin: FlaskClient) -> None:
+    bearer = add_counsellor(app, "alice")
+    assert admin.get("/api/v1/me", headers=bearer).status_code == 200
+    with app.app_context():
+        (token,) = get_session().scalars(
+            select(ApiToken).join(ApiToken.counsellor).where(Counsellor.username == "alice")
+        )
+    page = text(admin.get("/console/accounts"))
+    listed = token_row(page, token.id)
+    assert listed.startswith("alice token-1") and listed.endswith("Revoke")
+    page = change(admin, f"/console/accounts/{account(app, 'alice').id}/tokens/{token.id}/revoke")
+    assert "Token revoked: it no longer works." in page
+    assert token_row(page, token.id).endswith("revoked")
+    assert admin.get("/api/v1/me", headers=bearer).status_code == 401  # at once
+    assert ("token_revoke", "ada", {"username": "alice", "token": "token-1"}) in audit_log(app)
+    # A token of someone else's account cannot be reached through another account's row.
+    page = change(admin, f"/console/accounts/{account(app, 'ada').id}/tokens/{token.id}/revoke")
+    assert "Not changed: there is no such token." in page
 
 
 def test_a_short_new_password_is_refused(app: Flask, admin: FlaskClient) -> None:

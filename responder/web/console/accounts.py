@@ -25,6 +25,7 @@ ACCOUNT = "/accounts/<int(max=2147483647):account_id>"
 def accounts_page() -> ResponseReturnValue:
     return render_template(
         "console/accounts.html",
+        now=_now(),
         accounts=accounts.list_accounts(get_session(), _now()),
         roles=ROLES,
         queue=accounts.QUEUE,
@@ -92,6 +93,15 @@ def account_sign_out(account_id: int) -> ResponseReturnValue:
     return _change(
         lambda db, now: accounts.sign_out_everywhere(db, g.counsellor, account_id, now),
         say("accounts.done.signed_out"),
+    )
+
+
+@bp.post(f"{ACCOUNT}/tokens/<int(max=2147483647):token_id>/revoke")
+@signed_in("admin")
+def account_token_revoke(account_id: int, token_id: int) -> ResponseReturnValue:
+    return _change(
+        lambda db, now: accounts.revoke_token(db, g.counsellor, account_id, token_id, now),
+        say("accounts.done.token_revoked"),
     )
 
 

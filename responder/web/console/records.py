@@ -81,6 +81,8 @@ def audit_detail(entry: audit.AuditView) -> str:
         return _texter_detail(action, detail)
     if action.startswith("account_"):
         return _account_detail(detail)
+    if action == "token_revoke":
+        return say("audit_detail.token", token=detail.get("token"), username=detail.get("username"))
     if action == "audit_export":
         return _export_detail(detail)
     return ""
