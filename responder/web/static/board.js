@@ -9,28 +9,13 @@
   const url = page.dataset.board;
   // Waits are shown to the minute and presence is judged over minutes.
   const REFRESH_MS = 15000;
-  let last = "";
   let busy = false;
 
   async function refresh() {
     if (busy) return;
     busy = true;
     try {
-      const response = await fetch(url, {
-        credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" },
-      });
-      if (response.redirected) {
-        window.location.reload(); // sent to the sign-in page: the session ended
-        return;
-      }
-      if (response.status !== 200) return;
-      const text = await response.text();
-      if (text === last) return;
-      last = text;
-      // Parsed as an inert document: nothing in it runs, and it is the server's escaped HTML.
-      const fresh = new DOMParser().parseFromString(text, "text/html").getElementById("board");
-      const current = document.getElementById("board");
-      if (fresh && current) current.replaceWith(document.importNode(fresh, true));
+      await window.ResponderConsole.redraw(url, "board");
     } catch (failure) {
       // Offline: console.js says so; the board tries again with the next change.
     } finally {

@@ -59,6 +59,31 @@ window.ResponderConsole = (function () {
     return { status: response.status, data };
   }
 
+  // Fetches a part the server draws (the held list, the supervisors' board) and swaps it
+  // in for the element of the same id; resolves to the new element, or null when the part
+  // has not changed since the last time or could not be had.
+  const drawn = {};
+  async function redraw(url, id) {
+    const response = await fetch(url, {
+      credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" },
+    });
+    if (response.redirected) {
+      window.location.reload(); // sent to the sign-in page: the session ended
+      return null;
+    }
+    if (response.status !== 200) return null;
+    const text = await response.text();
+    if (text === drawn[id]) return null;
+    drawn[id] = text;
+    // Parsed as an inert document: nothing in it runs, and it is the server's escaped HTML.
+    const fresh = new DOMParser().parseFromString(text, "text/html").getElementById(id);
+    const current = document.getElementById(id);
+    if (!fresh || !current) return null;
+    const node = document.importNode(fresh, true);
+    current.replaceWith(node);
+    return node;
+  }
+
   function run(start) {
     const stop = start();
     if (typeof stop === "function") stops.push(stop);
@@ -80,5 +105,5 @@ window.ResponderConsole = (function () {
     parts.forEach(run);
   }
 
-  return { csrf, api, part, leaving, switchedIn, say, errorText };
+  return { csrf, api, part, leaving, switchedIn, say, errorText, redraw };
 })();

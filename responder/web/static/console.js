@@ -350,26 +350,9 @@
     const heldKinds = new Set([
       "claimed", "transferred", "released", "closed", "crisis", "erased", "flagged",
     ]);
-    let lastHeld = "";
     async function refreshHeld() {
-      const response = await fetch(heldUrl, {
-        credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" },
-      });
-      if (response.redirected) {
-        window.location.reload(); // sent to the sign-in page: the session ended
-        return;
-      }
-      if (response.status !== 200) return;
-      const text = await response.text();
-      if (text === lastHeld) return;
-      lastHeld = text;
-      // Parsed as an inert document: nothing in it runs, and it is the server's escaped HTML.
-      const fresh = new DOMParser().parseFromString(text, "text/html").getElementById("held");
-      const current = document.getElementById("held");
-      if (!fresh || !current) return;
-      const node = document.importNode(fresh, true);
-      localiseTimes(node);
-      current.replaceWith(node);
+      const node = await window.ResponderConsole.redraw(heldUrl, "held");
+      if (node) localiseTimes(node);
     }
 
     followChanges(async (items) => {
