@@ -65,6 +65,7 @@ INT_SETTINGS = (
     "RESPONDER_CRISIS_FOLLOWUP_SECONDS",
     "RESPONDER_OVERDUE_CRISIS_MINUTES",
     "RESPONDER_OVERDUE_MINUTES",
+    "RESPONDER_ALERT_EVERY_MINUTES",
     "RESPONDER_MAX_OPEN_CONVERSATIONS",
     "RESPONDER_PRESENCE_SECONDS",
     "RESPONDER_RATE_LIMIT_PER_MINUTE",
@@ -90,6 +91,8 @@ DEFAULTS: dict[str, Any] = {
     # A texter waiting this long for an answer stands out on the supervisors' board.
     "RESPONDER_OVERDUE_CRISIS_MINUTES": 5,
     "RESPONDER_OVERDUE_MINUTES": 10,
+    # At most one text to the on-call number in this time; alerts meanwhile go together.
+    "RESPONDER_ALERT_EVERY_MINUTES": 5,
     "RESPONDER_MAX_OPEN_CONVERSATIONS": 3,
     # An available counsellor counts as there while a console page of theirs was seen
     # this recently; after that texters are told nobody is free.

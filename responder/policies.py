@@ -61,6 +61,7 @@ def alerts(config: Mapping[str, Any]) -> AlertPolicy:
     return AlertPolicy(
         oncall=config.get("RESPONDER_ONCALL_NUMBER"),
         sender=config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID"),
+        every=timedelta(minutes=config["RESPONDER_ALERT_EVERY_MINUTES"]),
     )
 
 

@@ -9,17 +9,19 @@ Twilio's answer, so no transaction stays open while Twilio is called.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from responder.channels.transport import SendFailed, Sent, Transport
 from responder.delivery.retry import Schedule
 from responder.delivery.status import taken
-from responder.store.models import Alert, Conversation
+from responder.store.models import Alert, Conversation, Heartbeat
+from responder.store.turns import take_turn
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +34,23 @@ UNCLAIMED = "unclaimed"  # a crisis still waiting for a counsellor after the fol
 OVERDUE = "overdue"  # a texter in crisis has waited too long for a counsellor's answer
 
 
+# The Heartbeat row of this name holds when the last text went to the on-call number.
+TURN = "oncall_alert"
+# Alerts in one text are named by at most this many conversation numbers.
+NAMED = 3
+SMS_LIMIT = 160  # one GSM-7 segment
+
+
 @dataclass(frozen=True)
 class Policy:
-    """Where alerts go, which helpline number they come from, and how they are retried."""
+    """Where alerts go, which helpline number they come from, how often, how retried."""
 
     oncall: str | None  # None: no alerts are sent
     sender: str | None = None  # None: the SMS number the texter wrote to
     retry: Schedule = RETRY
+    # At most one text in this time: a flood of crisis marks (many numbers at once, real
+    # or not) becomes one text saying how many, not a hundred to one phone.
+    every: timedelta = timedelta(minutes=5)
 
 
 def queue(session: Session, conversation: Conversation, now: datetime, kind: str) -> None:
@@ -77,6 +89,39 @@ def text(alert: Alert) -> str:
     return f"Helpline Responder: crisis words in {where}. Please open the console now."
 
 
+def summary(batch: list[Alert]) -> str:
+    """Write several alerts as one text: how many of each kind, and where; one segment."""
+    if len(batch) == 1:
+        return text(batch[0])
+    kinds = Counter(alert.kind for alert in batch)
+    parts = ", ".join(
+        f"{kinds[kind]} {one if kinds[kind] == 1 else many}"
+        for kind, (one, many) in SUMMARY_WORDS.items()
+        if kinds[kind]
+    )
+    ids = sorted({a.conversation_id for a in batch if a.conversation_id is not None})
+    for named in range(min(NAMED, len(ids)), -1, -1):
+        more = len(ids) - named
+        where = ", ".join(str(i) for i in ids[:named])
+        if more:
+            where = f"{where} and {more} more" if named else f"{more} conversations"
+        label = "" if not named else "conversation " if len(ids) == 1 else "conversations "
+        body = (
+            f"Helpline Responder: {len(batch)} alerts ({parts}) in {label}{where}. "
+            "Please open the console now."
+        )
+        if len(body) <= SMS_LIMIT:
+            return body
+    return f"Helpline Responder: {len(batch)} alerts. Please open the console now."
+
+
+SUMMARY_WORDS = {
+    CRISIS: ("crisis mark", "crisis marks"),
+    UNCLAIMED: ("crisis not taken", "crises not taken"),
+    OVERDUE: ("crisis left waiting", "crises left waiting"),
+}
+
+
 def claim_next(session: Session, now: datetime) -> Alert | None:
     """Lock and return the next alert due, or None.
 
@@ -98,7 +143,11 @@ def send_next(
     policy: Policy,
     clock: Callable[[], datetime],
 ) -> bool:
-    """Send the next due alert; return False when none is due."""
+    """Send the alerts due, together in one text; return False when none is due.
+
+    Within policy.every of the last text, alerts that come due wait for the next turn,
+    and then go together.
+    """
     with sessions() as session:
         now = clock()
         alert = claim_next(session, now)
@@ -116,9 +165,16 @@ def send_next(
             )
             session.commit()
             return True
-        alert.status, alert.next_attempt_at = "sending", now + LEASE
-        alert.attempts += 1
-        alert_id, body = alert.id, text(alert)
+        # Whoever marks the turn sends; another worker, or a flood, waits for the next.
+        if not take_turn(session, TURN, now, now - policy.every):
+            _postpone(session, now, _last_sent(session) + policy.every)
+            session.commit()
+            return True
+        batch = [alert, *_also_due(session, now, alert.id)]
+        for each in batch:
+            each.status, each.next_attempt_at = "sending", now + LEASE
+            each.attempts += 1
+        ids, body = [each.id for each in batch], summary(batch)
         session.commit()
     outcome: Sent | SendFailed
     try:
@@ -126,7 +182,7 @@ def send_next(
     except SendFailed as failure:
         outcome = failure
     with sessions() as session:
-        _record(session, alert_id, outcome, policy.retry, clock())
+        _record(session, ids, outcome, policy, clock())
         session.commit()
     return True
 
@@ -158,30 +214,80 @@ def _sender(session: Session, alert: Alert, policy: Policy) -> str | None:
     return conversation.helpline_address
 
 
-def _record(
-    session: Session, alert_id: int, outcome: Sent | SendFailed, retry: Schedule, now: datetime
-) -> None:
-    """Store Twilio's answer: taken, try again later, or failed for good."""
-    alert = session.get(Alert, alert_id, with_for_update=True)
-    if alert is None or alert.status != "sending":
-        return  # Another worker, whose lease had run out, settled it meanwhile.
-    if isinstance(outcome, Sent):
-        alert.twilio_sid, alert.status = outcome.sid, taken(outcome.status)
-        alert.next_attempt_at, alert.error_code = None, None
-        log.info("alert sent alert=%s sid=%s status=%s", alert.id, alert.twilio_sid, alert.status)
-        return
-    alert.error_code = outcome.code or outcome.http_status
-    if not outcome.worth_retrying or retry.exhausted(alert.attempts):
-        alert.status, alert.next_attempt_at = "failed", None
-        log.warning(
-            "alert failed alert=%s attempts=%d code=%s", alert.id, alert.attempts, alert.error_code
+def _also_due(session: Session, now: datetime, leading: int) -> list[Alert]:
+    """The other alerts due now, locked, to go in the same text."""
+    return list(
+        session.scalars(
+            select(Alert)
+            .where(
+                Alert.status.in_(("pending", "sending")),
+                Alert.next_attempt_at <= now,
+                Alert.id != leading,
+            )
+            .order_by(Alert.id)
+            .with_for_update(skip_locked=True)
         )
-        return
-    alert.status, alert.next_attempt_at = "pending", retry.next_attempt(alert.attempts, now)
-    log.warning(
-        "alert failed, will retry alert=%s attempt=%d code=%s http=%s",
-        alert.id,
-        alert.attempts,
-        outcome.code,
-        outcome.http_status,
     )
+
+
+def _postpone(session: Session, now: datetime, turn: datetime) -> None:
+    """Hold every alert due until the next turn, when they go together."""
+    session.execute(
+        update(Alert)
+        .where(Alert.status.in_(("pending", "sending")), Alert.next_attempt_at <= now)
+        .values(next_attempt_at=turn)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _last_sent(session: Session) -> datetime:
+    last = session.scalar(select(Heartbeat.beat_at).where(Heartbeat.name == TURN))
+    assert last is not None  # take_turn refused: the row exists
+    return last
+
+
+def _record(
+    session: Session, ids: list[int], outcome: Sent | SendFailed, policy: Policy, now: datetime
+) -> None:
+    """Store Twilio's answer for every alert of the text: taken, try again later, or failed."""
+    batch = [
+        alert
+        for alert in (session.get(Alert, i, with_for_update=True) for i in ids)
+        # Another worker, whose lease had run out, may have settled one meanwhile.
+        if alert is not None and alert.status == "sending"
+    ]
+    if isinstance(outcome, Sent):
+        for index, alert in enumerate(batch):
+            # The text is one message at Twilio: its sid goes with the first alert.
+            alert.twilio_sid = outcome.sid if index == 0 else None
+            alert.status, alert.next_attempt_at, alert.error_code = (
+                taken(outcome.status),
+                None,
+                None,
+            )
+        log.info("alert sent alerts=%d sid=%s status=%s", len(batch), outcome.sid, outcome.status)
+        return
+    # Nothing reached the on-call phone: the retry must not wait for the next turn.
+    session.execute(
+        update(Heartbeat).where(Heartbeat.name == TURN).values(beat_at=now - policy.every)
+    )
+    for alert in batch:
+        alert.error_code = outcome.code or outcome.http_status
+        if not outcome.worth_retrying or policy.retry.exhausted(alert.attempts):
+            alert.status, alert.next_attempt_at = "failed", None
+            log.warning(
+                "alert failed alert=%s attempts=%d code=%s",
+                alert.id,
+                alert.attempts,
+                alert.error_code,
+            )
+            continue
+        alert.status = "pending"
+        alert.next_attempt_at = policy.retry.next_attempt(alert.attempts, now)
+        log.warning(
+            "alert failed, will retry alert=%s attempt=%d code=%s http=%s",
+            alert.id,
+            alert.attempts,
+            outcome.code,
+            outcome.http_status,
+        )

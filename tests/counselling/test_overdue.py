@@ -81,8 +81,9 @@ def test_a_crisis_left_unanswered_with_a_counsellor_texts_the_on_call_each_wait(
     conversation_id = latest_conversation(app, TEXTER).id
     claimed = client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=alice)
     assert claimed.status_code == 200
+    clock.now = datetime.now(UTC)  # the crisis alert is due: it goes at once, on its own
     run(app, fake, clock)
-    assert alert_kinds(app) == ["crisis"]
+    assert alert_kinds(app) == ["crisis"] and len(to_oncall(fake)) == 1
 
     # Claimed at once, but alice never writes: five minutes from the queue, the board and
     # the on-call phone hear of it.

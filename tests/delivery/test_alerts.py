@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from responder.delivery import alerts
 from responder.store.db import get_session
 from responder.store.migrate import upgrade
 from responder.store.models import Alert
+from tests.counsellors import number
 from tests.fake_twilio import FakeTwilio, refuse
 from tests.outbox_rows import Clock
 from tests.twilio_requests import HELPLINE, TEXTER, post_signed, settings, sms, whatsapp
@@ -225,3 +227,38 @@ def test_an_oncall_number_not_in_e164_stops_the_app(tmp_path: Path, number: str)
 def test_the_alert_text_is_one_gsm_segment() -> None:
     longest = alerts.text(Alert(kind="crisis", conversation_id=10**12))
     assert encode(longest) == Encoding("GSM-7", len(longest), 1, ())
+
+
+def test_a_flood_of_crises_is_one_text_in_five_minutes_saying_how_many(
+    make_app: Callable[..., Flask], fake: FakeTwilio
+) -> None:
+    app = make_app(RESPONDER_ONCALL_NUMBER=ONCALL, TWILIO_FROM_NUMBER=FROM_NUMBER, **NO_FOLLOWUP)
+    client = app.test_client()
+    # Sixty numbers at once, each a brand-new texter whose first message is a crisis.
+    for index in range(60):
+        post_signed(client, sms(CRISIS, sender=number(index)))
+    clock = Clock(datetime.now(UTC))
+    run(app, fake, clock)
+    (first,) = [send["Body"] for send in fake.sends if send["To"] == ONCALL]
+    assert first.startswith("Helpline Responder: 60 alerts (60 crisis marks) in conversations 1, ")
+    assert encode(first).segments == 1 and "kill" not in first
+    assert {alert.status for alert in stored(app)} == {"queued"}  # all sixty went in it
+
+    # More come within the five minutes: held, then one text for all of them.
+    for index in range(60, 70):
+        post_signed(client, sms(CRISIS, sender=number(index)))
+    clock.advance(minutes=4, seconds=59)
+    run(app, fake, clock)
+    assert len([send for send in fake.sends if send["To"] == ONCALL]) == 1
+    clock.advance(seconds=1)
+    run(app, fake, clock)
+    second = [send["Body"] for send in fake.sends if send["To"] == ONCALL][1:]
+    assert len(second) == 1 and second[0].startswith("Helpline Responder: 10 alerts")
+
+
+def test_a_summary_of_many_alerts_stays_one_segment() -> None:
+    batch = [Alert(kind=kind, conversation_id=10**9 + n) for n, kind in enumerate(["crisis"] * 500)]
+    batch += [Alert(kind="unclaimed", conversation_id=1), Alert(kind="overdue", conversation_id=2)]
+    body = alerts.summary(batch)
+    assert body.startswith("Helpline Responder: 502 alerts (500 crisis marks, 1 crisis not taken,")
+    assert encode(body) == Encoding("GSM-7", len(body), 1, ())
