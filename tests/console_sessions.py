@@ -34,8 +34,10 @@ def session_token(client: FlaskClient) -> str:
         return session["csrf"]
 
 
-def post_password(client: FlaskClient, name: str, password: str | None = None) -> TestResponse:
-    """Fill in and send the sign-in form."""
+def post_password(
+    client: FlaskClient, name: str, password: str | None = None, address: str = "127.0.0.1"
+) -> TestResponse:
+    """Fill in and send the sign-in form, from the given client address."""
     token = form_token(client.get("/console/login"))
     return client.post(
         "/console/login",
@@ -44,6 +46,7 @@ def post_password(client: FlaskClient, name: str, password: str | None = None) -
             "username": name,
             "password": password_of(name) if password is None else password,
         },
+        environ_base={"REMOTE_ADDR": address},
     )
 
 

@@ -32,12 +32,11 @@ class AccountView:
     active: bool
     available: bool
     two_factor: bool
-    locked: bool
     open_conversations: int  # held now: deactivating asks where they go
     tokens: tuple[auth.TokenView, ...] = ()  # its API tokens, revoked and expired ones too
 
 
-def list_accounts(session: Session, now: datetime) -> tuple[AccountView, ...]:
+def list_accounts(session: Session) -> tuple[AccountView, ...]:
     """List every account by name, with what an admin needs to see of it."""
     rows = session.execute(
         select(Conversation.counsellor_id, func.count(Conversation.id))
@@ -53,7 +52,6 @@ def list_accounts(session: Session, now: datetime) -> tuple[AccountView, ...]:
             active=counsellor.active,
             available=counsellor.available,
             two_factor=counsellor.totp_secret is not None,
-            locked=counsellor.locked_until is not None and now < counsellor.locked_until,
             open_conversations=held.get(counsellor.id, 0),
             tokens=auth.tokens(session, counsellor.id),
         )
@@ -167,13 +165,11 @@ def reactivate(session: Session, admin: Counsellor, account_id: int, now: dateti
 def reset_password(
     session: Session, admin: Counsellor, account_id: int, password: str, now: datetime
 ) -> None:
-    """Give an account a new password, lift its lock, and end its sessions."""
+    """Give an account a new password and end its sessions."""
     if len(password) < auth.MIN_PASSWORD:
         raise auth.password_too_short()
     counsellor = _account(session, account_id)
     counsellor.password_hash = generate_password_hash(password)
-    counsellor.failed_logins = 0
-    counsellor.locked_until = None
     auth.end_sessions(counsellor)
     audit.record(session, admin, "account_password_reset", None, now, username=counsellor.username)
 

@@ -1,8 +1,13 @@
-"""Signing in to the console: passwords, slowing and locking after failures, TOTP codes.
+"""Signing in to the console: passwords, slowing down failures, TOTP codes.
 
 Kept free of Flask like auth.py: the console's views ask, then keep the answer in the
 browser's session. Each function takes a Session and never commits; a refusal has
 usually changed the failure count, so the caller commits before answering it.
+
+Failures slow down the client that makes them, never the account it names: a stranger
+guessing cannot keep the owner out, and a name that does not exist is answered exactly
+as one that does (the same words, the same status, a password hash checked either way).
+The client is a keyed hash of its address, as the proxies in front report it.
 """
 
 from __future__ import annotations
@@ -13,22 +18,25 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from responder.privacy.addresses import Keys
 from responder.store.models import Counsellor
+from responder.store.throttle import SigninFailure
 
 # Roles that must sign in with a code as well as a password; counsellors may choose to.
 TWO_FACTOR_ROLES = frozenset({"supervisor", "admin"})
 ISSUER = "Helpline Responder"
-# From the third failure in a row each next attempt waits 2^failures seconds; the
-# fifth locks the account. A refusal window rather than a sleep keeps a worker free
-# while someone guesses, and still makes guessing slow.
+# From the third failure in a row, the client's next attempt waits 2^failures seconds,
+# at most LONGEST_WAIT. A refusal window rather than a sleep keeps a worker free while
+# someone guesses, and still makes guessing slow.
 SLOW_AFTER = 3
-LOCK_AFTER = 5
-LOCK_FOR = timedelta(minutes=15)
+LONGEST_WAIT = timedelta(minutes=15)
+# A client's failures are forgotten this long after its last one.
+FORGET_AFTER = timedelta(days=1)
 
 # Each refusal has a code, which the console says in the counsellor's language; the
 # English beside it is the refusal's message, for logs and anything outside the console.
@@ -63,39 +71,36 @@ def needs_two_factor(counsellor: Counsellor) -> bool:
     return counsellor.role in TWO_FACTOR_ROLES
 
 
-def check_password(session: Session, username: str, password: str, now: datetime) -> Counsellor:
-    """Return the account the password opens, or raise Refused, counting the failure."""
-    counsellor = session.scalars(
-        select(Counsellor).where(Counsellor.username == username).with_for_update()
-    ).first()
-    # The hash is checked for unknown names and locked accounts too, so the time an
-    # answer takes does not tell which names exist.
+def check_password(
+    session: Session, username: str, password: str, now: datetime, client: str
+) -> Counsellor:
+    """Return the account the password opens, or raise Refused, counting the client's failure."""
+    _hear(session, client, now)
+    counsellor = session.scalars(select(Counsellor).where(Counsellor.username == username)).first()
+    # The hash is checked for unknown names too, so the time an answer takes does not
+    # tell which names exist.
     stored = counsellor.password_hash if counsellor is not None else _unknown_user_hash()
-    matches = check_password_hash(stored, password)
-    if counsellor is None:
-        raise Refused("wrong_password")
-    _hear(counsellor, now)
-    if not matches:
-        _fail(counsellor, now)
+    if not check_password_hash(stored, password) or counsellor is None:
+        _fail(session, client, now)
         raise Refused("wrong_password")
     if not counsellor.active:
         raise Refused("deactivated")
     return counsellor
 
 
-def succeed(counsellor: Counsellor) -> None:
-    """Clear the failure count once a sign-in is complete."""
-    counsellor.failed_logins = 0
-    counsellor.locked_until = None
+def succeed(session: Session, client: str) -> None:
+    """Forget the client's failures once a sign-in is complete."""
+    session.execute(delete(SigninFailure).where(SigninFailure.client == client))
 
 
 def check_code(
-    session: Session, counsellor: Counsellor, keys: Keys, code: str, now: datetime
+    session: Session, counsellor: Counsellor, keys: Keys, code: str, now: datetime, client: str
 ) -> None:
     """Accept a TOTP code of the account's, once, or raise Refused, counting the failure."""
+    _hear(session, client, now)
     if counsellor.totp_secret is None:
         raise Refused("wrong_code")
-    _accept_code(counsellor, keys.decrypt(counsellor.totp_secret), code, now)
+    _accept_code(session, counsellor, keys.decrypt(counsellor.totp_secret), code, now, client)
 
 
 def new_secret() -> str:
@@ -108,9 +113,18 @@ def setup_uri(secret: str, username: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
 
 
-def enrol(counsellor: Counsellor, keys: Keys, secret: str, code: str, now: datetime) -> None:
+def enrol(
+    session: Session,
+    counsellor: Counsellor,
+    keys: Keys,
+    secret: str,
+    code: str,
+    now: datetime,
+    client: str,
+) -> None:
     """Turn TOTP on with a new secret once a first code from it is right; else raise Refused."""
-    _accept_code(counsellor, secret, code, now)
+    _hear(session, client, now)
+    _accept_code(session, counsellor, secret, code, now, client)
     counsellor.totp_secret = keys.encrypt(secret)
 
 
@@ -125,31 +139,46 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
     return None
 
 
-def _accept_code(counsellor: Counsellor, secret: str, code: str, now: datetime) -> None:
-    _hear(counsellor, now)
+def _accept_code(
+    session: Session, counsellor: Counsellor, secret: str, code: str, now: datetime, client: str
+) -> None:
     step = matching_step(secret, code, now)
     if step is None:
-        _fail(counsellor, now)
+        _fail(session, client, now)
         raise Refused("wrong_code")
     # A code seen on a shoulder or in a proxy's log must not sign in a second time.
     if counsellor.totp_last_step is not None and step <= counsellor.totp_last_step:
         raise Refused("used_code")
     counsellor.totp_last_step = step
-    succeed(counsellor)
+    succeed(session, client)
 
 
-def _hear(counsellor: Counsellor, now: datetime) -> None:
-    if counsellor.locked_until is not None and now < counsellor.locked_until:
+def _hear(session: Session, client: str, now: datetime) -> None:
+    """Refuse a client still in the window its last failures opened."""
+    found = session.get(SigninFailure, client)
+    if found is not None and found.wait_until is not None and now < found.wait_until:
         raise Refused("too_many")
 
 
-def _fail(counsellor: Counsellor, now: datetime) -> None:
-    counsellor.failed_logins += 1
-    failures = counsellor.failed_logins
-    if failures >= LOCK_AFTER:
-        counsellor.locked_until = now + LOCK_FOR
-    elif failures >= SLOW_AFTER:
-        counsellor.locked_until = now + timedelta(seconds=2**failures)
+def _fail(session: Session, client: str, now: datetime) -> None:
+    """Count a failure against the client, and open a growing window from the third."""
+    # Failures of clients quiet for a day are forgotten: they hold a hash of an address.
+    session.execute(delete(SigninFailure).where(SigninFailure.last_failed_at < now - FORGET_AFTER))
+    found = session.get(SigninFailure, client, with_for_update=True)
+    if found is None:
+        try:
+            with session.begin_nested():
+                session.add(SigninFailure(client=client, failures=0, last_failed_at=now))
+        except IntegrityError:
+            pass  # another request of the client's made the row at the same moment
+        found = session.get(SigninFailure, client, with_for_update=True, populate_existing=True)
+        assert found is not None
+    found.failures += 1
+    found.last_failed_at = now
+    if found.failures >= SLOW_AFTER:
+        # The exponent is bounded before the power: a long run of failures must not overflow.
+        wait = timedelta(seconds=2 ** min(found.failures, 10))
+        found.wait_until = now + min(wait, LONGEST_WAIT)
 
 
 @functools.cache

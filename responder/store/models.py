@@ -222,9 +222,6 @@ class Counsellor(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # A deactivated account keeps its name in the audit log but cannot sign in or use tokens.
     active: Mapped[bool] = mapped_column(default=True)
-    # Failed sign-ins in a row, and the time before which no further attempt is heard.
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The TOTP secret, encrypted with the data key, and the last time step a code was
     # accepted for, so that one code cannot sign in twice.
     totp_secret: Mapped[str | None] = mapped_column(String(256))
@@ -398,3 +395,4 @@ class DailyCount(Base):
 
 # Registered with the same metadata wherever models is imported; kept in their own module.
 from responder.store.casework import ContactFlag, ReadMark, WrapUp  # noqa: E402, F401
+from responder.store.throttle import SigninFailure  # noqa: E402, F401

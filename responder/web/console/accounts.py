@@ -26,7 +26,7 @@ def accounts_page() -> ResponseReturnValue:
     return render_template(
         "console/accounts.html",
         now=_now(),
-        accounts=accounts.list_accounts(get_session(), _now()),
+        accounts=accounts.list_accounts(get_session()),
         roles=ROLES,
         queue=accounts.QUEUE,
     )

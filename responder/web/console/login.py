@@ -48,7 +48,7 @@ def login_post() -> ResponseReturnValue:
     next_path = safe_next(request.form.get("next"))
     db, now = get_session(), _now()
     try:
-        counsellor = signin.check_password(db, username, password, now)
+        counsellor = signin.check_password(db, username, password, now, _client())
     except signin.Refused as refusal:
         db.commit()
         return _refused("console/login.html", refusal.code, username=username, next=next_path or "")
@@ -58,7 +58,7 @@ def login_post() -> ResponseReturnValue:
     if signin.needs_two_factor(counsellor):
         hold(counsellor, now, next_path)
         return redirect(url_for("console.login_enrol"))
-    signin.succeed(counsellor)
+    signin.succeed(db, _client())
     db.commit()
     start(counsellor, now)
     return redirect(next_path or url_for("console.index"))
@@ -73,7 +73,7 @@ def login_code() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("console/code.html")
     try:
-        signin.check_code(db, counsellor, _keys(), request.form.get("code", ""), now)
+        signin.check_code(db, counsellor, _keys(), request.form.get("code", ""), now, _client())
     except (signin.Refused, AddressError) as refusal:
         db.commit()
         # A code sealed with a key the helpline no longer has is as wrong as a mistyped one.
@@ -135,7 +135,7 @@ def _enrol(counsellor: Counsellor, now: datetime) -> ResponseReturnValue | None:
         return render_template("console/enrol.html", **_enrol_context(counsellor, secret))
     db = get_session()
     try:
-        signin.enrol(counsellor, keys, secret, request.form.get("code", ""), now)
+        signin.enrol(db, counsellor, keys, secret, request.form.get("code", ""), now, _client())
     except signin.Refused as refusal:
         db.commit()
         return _refused("console/enrol.html", refusal.code, **_enrol_context(counsellor, secret))
@@ -153,7 +153,7 @@ def _enrol_context(counsellor: Counsellor, secret: str) -> dict[str, object]:
 
 
 def _refused(template: str, code: signin.RefusalCode, **context: object) -> ResponseReturnValue:
-    """Show the form again with why the attempt was refused: 429 when locked, else 403."""
+    """Show the form again with why the attempt was refused: 429 while waiting, else 403."""
     status = 429 if code == "too_many" else 403
     return render_template(template, error=say(f"login.refused.{code}"), **context), status
 
@@ -176,3 +176,8 @@ def _keys() -> Keys:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _client() -> str:
+    """Name the client by a keyed hash of its address (the proxies' word when trusted)."""
+    return _keys().hash(request.remote_addr or "unknown")
