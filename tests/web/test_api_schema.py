@@ -95,7 +95,15 @@ def served(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> 
     with app.app_context():
         session = get_session()
         sam = session.scalars(select(Counsellor).where(Counsellor.username == "sam")).one()
-        session.add(ApiToken(counsellor=sam, token_hash=auth.token_hash(TOKEN), created_at=NOW))
+        session.add(
+            ApiToken(
+                counsellor=sam,
+                name="schema",
+                token_hash=auth.token_hash(TOKEN),
+                created_at=NOW,
+                expires_at=NOW + auth.TOKEN_LIFETIME,
+            )
+        )
         session.commit()
     assert queue_texter(client, number(1)) == WAITING
     assert queue_texter(client, number(2)) == CLAIMED
