@@ -66,6 +66,8 @@ INT_SETTINGS = (
     "RESPONDER_OVERDUE_CRISIS_MINUTES",
     "RESPONDER_OVERDUE_MINUTES",
     "RESPONDER_ALERT_EVERY_MINUTES",
+    "RESPONDER_SURGE_CONVERSATIONS",
+    "RESPONDER_SURGE_MINUTES",
     "RESPONDER_MAX_OPEN_CONVERSATIONS",
     "RESPONDER_PRESENCE_SECONDS",
     "RESPONDER_RATE_LIMIT_PER_MINUTE",
@@ -93,6 +95,10 @@ DEFAULTS: dict[str, Any] = {
     "RESPONDER_OVERDUE_MINUTES": 10,
     # At most one text to the on-call number in this time; alerts meanwhile go together.
     "RESPONDER_ALERT_EVERY_MINUTES": 5,
+    # This many texters joining the queue within so many minutes is a surge: supervisors
+    # hear of it once (the board, the feed, the on-call number).
+    "RESPONDER_SURGE_CONVERSATIONS": 20,
+    "RESPONDER_SURGE_MINUTES": 5,
     "RESPONDER_MAX_OPEN_CONVERSATIONS": 3,
     # An available counsellor counts as there while a console page of theirs was seen
     # this recently; after that texters are told nobody is free.

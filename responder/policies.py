@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from responder.conversations.crisis_followup import FollowUp
 from responder.conversations.queue import WaitNotices
 from responder.conversations.receiving import Policy as ReceivingPolicy
+from responder.conversations.surge import Limits as SurgeLimits
 from responder.counselling.overdue import Limits
 from responder.delivery.alerts import Policy as AlertPolicy
 from responder.delivery.sending import Policy as DeliveryPolicy
@@ -79,6 +80,15 @@ def crisis_followup(config: Mapping[str, Any], services: Services) -> FollowUp:
     return FollowUp(
         after=timedelta(seconds=config["RESPONDER_CRISIS_FOLLOWUP_SECONDS"]),
         content=services.content,
+        oncall=bool(config.get("RESPONDER_ONCALL_NUMBER")),
+    )
+
+
+def surge(config: Mapping[str, Any]) -> SurgeLimits:
+    """How many texters joining the queue within how long make a surge worth a word."""
+    return SurgeLimits(
+        conversations=config["RESPONDER_SURGE_CONVERSATIONS"],
+        window=timedelta(minutes=config["RESPONDER_SURGE_MINUTES"]),
         oncall=bool(config.get("RESPONDER_ONCALL_NUMBER")),
     )
 

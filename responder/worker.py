@@ -21,7 +21,7 @@ from responder.channels import twilio
 from responder.channels.simulator import Simulator
 from responder.channels.transport import Transport
 from responder.config import ConfigError
-from responder.conversations import crisis_followup, queue
+from responder.conversations import crisis_followup, queue, surge
 from responder.counselling import overdue
 from responder.delivery import alerts, deletions, sending
 from responder.privacy import retention
@@ -47,6 +47,7 @@ class Jobs:
     wait_notices: queue.WaitNotices
     crisis_followup: crisis_followup.FollowUp
     overdue: overdue.Limits
+    surge: surge.Limits
     alerts: alerts.Policy
     delivery: sending.Policy
     retention: Mapping[str, Any]  # the retention periods are read from it by name
@@ -59,6 +60,7 @@ def jobs_for(config: Mapping[str, Any], shared: services.Services) -> Jobs:
         wait_notices=policies.wait_notices(config, shared),
         crisis_followup=policies.crisis_followup(config, shared),
         overdue=policies.overdue(config),
+        surge=policies.surge(config),
         alerts=policies.alerts(config),
         delivery=policies.delivery(config, shared),
         retention=MappingProxyType(dict(config)),
@@ -142,7 +144,7 @@ def tick(
 
 
 class Urgent:
-    """What must never wait behind the outbox: the heartbeat, crises left alone, alerts.
+    """What must never wait behind the outbox: the heartbeat, crises left alone, surges, alerts.
 
     Delivery calls it before each message, so a crisis alert leaves after at most the one
     message being sent when the crisis came, however long the outbox is and however slow
@@ -172,6 +174,9 @@ class Urgent:
             # After the follow-up, which alerts for an unclaimed crisis itself: no second text.
             with self.sessions() as session:
                 overdue.report_due(session, self.clock(), self.jobs.overdue)
+                session.commit()
+            with self.sessions() as session:
+                surge.report_if_new(session, self.clock(), self.jobs.surge)
                 session.commit()
         # Alerts claim and commit row by row, as delivery does.
         alerts.send_due(self.sessions, self.transport, self.jobs.alerts, self.clock)

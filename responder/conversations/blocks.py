@@ -11,17 +11,21 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Exists, exists, select
 from sqlalchemy.orm import Session
 
 from responder.bot.language import MAIN
 from responder.store import events
+from responder.store.casework import ContactFlag
 from responder.store.models import Contact, Conversation
 
 log = logging.getLogger(__name__)
 
 # The lengths a counsellor may choose, in hours; None blocks until someone lifts it.
 HOURS = (24, 168)
+# The flag a supervisor puts on texters of a flood (counselling.floods): short of a
+# block, they stay in the queue but are sent no "still in the queue" texts.
+FLOOD = "flood"
 
 
 def is_blocked(contact: Contact, now: datetime) -> bool:
@@ -59,3 +63,12 @@ def unblock(session: Session, contact: Contact) -> None:
     session.refresh(contact, with_for_update=True)
     contact.blocked_at = contact.blocked_until = None
     log.info("contact unblocked contact=%s", contact.id)
+
+
+def flood_marked(now: datetime) -> Exists:
+    """A condition on Conversation: its texter carries the flood flag at this moment."""
+    return exists().where(
+        ContactFlag.contact_id == Conversation.contact_id,
+        ContactFlag.label == FLOOD,
+        ContactFlag.expires_at > now,
+    )

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from responder.bot.content import Content
+from responder.conversations.blocks import flood_marked
 from responder.delivery import outbox
 from responder.privacy.addresses import Keys
 from responder.store.models import Contact, Conversation
@@ -98,6 +99,8 @@ def send_wait_notices(session: Session, now: datetime, notices: WaitNotices) -> 
             Conversation.state == "waiting",
             Conversation.wait_notices < MAX_WAIT_NOTICES,
             Contact.opted_out.is_(False),
+            # A flood's texters (marked on the board) are not written to again and again.
+            ~flood_marked(now),
         )
         .with_for_update(of=Conversation, skip_locked=True)
     ).all()

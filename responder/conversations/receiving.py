@@ -37,6 +37,9 @@ STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
 START_WORDS = frozenset({"START", "UNSTOP", "YES"})
+# A texter in the queue who was answered this recently (the crisis reply, or their
+# place with the numbers) is not sent the crisis reply again; the mark still counts.
+CRISIS_REPLY_EVERY = timedelta(minutes=10)
 # The rate limit counts a texter's messages per window of this length.
 RATE_WINDOW = timedelta(minutes=1)
 # The replies to send, and the content page they show (counted as read), if any.
@@ -326,8 +329,11 @@ def _crisis(turn: _Turn) -> str | None:
     Nothing is sent to a texter who opted out, and nothing by the bot while a counsellor
     has the conversation (they see the mark): the mark is recorded all the same. The
     first mark of a conversation is also texted to the on-call number, when one is set.
+    A texter in the queue is sent the numbers again at most once in CRISIS_REPLY_EVERY.
     """
     session, contact, conversation, now = turn.session, turn.contact, turn.conversation, turn.now
+    # Told already in this wait: set before this message changes anything.
+    told = conversation.crisis_at is not None and conversation.state == "waiting"
     if conversation.crisis_at is None:
         conversation.crisis_at = now
         counts.add(session, now, "crisis", conversation=conversation)
@@ -344,6 +350,11 @@ def _crisis(turn: _Turn) -> str | None:
     events.record(session, "crisis", now, conversation)
     log.warning("crisis words in conversation=%s state=%s", conversation.id, conversation.state)
     if contact.opted_out or conversation.state == "counsellor":
+        return None
+    # Crisis words again soon after (a texter in distress, or a flood typed to get past
+    # the rate limit): marked each time, the numbers resent at most once in a while.
+    last = conversation.acknowledged_at
+    if told and last is not None and timedelta(0) <= now - last < CRISIS_REPLY_EVERY:
         return None
     # The texter has been told the numbers; the next message while waiting is
     # answered only after the usual pause.

@@ -7,12 +7,15 @@ text: a supervisor on the board sees risk, waits and loads, and opens a conversa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from responder.conversations import blocks, surge
 from responder.conversations.waiting import ESCALATED_PRIORITY
 from responder.counselling import views
 from responder.counselling.overdue import OPEN, Limits, is_overdue, waits
@@ -40,6 +43,7 @@ class BoardRow:
     crisis: bool  # crisis words came in
     pressure: bool  # a threat, a deadline or a demand for money, without crisis words
     under_18: bool  # the texter said they are under 18
+    flood: bool  # a supervisor marked the texter as part of a flood
     waiting_since: datetime | None  # None: the texter is not waiting for an answer
     waited_seconds: int | None
     overdue: bool  # waited past the limit: the board shows it first
@@ -51,6 +55,8 @@ class Board:
     rows: tuple[BoardRow, ...]
     counsellors: tuple[Holder, ...]  # every active account, those who are there first
     limits: Limits
+    surge: int  # texters who joined the queue within the surge window, 0 below the limit
+    surge_window: timedelta
 
     @property
     def overdue(self) -> int:
@@ -62,7 +68,12 @@ class Board:
 
 
 def read(
-    session: Session, actor: Counsellor, now: datetime, window: timedelta, limits: Limits
+    session: Session,
+    actor: Counsellor,
+    now: datetime,
+    window: timedelta,
+    limits: Limits,
+    surging: surge.Limits,
 ) -> Board:
     """Read the board: the open conversations first by how late their answer is."""
     if not supervises(actor):
@@ -71,21 +82,7 @@ def read(
         )
     counsellors = _counsellors(session, now, window)
     by_id = {c.id: holder for c, holder in counsellors}
-    rows = session.execute(
-        select(
-            Conversation.id,
-            Conversation.state,
-            Conversation.channel,
-            Conversation.priority,
-            Conversation.crisis_at,
-            Conversation.queued_at,
-            Conversation.counsellor_id,
-            Contact.under_18,
-        )
-        .outerjoin(Contact, Conversation.contact_id == Contact.id)
-        .where(Conversation.state.in_(OPEN))
-        .order_by(Conversation.id)
-    ).all()
+    rows = _open(session, now)
     since = waits(session, rows)
     board = [
         BoardRow(
@@ -95,6 +92,7 @@ def read(
             crisis=row.crisis_at is not None,
             pressure=row.crisis_at is None and row.priority >= ESCALATED_PRIORITY,
             under_18=bool(row.under_18),
+            flood=bool(row.flood),
             waiting_since=since[row.id],
             waited_seconds=None
             if since[row.id] is None
@@ -109,7 +107,41 @@ def read(
     board.sort(key=lambda r: (not r.overdue, not r.crisis, -(r.waited_seconds or -1)))
     order = {presence.AVAILABLE: 0, presence.BUSY: 1, presence.AWAY: 2}
     team = sorted((h for _, h in counsellors), key=lambda h: (order[h.presence], h.username))
-    return Board(rows=tuple(board), counsellors=tuple(team), limits=limits)
+    return Board(
+        rows=tuple(board),
+        counsellors=tuple(team),
+        limits=limits,
+        surge=_surge(session, now, surging),
+        surge_window=surging.window,
+    )
+
+
+def _open(session: Session, now: datetime) -> Sequence[Row[Any]]:
+    """Every open conversation, with what the board says about its texter."""
+    return session.execute(
+        select(
+            Conversation.id,
+            Conversation.state,
+            Conversation.channel,
+            Conversation.priority,
+            Conversation.crisis_at,
+            Conversation.queued_at,
+            Conversation.counsellor_id,
+            Contact.under_18,
+            blocks.flood_marked(now).label("flood"),
+        )
+        .outerjoin(Contact, Conversation.contact_id == Contact.id)
+        .where(Conversation.state.in_(OPEN))
+        .order_by(Conversation.id)
+    ).all()
+
+
+def _surge(session: Session, now: datetime, surging: surge.Limits) -> int:
+    """How many joined the queue within the surge window, when that many make a surge."""
+    if not surging.conversations:
+        return 0
+    joined = surge.joined(session, now, surging.window)
+    return joined if joined >= surging.conversations else 0
 
 
 def _counsellors(

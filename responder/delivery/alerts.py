@@ -32,6 +32,7 @@ LEASE = timedelta(minutes=2)
 CRISIS = "crisis"
 UNCLAIMED = "unclaimed"  # a crisis still waiting for a counsellor after the follow-up time
 OVERDUE = "overdue"  # a texter in crisis has waited too long for a counsellor's answer
+SURGE = "surge"  # many texters joined the queue at once (conversations.surge)
 
 
 # The Heartbeat row of this name holds when the last text went to the on-call number.
@@ -86,6 +87,11 @@ def text(alert: Alert) -> str:
             f"Helpline Responder: a texter in crisis has waited too long for an answer in "
             f"{where}. Please open the console now."
         )
+    if alert.kind == SURGE:
+        return (
+            "Helpline Responder: many texters joined the queue at once, the latest in "
+            f"{where}. A flood? Please open the live board now."
+        )
     return f"Helpline Responder: crisis words in {where}. Please open the console now."
 
 
@@ -119,6 +125,7 @@ SUMMARY_WORDS = {
     CRISIS: ("crisis mark", "crisis marks"),
     UNCLAIMED: ("crisis not taken", "crises not taken"),
     OVERDUE: ("crisis left waiting", "crises left waiting"),
+    SURGE: ("surge", "surges"),
 }
 
 

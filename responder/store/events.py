@@ -25,6 +25,7 @@ KINDS = frozenset(
         "crisis",  # crisis words came in: supervisors should look now
         "crisis_unclaimed",  # a crisis is still waiting for a counsellor after the follow-up time
         "overdue",  # a texter has waited for an answer longer than the board's limit
+        "surge",  # many texters joined the queue within a few minutes
         "erased",  # a texter erased everything: their conversations are gone
     }
 )

@@ -64,3 +64,28 @@ def test_the_board_follows_a_new_crisis_a_claim_and_a_wait_that_runs_too_long(
     expect(sam.get_by_text("1 texter has waited too long for an answer.")).to_be_visible()
     # Nothing the texter wrote is on the board.
     expect(sam.locator("#board")).not_to_contain_text("kill")
+
+
+def test_ticks_for_the_flood_form_survive_the_board_redrawing_and_the_flood_is_marked(
+    helpline: LiveHelpline, new_context: Callable[[], BrowserContext]
+) -> None:
+    helpline.add_counsellor("sam", role="supervisor")
+    for index in range(3):
+        helpline.texter_says(number(index), "talk")
+    sam = new_context().new_page()
+    log_in_with_a_new_code(sam, helpline, "sam")
+    sam.goto(helpline.url + "/console/board")
+    boxes = sam.locator('#board input[name="conversation"]')
+    expect(boxes).to_have_count(3)
+    boxes.nth(0).check()
+    boxes.nth(2).check()
+
+    # A new texter joins: the board redraws with four rows, and the two ticks are kept.
+    helpline.texter_says(number(9), "talk")
+    expect(boxes).to_have_count(4, timeout=LIVE)
+    assert [boxes.nth(n).is_checked() for n in range(4)].count(True) == 2
+
+    sam.get_by_label("Mark as a flood", exact=False).check()
+    sam.get_by_role("button", name="Do it").click()
+    expect(sam.get_by_text("Marked as a flood: 2.", exact=False)).to_be_visible()
+    expect(sam.locator("#board .mark-flood")).to_have_count(2)

@@ -35,6 +35,7 @@ def read(app: Flask, name: str, now: datetime | None = None) -> board.Board:
             now or datetime.now(UTC),
             policies.presence(app.config),
             policies.overdue(app.config),
+            policies.surge(app.config),
         )
 
 

@@ -71,6 +71,8 @@ def audit_detail(entry: audit.AuditView) -> str:
         hours = detail.get("hours")
         known = BLOCKS.get(hours) if hours is None or isinstance(hours, int) else None
         return say(known) if known else say("audit_detail.block_hours", hours=hours)
+    if action == "close" and detail.get("flood") in ("prank", "abusive"):
+        return say(f"audit_detail.flood_{detail['flood']}")
     if action == "transfer":
         return say("audit_detail.transfer", to=detail.get("to"))
     if action == "take_over":
