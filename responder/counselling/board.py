@@ -148,11 +148,15 @@ def _counsellors(
     session: Session, now: datetime, window: timedelta
 ) -> list[tuple[Counsellor, Holder]]:
     """Every active account, and every account holding a conversation, with its load."""
-    found = session.execute(
-        select(Counsellor, presence.open_load().label("load")).where(
-            Counsellor.active | (presence.open_load() > 0)
+    # Filtered here rather than in SQL, which would count each account's load twice;
+    # a helpline has tens of accounts, not thousands.
+    found = [
+        (counsellor, load)
+        for counsellor, load in session.execute(
+            select(Counsellor, presence.open_load().label("load"))
         )
-    ).all()
+        if counsellor.active or load > 0
+    ]
     return [
         (
             counsellor,

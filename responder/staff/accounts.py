@@ -44,6 +44,7 @@ def list_accounts(session: Session) -> tuple[AccountView, ...]:
         .group_by(Conversation.counsellor_id)
     ).all()
     held = {counsellor_id: count for counsellor_id, count in rows}
+    tokens = auth.tokens_by_account(session)
     return tuple(
         AccountView(
             id=counsellor.id,
@@ -53,7 +54,7 @@ def list_accounts(session: Session) -> tuple[AccountView, ...]:
             available=counsellor.available,
             two_factor=counsellor.totp_secret is not None,
             open_conversations=held.get(counsellor.id, 0),
-            tokens=auth.tokens(session, counsellor.id),
+            tokens=tokens.get(counsellor.id, ()),
         )
         for counsellor in session.scalars(select(Counsellor).order_by(Counsellor.username))
     )
