@@ -22,15 +22,39 @@ def _engine():
 def run_migrations_online() -> None:
     engine = _engine()
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=Base.metadata,
-            # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, "OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=Base.metadata,
+                # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+                render_as_batch=sqlite,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = connection.connection.driver_connection.execute(
+                    "PRAGMA foreign_key_check"
+                ).fetchall()
+                if broken:
+                    raise RuntimeError(f"the upgrade left {len(broken)} rows pointing at nothing")
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, "ON")
+
+
+def _sqlite_foreign_keys(connection, state: str) -> None:  # type: ignore[no-untyped-def]
+    """Turn SQLite's foreign key checks on or off for this connection.
+
+    Batch mode rebuilds a table by copying it and dropping the old one, which SQLite
+    refuses while other tables' rows point at it (a counsellor with API tokens, say).
+    The pragma only works outside a transaction, so it goes to the driver directly,
+    before SQLAlchemy begins one; the whole database is checked before it is on again.
+    """
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys = {state}")
 
 
 if context.is_offline_mode():

@@ -17,6 +17,7 @@ from responder.channels.simulator import Simulator
 from responder.channels.transport import Inbound
 from responder.conversations.receiving import Policy, receive
 from responder.privacy.addresses import Keys, mask
+from responder.staff import auth
 from responder.store.db import Base, get_session, make_engine
 from responder.store.migrate import alembic_config, upgrade
 from responder.store.models import Contact, Conversation, Message
@@ -211,3 +212,36 @@ def test_upgrade_keeps_conversations_of_the_first_release(tmp_path) -> None:
         [],
         False,
     )
+
+
+def test_tokens_made_before_names_and_expiries_get_both_and_keep_working(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'tokens.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine, "0015")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO counsellors (id, username, role, password_hash, available, max_open,"
+                " created_at) VALUES (1, 'ada', 'counsellor', 'x', false, 3, '2026-01-01 00:00:00')"
+            )
+        )
+        for token_id, token in ((1, "old-phone"), (2, "old-laptop")):
+            connection.execute(
+                text(
+                    "INSERT INTO api_tokens (id, counsellor_id, token_hash, created_at)"
+                    " VALUES (:id, 1, :hash, '2026-01-01 00:00:00')"
+                ),
+                {"id": token_id, "hash": auth.token_hash(token)},
+            )
+    upgrade(engine)
+    engine.dispose()
+    app = create_app(settings(url))
+    with app.app_context():
+        session = get_session()
+        names = {view.name: view.expires_at for view in auth.tokens(session, 1)}
+        assert sorted(names) == ["token-1", "token-2"]
+        # The default lifetime, counted from the upgrade.
+        for expires_at in names.values():
+            assert timedelta(days=89) < expires_at - datetime.now(UTC) <= timedelta(days=90)
+    answer = app.test_client().get("/api/v1/queue", headers={"Authorization": "Bearer old-phone"})
+    assert answer.status_code == 200
