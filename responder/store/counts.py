@@ -7,11 +7,13 @@ texter. Erasure and retention leave counts alone, so figures outlive the data.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -69,8 +71,13 @@ def wait_minutes(seconds: int) -> str:
     return str(min(seconds // 60, LONGEST_WAIT_MINUTES))
 
 
-# The key every count is added to; the same key must be given to ON CONFLICT.
+# What a count is kept by; the figure is the sum over its shards.
 KEY = ("day", "metric", "detail", "country", "language", "channel")
+# The row every count is added to; the same columns must be given to ON CONFLICT.
+ROW = (*KEY, "shard")
+# Each process and thread adds to a row of its own among this many, so concurrent
+# requests counting the same page do not wait on one another's row lock until commit.
+SHARDS = 16
 
 
 def add(
@@ -108,6 +115,7 @@ def add(
         "language": language or "",
         "channel": channel or "",
         "count": amount,
+        "shard": hash((os.getpid(), threading.get_ident())) % SHARDS,
     }
     # The count needs none of the caller's unsaved rows: leaving them for the caller's
     # one flush saves a flush per count.
@@ -119,7 +127,7 @@ def _upsert(dialect: Any) -> Any:
     """INSERT ... ON CONFLICT DO UPDATE adding to the count, values bound at execution."""
     insert = dialect.insert(DailyCount)
     return insert.on_conflict_do_update(
-        index_elements=list(KEY), set_={"count": DailyCount.count + insert.excluded.count}
+        index_elements=list(ROW), set_={"count": DailyCount.count + insert.excluded.count}
     )
 
 
@@ -127,16 +135,18 @@ def _upsert(dialect: Any) -> Any:
 _UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
 
 
-def recent(session: Session, today: date, days: int) -> Sequence[DailyCount]:
+def recent(session: Session, today: date, days: int) -> Sequence[Row[Any]]:
     """Return the counts of the last `days` days up to today, oldest day first."""
-    return session.scalars(
-        select(DailyCount)
+    columns = [getattr(DailyCount, column) for column in KEY]
+    return session.execute(
+        select(*columns, func.sum(DailyCount.count).label("count"))
         .where(DailyCount.day > today - timedelta(days=days))
-        .order_by(*(getattr(DailyCount, column) for column in KEY))
+        .group_by(*columns)
+        .order_by(*columns)
     ).all()
 
 
-def table(rows: Sequence[DailyCount]) -> str:
+def table(rows: Sequence[Row[Any]]) -> str:
     """Lay counts out as a plain table with a header, one count a line; "-" where unknown."""
     header = ("day", *KEY[1:], "count")
     lines = [header] + [

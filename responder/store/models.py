@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -370,29 +369,7 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class DailyCount(Base):
-    """An anonymous tally for statistics: one figure per day, metric and breakdown.
-
-    It never names a texter, so erasure and retention leave it alone. Empty strings
-    stand for "not known" so that the unique key treats them as equal.
-    """
-
-    __tablename__ = "daily_counts"
-    __table_args__ = (
-        UniqueConstraint("day", "metric", "detail", "country", "language", "channel"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    metric: Mapped[str] = mapped_column(String(32))  # one of counts.METRICS
-    # For pages: which page; otherwise empty.
-    detail: Mapped[str] = mapped_column(String(64), default="")
-    country: Mapped[str] = mapped_column(String(2), default="")
-    language: Mapped[str] = mapped_column(String(8), default="")
-    channel: Mapped[str] = mapped_column(String(16), default="")
-    count: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
 # Registered with the same metadata wherever models is imported; kept in their own module.
 from responder.store.casework import ContactFlag, ReadMark, WrapUp  # noqa: E402, F401
+from responder.store.tallies import DailyCount  # noqa: E402, F401
 from responder.store.throttle import SigninFailure  # noqa: E402, F401

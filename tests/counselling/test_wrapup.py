@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from responder import services
 from responder.bot.content import load
@@ -153,10 +153,12 @@ def stored(app: Flask, conversation_id: int) -> WrapUp | None:
 
 def wrapup_counts(app: Flask) -> dict[tuple[str, str], int]:
     with app.app_context():
-        rows = get_session().scalars(
-            select(DailyCount).where(DailyCount.metric.startswith("wrapup_"))
+        rows = get_session().execute(
+            select(DailyCount.metric, DailyCount.detail, func.sum(DailyCount.count))
+            .where(DailyCount.metric.startswith("wrapup_"))
+            .group_by(DailyCount.metric, DailyCount.detail)
         )
-        return {(row.metric, row.detail): row.count for row in rows}
+        return {(metric, detail): total for metric, detail, total in rows}
 
 
 def test_closing_keeps_the_wrap_up_and_who_closed(app: Flask, held: int) -> None:

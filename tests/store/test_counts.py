@@ -6,10 +6,11 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from responder import services
 from responder.cli import cli
@@ -23,9 +24,10 @@ from tests.twilio_requests import TEXTER, post_signed, replies, sms, whatsapp
 CRISIS = "I want to kill myself"
 
 
-def rows(app: Flask) -> list[DailyCount]:
+def rows(app: Flask) -> list[Row[Any]]:
+    """Every figure with its breakdown, its shards summed as every reader sums them."""
     with app.app_context():
-        return list(get_session().scalars(select(DailyCount).order_by(DailyCount.id)))
+        return list(counts.recent(get_session(), datetime.now(UTC).date() + timedelta(days=1), 30))
 
 
 def totals(app: Flask) -> Counter[tuple[str, str]]:
@@ -165,6 +167,10 @@ def test_counts_added_at_once_from_many_threads_all_land(app: Flask) -> None:
         list(pool.map(add, range(threads)))
     (row,) = rows(app)
     assert (row.metric, row.detail, row.country, row.count) == ("pages", "main", "GB", 200)
+    # Kept in several rows, one per thread, rather than one row every thread queues on.
+    with app.app_context():
+        stored = get_session().scalars(select(DailyCount.count)).all()
+    assert len(stored) > 1 and sum(stored) == 200
 
 
 def test_stats_prints_the_counts_without_any_number(app: Flask, client: FlaskClient) -> None:
