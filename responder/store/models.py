@@ -395,4 +395,5 @@ class DailyCount(Base):
 
 # Registered with the same metadata wherever models is imported; kept in their own module.
 from responder.store.casework import ContactFlag, ReadMark, WrapUp  # noqa: E402, F401
+from responder.store.early_status import EarlyStatusCallback  # noqa: E402, F401
 from responder.store.throttle import SigninFailure  # noqa: E402, F401
