@@ -74,6 +74,7 @@ INT_SETTINGS = (
     "RESPONDER_RETENTION_DAYS",
     "RESPONDER_ANONYMISE_DAYS",
     "RESPONDER_TOKEN_DAYS",
+    "RESPONDER_EARLY_STATUS_MINUTES",
 )
 
 BOOL_SETTINGS = ("RESPONDER_QUEUE_WHEN_CLOSED", "RESPONDER_ASK_AGE")
@@ -112,6 +113,8 @@ DEFAULTS: dict[str, Any] = {
     "RESPONDER_ASK_AGE": True,
     # A new API token works this many days unless its maker says otherwise.
     "RESPONDER_TOKEN_DAYS": 90,
+    # A status callback for a sid the worker has not stored yet waits this long for it.
+    "RESPONDER_EARLY_STATUS_MINUTES": 10,
 }
 
 

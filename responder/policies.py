@@ -46,10 +46,11 @@ def presence(config: Mapping[str, Any]) -> timedelta:
 
 
 def delivery(config: Mapping[str, Any], services: Services) -> DeliveryPolicy:
-    """How the outbox is delivered: the key to the texters' numbers and the WhatsApp template."""
+    """How the outbox is delivered: the key to the numbers, the WhatsApp template, early news."""
     return DeliveryPolicy(
         keys=services.keys,
         template_sid=config.get("TWILIO_WHATSAPP_TEMPLATE_SID"),
+        early_status=timedelta(minutes=config["RESPONDER_EARLY_STATUS_MINUTES"]),
     )
 
 

@@ -23,7 +23,7 @@ from responder.channels.transport import Transport
 from responder.config import ConfigError
 from responder.conversations import crisis_followup, queue, surge
 from responder.counselling import overdue
-from responder.delivery import alerts, deletions, sending
+from responder.delivery import alerts, deletions, sending, status
 from responder.privacy import retention
 from responder.reports import staffing
 from responder.store.models import Heartbeat
@@ -133,6 +133,12 @@ def tick(
     # Deletions claim and commit row by row, as delivery does.
     deletions.delete_due(sessions, transport, clock, between=urgent)
     handled = drain(sessions, transport, jobs.delivery, clock, stop, between=urgent)
+    # Status callbacks that came just as a sid was stored, and those whose time is up.
+    with sessions() as session:
+        status.settle_early(
+            session, clock(), jobs.delivery.early_status, jobs.delivery.template_sid
+        )
+        session.commit()
     with sessions() as session:
         staffing.sample_if_due(session, clock(), jobs.presence)
         session.commit()

@@ -91,6 +91,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def postgres_app(request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """An app on the PostgreSQL test database, emptied afterwards."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("needs TEST_DATABASE_URL: several writers at once need PostgreSQL")
+    app = create_app(settings(request.getfixturevalue("postgres_url")))
+    yield app
+    engine = services.of(app).sessions.kw["bind"]
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
 def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
     """Build apps on the test database with production settings; dispose their engines."""
     built: list[Flask] = []

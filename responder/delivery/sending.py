@@ -22,6 +22,7 @@ from responder.delivery.retry import Schedule
 from responder.delivery.status import (
     OPTED_OUT,
     OUTSIDE_WINDOW,
+    apply_early,
     describe,
     fail,
     hold,
@@ -53,6 +54,8 @@ class Policy:
     template_sid: str | None = None
     retry: Schedule = RETRY
     lease: timedelta = LEASE
+    # How long a status callback for a sid not yet stored waits for it.
+    early_status: timedelta = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ def _prepare(
             return None
         taken = _first_unknown(session, found)
         if taken is not None:
-            _accepted(session, message, taken, now)
+            _accepted(session, message, taken, now, policy.template_sid)
             log.info("interrupted send found at Twilio message=%s sid=%s", message.id, taken.sid)
             return None
 
@@ -192,7 +195,7 @@ def _record(
         )
         return
     if isinstance(outcome, Sent):
-        _accepted(session, message, outcome, now)
+        _accepted(session, message, outcome, now, policy.template_sid)
         log.info(
             "message sent message=%s sid=%s status=%s attempt=%d",
             message.id,
@@ -212,12 +215,16 @@ def _record(
         fail(session, message, now, describe(outcome), outcome.code)
 
 
-def _accepted(session: Session, message: Message, sent: Sent, now: datetime) -> None:
+def _accepted(
+    session: Session, message: Message, sent: Sent, now: datetime, template_sid: str | None
+) -> None:
     message.twilio_sid = sent.sid
     message.status = taken(sent.status)
     message.status_at, message.next_attempt_at = now, None
     message.error_code = message.error_message = None
     events.record(session, "delivery", now, message.conversation)
+    # Twilio may have called back before its answer reached us.
+    apply_early(session, message, now, template_sid)
 
 
 def _retry(

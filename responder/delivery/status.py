@@ -1,6 +1,6 @@
 """A message's delivery status: Twilio's statuses in order, what its refusals mean,
 and the changes made outside a send: held for WhatsApp's window, failed, and
-Twilio's status callbacks.
+Twilio's status callbacks, kept a few minutes when they come before the sid is stored.
 
 Functions take a Session and never commit.
 """
@@ -8,21 +8,28 @@ Functions take a Session and never commit.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from responder.channels.transport import SendFailed, StatusUpdate
 from responder.delivery import outbox
 from responder.delivery.reasons import HELD, NO_TEMPLATE, REASONS, twilio_error
 from responder.store import events
-from responder.store.models import Contact, Message
+from responder.store.early_status import EarlyStatusCallback
+from responder.store.models import Alert, Contact, Message
 
 log = logging.getLogger(__name__)
 
 OPTED_OUT = 21610
 OUTSIDE_WINDOW = 63016
+# Callbacks kept for sids no message has yet. Each is signed by Twilio, so a flood of
+# them is unlikely, but the table stays small whatever comes: beyond this many, more
+# are logged and dropped. Far above what a helpline's sends can have in flight.
+EARLY_LIMIT = 10_000
+# Twilio's error codes have five digits; a larger one would not fit the column.
+MAX_CODE = 2**31 - 1
 
 # Twilio's statuses in the order a message moves through them. Status callbacks
 # arrive out of order, so a status only ever replaces a lower one.
@@ -54,19 +61,113 @@ def describe(failure: SendFailed) -> str:
 
 
 def track(session: Session, update: StatusUpdate, now: datetime, template_sid: str | None) -> bool:
-    """Apply a status callback; return False when the sid is not one of ours."""
-    message = session.scalars(
+    """Apply a status callback; return False when the sid is not one of ours yet."""
+    message = _outbound(session, update.sid)
+    if message is None:
+        _keep_early(session, update, now)
+        return False
+    _apply(session, message, update, now, template_sid)
+    return True
+
+
+def apply_early(session: Session, message: Message, now: datetime, template_sid: str | None) -> int:
+    """Apply the callbacks kept for the sid just stored on message, in arrival order; count them.
+
+    The caller holds the message's row lock, so a sweep by another worker finds the kept
+    rows gone once it gets the lock in turn.
+    """
+    kept = session.scalars(
+        select(EarlyStatusCallback)
+        .where(EarlyStatusCallback.sid == message.twilio_sid)
+        .order_by(EarlyStatusCallback.id)
+    ).all()
+    for row in kept:
+        update = StatusUpdate(sid=row.sid, status=row.status, error_code=row.error_code)
+        _apply(session, message, update, now, template_sid)
+        session.delete(row)
+    return len(kept)
+
+
+def settle_early(
+    session: Session, now: datetime, keep_for: timedelta, template_sid: str | None
+) -> tuple[int, int]:
+    """Apply kept callbacks whose sid is now a message's, then drop expired ones; count both.
+
+    A callback can look for its sid just before a worker stores it and keep its row just
+    after that worker looked for kept rows: neither sees the other's uncommitted write.
+    Sweeping here, every round, finds such rows. Applying goes first, so a row is never
+    dropped for age once its message is known, however long the round before took.
+    """
+    sids = session.scalars(
+        select(EarlyStatusCallback.sid)
+        .join(Message, Message.twilio_sid == EarlyStatusCallback.sid)
+        .where(Message.direction == "out")
+        .distinct()
+    ).all()
+    applied = 0
+    for sid in sids:
+        message = _outbound(session, sid)
+        if message is not None:
+            applied += apply_early(session, message, now, template_sid)
+    expired = delete(EarlyStatusCallback).where(EarlyStatusCallback.received_at < now - keep_for)
+    dropped: int = session.execute(expired).rowcount  # type: ignore[attr-defined]
+    if applied or dropped:
+        log.info("early status callbacks applied=%d dropped=%d", applied, dropped)
+    return applied, dropped
+
+
+def _outbound(session: Session, sid: str) -> Message | None:
+    return session.scalars(
         select(Message)
-        .where(Message.twilio_sid == update.sid, Message.direction == "out")
+        .where(Message.twilio_sid == sid, Message.direction == "out")
         .with_for_update()
     ).one_or_none()
-    if message is None:
+
+
+def _keep_early(session: Session, update: StatusUpdate, now: datetime) -> None:
+    """Keep a callback for a sid no message has, unless it can never apply or there are too many."""
+    if update.status not in RANK:
         log.info("status for an unknown sid=%s status=%s", update.sid, update.status)
-        return False
+        return
+    if _known(session, update.sid):
+        # An inbound message's or an alert's: nothing of ours will ever take this news.
+        return
+    waiting = session.scalar(select(func.count()).select_from(EarlyStatusCallback))
+    if waiting is not None and waiting >= EARLY_LIMIT:
+        log.warning("status for an unknown sid=%s dropped: %d already kept", update.sid, waiting)
+        return
+    code = update.error_code
+    session.add(
+        EarlyStatusCallback(
+            sid=update.sid,
+            status=update.status,
+            error_code=code if code is None or code <= MAX_CODE else None,
+            received_at=now,
+        )
+    )
+    log.info("status for an unknown sid=%s status=%s kept", update.sid, update.status)
+
+
+def _known(session: Session, sid: str) -> bool:
+    found = session.scalar(select(Message.id).where(Message.twilio_sid == sid))
+    return (
+        found is not None
+        or session.scalar(select(Alert.id).where(Alert.twilio_sid == sid)) is not None
+    )
+
+
+def _apply(
+    session: Session,
+    message: Message,
+    update: StatusUpdate,
+    now: datetime,
+    template_sid: str | None,
+) -> None:
+    """Move message forward by one status callback: its error code, then its status."""
     current = RANK.get(message.status or "")
     if current is None:
         # Held, queued again or simulated: this sid's news no longer applies.
-        return True
+        return
     changed = False
     code = update.error_code
     if code is not None and code != message.error_code:
@@ -91,7 +192,6 @@ def track(session: Session, update: StatusUpdate, now: datetime, template_sid: s
         code,
         changed,
     )
-    return True
 
 
 def hold(

@@ -371,5 +371,6 @@ class Alert(Base):
 
 # Registered with the same metadata wherever models is imported; kept in their own module.
 from responder.store.casework import ContactFlag, ReadMark, WrapUp  # noqa: E402, F401
+from responder.store.early_status import EarlyStatusCallback  # noqa: E402, F401
 from responder.store.tallies import DailyCount  # noqa: E402, F401
 from responder.store.throttle import SigninFailure  # noqa: E402, F401

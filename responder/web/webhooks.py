@@ -39,7 +39,7 @@ def messages() -> ResponseReturnValue:
 
 @bp.post("/status")
 def status() -> ResponseReturnValue:
-    """Take in Twilio's news of an outbound message; a sid we do not know is ignored."""
+    """Take in Twilio's news of an outbound message; news for a sid not stored yet waits."""
     _require_signature()
     try:
         update = twilio.parse_status(request.form)

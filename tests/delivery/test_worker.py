@@ -10,21 +10,20 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from requests.exceptions import ReadTimeout
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from responder import create_app, policies, services, worker
 from responder.channels import twilio
 from responder.channels.simulator import Simulator
 from responder.config import ConfigError
 from responder.delivery import outbox, sending, status
-from responder.store.base import Base
 from responder.store.db import get_session
 from responder.store.migrate import upgrade
 from responder.store.models import Conversation, Event, Heartbeat, Message
@@ -596,20 +595,6 @@ def _worker_process(url: str, journal: str, start) -> None:
     fake = FakeTwilio(journal=Path(journal))
     start.wait()
     worker.run(app, twilio.rest(app.config, fake), once=True)
-
-
-@pytest.fixture
-def postgres_app(request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """An app on the PostgreSQL test database, emptied afterwards."""
-    if not os.environ.get("TEST_DATABASE_URL"):
-        pytest.skip("needs TEST_DATABASE_URL: several writers at once need PostgreSQL")
-    app = create_app(settings(request.getfixturevalue("postgres_url")))
-    yield app
-    engine = services.of(app).sessions.kw["bind"]
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
 
 
 def test_two_worker_processes_send_each_of_200_messages_exactly_once(
