@@ -31,7 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from responder.conversations.hours import hours_of
     from responder.privacy.addresses import Keys
     from responder.store import db
-    from responder.web import plumbing
+    from responder.web import meters, metrics, plumbing
 
     config.load(app, test_config, os.environ)
     logs.init_app(app)
@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             content=content_of(paths.content_dir(app.config)),
             keys=Keys.from_secret(app.config["RESPONDER_DATA_KEY"]),
             hours=hours_of(app.config.get("RESPONDER_HOURS_FILE")),
+            meters=meters.Meters.create(),
         ),
     )
     plumbing.init_app(app)
@@ -52,6 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(metrics.bp)
     if app.config["RESPONDER_ENV"] == "development":
         from responder import worker
         from responder.web import simulator

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from responder.bot.content import Content
     from responder.conversations.hours import Hours
     from responder.privacy.addresses import Keys
+    from responder.web.meters import Meters
 
 _KEY = "responder"
 
@@ -30,6 +31,7 @@ class Services:
     content: Content
     keys: Keys
     hours: Hours | None
+    meters: Meters
 
 
 def attach(app: Flask, services: Services) -> None:

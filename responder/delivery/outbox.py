@@ -187,3 +187,14 @@ def oldest_unsent(session: Session) -> datetime | None:
             _awaiting_twilio(),
         )
     )
+
+
+def backlog(session: Session) -> tuple[int, datetime | None]:
+    """Count the messages still waiting for Twilio, and say when the oldest was written."""
+    count, oldest = session.execute(
+        select(func.count(Message.id), func.min(Message.created_at)).where(
+            Message.direction == "out",
+            _awaiting_twilio(),
+        )
+    ).one()
+    return count, oldest

@@ -8,6 +8,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from responder import services
+from responder.web import meters
 from responder.web.console import SECURITY_HEADERS, is_console_path
 from responder.web.console.words import catalogues, language, say
 
@@ -40,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.after_request(_baseline_headers)
+    meters.init_app(app, services.of(app).meters)
 
 
 def _baseline_headers(response: Response) -> Response:

@@ -17,6 +17,7 @@ from responder.delivery import status as delivery_status
 from responder.errors import AddressError
 from responder.privacy.addresses import country_of
 from responder.store.db import get_session
+from responder.web import meters
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/twilio")
@@ -46,6 +47,8 @@ def status() -> ResponseReturnValue:
     except twilio.MalformedRequest as exc:
         log.warning("malformed status callback: %s", exc)
         abort(400, description=str(exc))
+    if update.error_code is not None:
+        services.of().meters.twilio_errors.labels(str(update.error_code)).inc()
     session = get_session()
     delivery = policies.delivery(current_app.config, services.of())
     delivery_status.track(session, update, datetime.now(UTC), delivery.template_sid)
@@ -108,4 +111,5 @@ def _require_signature() -> None:
         token, signed_url(), request.form, signature
     ):
         log.warning("rejected request with a bad Twilio signature on %s", request.path)
+        services.of().meters.signature_failures.labels(meters.route()).inc()
         abort(403, description="invalid Twilio signature")
