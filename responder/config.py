@@ -54,6 +54,7 @@ STRING_SETTINGS = (
     "RESPONDER_HOURS_FILE",
     "TWILIO_WHATSAPP_TEMPLATE_SID",
     "RESPONDER_ONCALL_NUMBER",
+    "RESPONDER_SPOOL_DIR",
 )
 
 INT_SETTINGS = (
@@ -72,6 +73,9 @@ INT_SETTINGS = (
     "RESPONDER_RETENTION_DAYS",
     "RESPONDER_ANONYMISE_DAYS",
     "RESPONDER_TOKEN_DAYS",
+    "RESPONDER_DB_CONNECT_TIMEOUT_SECONDS",
+    "RESPONDER_DB_STATEMENT_TIMEOUT_SECONDS",
+    "RESPONDER_DB_LOCK_TIMEOUT_SECONDS",
 )
 
 BOOL_SETTINGS = ("RESPONDER_QUEUE_WHEN_CLOSED", "RESPONDER_ASK_AGE")
@@ -106,6 +110,11 @@ DEFAULTS: dict[str, Any] = {
     "RESPONDER_ASK_AGE": True,
     # A new API token works this many days unless its maker says otherwise.
     "RESPONDER_TOKEN_DAYS": 90,
+    # Limits on waiting for the database, so a webhook answers well inside Twilio's
+    # 15 seconds even when the database is stalled (store/timeouts.py).
+    "RESPONDER_DB_CONNECT_TIMEOUT_SECONDS": 2,
+    "RESPONDER_DB_STATEMENT_TIMEOUT_SECONDS": 5,
+    "RESPONDER_DB_LOCK_TIMEOUT_SECONDS": 2,
 }
 
 
@@ -148,6 +157,8 @@ def load(app: Flask, overrides: Mapping[str, Any] | None, environ: Mapping[str, 
         "DATABASE_URL", "sqlite:///" + str(Path(app.instance_path) / "responder.sqlite3")
     )
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
+    # Messages that came while the database was away wait here, encrypted.
+    app.config.setdefault("RESPONDER_SPOOL_DIR", str(Path(app.instance_path) / "spool"))
     if app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
     # The console's session cookie: script cannot read it, other sites' requests do not
