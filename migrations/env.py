@@ -34,6 +34,10 @@ def run_migrations_online() -> None:
                 compare_type=True,
             )
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # A migration may rewrite a large table: the app's statement limit,
+                    # set for webhooks, is lifted for this transaction only.
+                    connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
                 context.run_migrations()
             if sqlite:
                 broken = connection.connection.driver_connection.execute(

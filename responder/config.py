@@ -55,6 +55,7 @@ STRING_SETTINGS = (
     "TWILIO_WHATSAPP_TEMPLATE_SID",
     "RESPONDER_ONCALL_NUMBER",
     "RESPONDER_METRICS_TOKEN",
+    "RESPONDER_SPOOL_DIR",
 )
 
 INT_SETTINGS = (
@@ -76,6 +77,9 @@ INT_SETTINGS = (
     "RESPONDER_ANONYMISE_DAYS",
     "RESPONDER_TOKEN_DAYS",
     "RESPONDER_EARLY_STATUS_MINUTES",
+    "RESPONDER_DB_CONNECT_TIMEOUT_SECONDS",
+    "RESPONDER_DB_STATEMENT_TIMEOUT_SECONDS",
+    "RESPONDER_DB_LOCK_TIMEOUT_SECONDS",
 )
 
 BOOL_SETTINGS = ("RESPONDER_QUEUE_WHEN_CLOSED", "RESPONDER_ASK_AGE")
@@ -116,6 +120,11 @@ DEFAULTS: dict[str, Any] = {
     "RESPONDER_TOKEN_DAYS": 90,
     # A status callback for a sid the worker has not stored yet waits this long for it.
     "RESPONDER_EARLY_STATUS_MINUTES": 10,
+    # Limits on waiting for the database, so a webhook answers well inside Twilio's
+    # 15 seconds even when the database is stalled (store/timeouts.py).
+    "RESPONDER_DB_CONNECT_TIMEOUT_SECONDS": 2,
+    "RESPONDER_DB_STATEMENT_TIMEOUT_SECONDS": 5,
+    "RESPONDER_DB_LOCK_TIMEOUT_SECONDS": 2,
 }
 
 
@@ -158,6 +167,8 @@ def load(app: Flask, overrides: Mapping[str, Any] | None, environ: Mapping[str, 
         "DATABASE_URL", "sqlite:///" + str(Path(app.instance_path) / "responder.sqlite3")
     )
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
+    # Messages that came while the database was away wait here, encrypted.
+    app.config.setdefault("RESPONDER_SPOOL_DIR", str(Path(app.instance_path) / "spool"))
     if app.config.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
     # The console's session cookie: script cannot read it, other sites' requests do not

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from responder.conversations.crisis_followup import FollowUp
 from responder.conversations.queue import WaitNotices
 from responder.conversations.receiving import Policy as ReceivingPolicy
+from responder.conversations.spooled import Replay
 from responder.conversations.surge import Limits as SurgeLimits
 from responder.counselling.overdue import Limits
 from responder.delivery.alerts import Policy as AlertPolicy
 from responder.delivery.sending import Policy as DeliveryPolicy
+from responder.store.spool import Spool
 
 if TYPE_CHECKING:
     from responder.services import Services
@@ -38,6 +41,16 @@ def receiving(config: Mapping[str, Any], services: Services) -> ReceivingPolicy:
         waiting_reply_every=timedelta(minutes=config["RESPONDER_WAITING_REPLY_MINUTES"]),
         presence=presence(config),
     )
+
+
+def spool(config: Mapping[str, Any], services: Services) -> Spool:
+    """The folder where messages wait while the database is away, and its key."""
+    return Spool(Path(config["RESPONDER_SPOOL_DIR"]), services.keys.spool)
+
+
+def replay(config: Mapping[str, Any], services: Services) -> Replay:
+    """What storing spooled messages follows: the spool, and receive's own settings."""
+    return Replay(spool(config, services), services.content, receiving(config, services))
 
 
 def presence(config: Mapping[str, Any]) -> timedelta:

@@ -21,7 +21,7 @@ from responder.channels import twilio
 from responder.channels.simulator import Simulator
 from responder.channels.transport import Transport
 from responder.config import ConfigError
-from responder.conversations import crisis_followup, queue, surge
+from responder.conversations import crisis_followup, queue, spooled, surge
 from responder.counselling import overdue
 from responder.delivery import alerts, deletions, sending, status
 from responder.privacy import retention
@@ -52,6 +52,7 @@ class Jobs:
     delivery: sending.Policy
     retention: Mapping[str, Any]  # the retention periods are read from it by name
     presence: timedelta  # how recently a console page must have been seen to count as there
+    spooled: spooled.Replay  # messages the web app kept on disk while the database was away
 
 
 def jobs_for(config: Mapping[str, Any], shared: services.Services) -> Jobs:
@@ -65,6 +66,7 @@ def jobs_for(config: Mapping[str, Any], shared: services.Services) -> Jobs:
         delivery=policies.delivery(config, shared),
         retention=MappingProxyType(dict(config)),
         presence=policies.presence(config),
+        spooled=policies.replay(config, shared),
     )
 
 
@@ -125,6 +127,8 @@ def tick(
     """Run the urgent jobs, the timed ones, deliver what is due, purge hourly; count messages."""
     urgent = Urgent(sessions, jobs, transport, clock)
     urgent(at_once=True)
+    # Texters' messages kept while the database was away come next: one may be a crisis.
+    spooled.store_all(sessions, jobs.spooled, clock)
     # Each timed job commits on its own, so one failing never holds back delivery
     # of what the others wrote.
     with sessions() as session:
@@ -225,7 +229,7 @@ def beat(session: Session, now: datetime) -> None:
 
 
 def deliver_after_responses(app: Flask) -> None:
-    """In development, send the outbox, alerts and deletions as each response closes.
+    """In development, store the spool, send the outbox, alerts and deletions as responses close.
 
     No worker is needed. The delivery runs once the response has been sent and the
     request's session is closed, so it never waits on the request's own transaction
@@ -236,9 +240,12 @@ def deliver_after_responses(app: Flask) -> None:
     transport = transport_for(app.config)
     policy = policies.delivery(app.config, services.of(app))
     alert_policy = policies.alerts(app.config)
+    replay = policies.replay(app.config, services.of(app))
 
     def deliver() -> None:
         try:
+            # Messages kept while the database was away, once it answers again.
+            spooled.store_all(sessions, replay, utcnow)
             alerts.send_due(sessions, transport, alert_policy, utcnow)
             deletions.delete_due(sessions, transport, utcnow)
             drain(sessions, transport, policy, utcnow)

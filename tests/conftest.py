@@ -105,12 +105,16 @@ def postgres_app(request: pytest.FixtureRequest) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
-    """Build apps on the test database with production settings; dispose their engines."""
+def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps on the test database with production settings; dispose their engines.
+
+    Each test's apps share a spool of their own, never the checkout's instance folder.
+    """
     built: list[Flask] = []
 
     def build(**overrides: object) -> Flask:
-        app = create_app(settings(database_url, **overrides))
+        spool = {"RESPONDER_SPOOL_DIR": str(tmp_path / "spool")}
+        app = create_app(settings(database_url, **{**spool, **overrides}))
         built.append(app)
         return app
 

@@ -31,6 +31,7 @@ STANDALONE = (
     "media",
     "too_long",
     "fallback",
+    "outage",
     "wait_notice",
     "released",
     "requeued",
@@ -201,6 +202,8 @@ def _messages(content: Content, language: Language, file: str, channel: str) -> 
             yield Composed(file, "messages.unsafe_offer", channel, country, offer)
             followup = language.crisis_followup(turn_to)
             yield Composed(file, "messages.crisis_followup", channel, country, followup)
+            outage = language.crisis_outage(turn_to)
+            yield Composed(file, "messages.crisis_outage", channel, country, outage)
             for free in (True, False):
                 text = language.waiting_reply(SAMPLE_POSITION, free, SAMPLE_OPENS, turn_to)
                 yield Composed(file, "messages.waiting_reply", channel, country, text)

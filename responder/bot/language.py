@@ -148,6 +148,12 @@ class Language:
             crisis=turn_to.lines, emergency=turn_to.emergency
         )
 
+    def crisis_outage(self, turn_to: CrisisHelp) -> str:
+        """Answer crisis words while the database is away: the numbers, and no promise."""
+        return self.messages["crisis_outage"].format(
+            crisis=turn_to.lines, emergency=turn_to.emergency
+        )
+
     def unsafe_offer(self, turn_to: CrisisHelp) -> str:
         """End a "did not understand" reply with a person and a number to turn to."""
         return self.messages["unsafe_offer"].format(line=turn_to.first)

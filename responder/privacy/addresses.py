@@ -15,21 +15,28 @@ from responder.errors import AddressError
 
 @dataclass(frozen=True)
 class Keys:
-    """Two keys derived from RESPONDER_DATA_KEY: one to hash, one to encrypt.
+    """Keys derived from RESPONDER_DATA_KEY: one to hash, one to encrypt, one for the spool.
 
     Deriving separate keys means a leaked hash key cannot decrypt, and the operator
-    still manages a single secret.
+    still manages a single secret. The spool (messages kept on disk while the database
+    is away) has a key of its own, so its files and the stored numbers never share one.
     """
 
     hash_key: bytes
     fernet: Fernet
+    spool: Fernet
 
     @classmethod
     def from_secret(cls, secret: str) -> Keys:
         root = secret.encode()
         hash_key = hmac.new(root, b"responder address hash", hashlib.sha256).digest()
         enc_key = hmac.new(root, b"responder address encryption", hashlib.sha256).digest()
-        return cls(hash_key, Fernet(base64.urlsafe_b64encode(enc_key)))
+        spool_key = hmac.new(root, b"responder spool encryption", hashlib.sha256).digest()
+        return cls(
+            hash_key,
+            Fernet(base64.urlsafe_b64encode(enc_key)),
+            Fernet(base64.urlsafe_b64encode(spool_key)),
+        )
 
     def hash(self, e164: str) -> str:
         return hmac.new(self.hash_key, e164.encode(), hashlib.sha256).hexdigest()

@@ -36,6 +36,7 @@ from responder.store.models import (
     Note,
     TwilioDeletion,
 )
+from responder.store.timeouts import limit
 from responder.store.turns import take_turn
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,9 @@ def _delete_text(session: Session, expired: Select[tuple[int]]) -> tuple[int, in
 
 
 def _configured(session: Session, now: datetime, config: Mapping[str, Any]) -> Purged:
+    # A purge after a long pause may delete a great deal at once: the statement limit
+    # that keeps webhooks quick is lifted for its transaction; lock waits stay bounded.
+    limit(session, 0)
     return purge(
         session,
         now,

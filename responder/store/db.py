@@ -15,15 +15,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from responder import services
 from responder.store.base import Base as Base
+from responder.store.timeouts import Timeouts, postgresql_connect_args, sqlite_busy_seconds
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     """Create an engine; SQLite gets real transactions that take the write lock up front."""
+    timeouts = timeouts or Timeouts()
     # Parameters hold message text: keep them out of SQL logging and out of the
     # database errors that reach the log with their tracebacks.
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
-    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args=postgresql_connect_args(timeouts),
+        )
+    busy = sqlite_busy_seconds(timeouts)
+    engine = create_engine(url, connect_args={"timeout": busy}, hide_parameters=True)
 
     # pysqlite opens transactions lazily and not for SELECT, which breaks SAVEPOINT
     # and lets two writers read the same state before either writes. Taking the
@@ -45,7 +53,8 @@ def make_engine(url: str) -> Engine:
 def init_app(app: Flask) -> sessionmaker[Session]:
     """Return the app's session factory, closing each request's session at its end."""
     app.teardown_appcontext(_close_session)
-    return sessionmaker(make_engine(app.config["DATABASE_URL"]), expire_on_commit=False)
+    engine = make_engine(app.config["DATABASE_URL"], Timeouts.of(app.config))
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 def engine() -> Engine:

@@ -13,16 +13,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from responder.delivery import outbox
 from responder.store.db import get_session
 from responder.store.models import Heartbeat
+from responder.store.timeouts import limit
 from responder.worker import HEARTBEAT
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
+# A monitor gives up after a few seconds: every statement here is bounded by this much.
+LIMIT_SECONDS = 1
 
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     session = get_session()
     try:
+        limit(session, LIMIT_SECONDS)
         session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         log.warning("health check: database unreachable")

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from responder import policies, services
 from responder.channels import twilio
 from responder.channels.transport import split_channel
+from responder.conversations import spooled
 from responder.conversations.receiving import Policy, receive
 from responder.delivery import status as delivery_status
 from responder.errors import AddressError
 from responder.privacy.addresses import country_of
 from responder.store.db import get_session
+from responder.store.timeouts import is_away
 from responder.web import meters
 
 log = logging.getLogger(__name__)
@@ -32,9 +36,19 @@ def messages() -> ResponseReturnValue:
     except twilio.MalformedRequest as exc:
         log.warning("malformed inbound message: %s", exc)
         abort(400, description=str(exc))
-    session = get_session()
-    replies = receive(session, inbound, datetime.now(UTC), services.of().content, policy())
-    session.commit()
+    session, now = get_session(), datetime.now(UTC)
+    try:
+        replies = receive(session, inbound, now, services.of().content, policy())
+        session.commit()
+    except SQLAlchemyError as exc:
+        if not is_away(exc):
+            raise
+        # The database is away or stalled: answer from content, keep the message on
+        # disk for the worker to store when it is back (conversations/spooled.py).
+        with contextlib.suppress(SQLAlchemyError):
+            session.rollback()
+        spool = policies.spool(current_app.config, services.of())
+        replies = spooled.keep(spool, inbound, now, services.of().content)
     return twilio.twiml(replies), 200, TWIML
 
 

@@ -38,6 +38,7 @@ def test_every_crisis_reply_has_a_number_to_call_now(
         reply = lang.crisis_reply(turn_to, free, OPENS)
         assert PHONE.search(reply), reply
     assert PHONE.search(lang.crisis_followup(turn_to))
+    assert PHONE.search(lang.crisis_outage(turn_to))
     offer = lang.unsafe_offer(turn_to)
     assert PHONE.search(offer) or WEB.search(offer), offer
 
