@@ -78,6 +78,10 @@ class Spool:
         except FileNotFoundError:
             return True
 
+    def counted(self) -> tuple[int, int]:
+        """Count the records waiting and those set aside, without reading them."""
+        return _count(self.folder), _count(self.folder / SET_ASIDE)
+
     def pending(self) -> list[Pending]:
         """Return every waiting record, oldest first."""
         try:
@@ -130,6 +134,14 @@ class Spool:
         except (OSError, InvalidToken, ValueError, KeyError, TypeError):
             log.error("spooled file %s cannot be read with this key", path.name)
             return None
+
+
+def _count(folder: Path) -> int:
+    try:
+        with os.scandir(folder) as entries:
+            return sum(entry.name.endswith(SUFFIX) for entry in entries)
+    except FileNotFoundError:
+        return 0
 
 
 def _sync_folder(folder: Path) -> None:

@@ -27,8 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.datastructures import WWWAuthenticate
 
-from responder import services
+from responder import policies, services
 from responder.reports import readings
+from responder.store.spool import Spool
 from responder.worker import HEARTBEAT
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def scrape() -> Response:
     else:
         registry.register(_Registered(meters.registry))
     registry.register(_Database(app_services.sessions))
+    registry.register(_Spooled(policies.spool(current_app.config, app_services)))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
@@ -105,6 +107,29 @@ class _Database(Collector):
             taken = readings.read(session, datetime.now(UTC), HEARTBEAT)
             session.rollback()
         return taken
+
+
+class _Spooled(Collector):
+    """Count this machine's spool: texters' messages kept while the database was away."""
+
+    def __init__(self, spool: Spool) -> None:
+        self._spool = spool
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        waiting, aside = self._spool.counted()
+        yield GaugeMetricFamily(
+            "responder_spool_waiting",
+            "Messages kept on this machine's disk for the worker to store",
+            value=waiting,
+        )
+        yield GaugeMetricFamily(
+            "responder_spool_set_aside",
+            "Spooled messages the worker could not store, moved aside for a person to look at",
+            value=aside,
+        )
 
 
 def _figures(taken: readings.Readings) -> Iterator[Metric]:

@@ -190,11 +190,17 @@ def test_outbox_and_heartbeat_figures(app: Flask, client: FlaskClient) -> None:
 
 def test_metrics_answer_when_the_database_cannot_be_reached(tmp_path: Path) -> None:
     broken = f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"
-    client = create_app(settings(broken, RESPONDER_METRICS_TOKEN=TOKEN)).test_client()
+    spool = str(tmp_path / "spool")
+    app = create_app(settings(broken, RESPONDER_METRICS_TOKEN=TOKEN, RESPONDER_SPOOL_DIR=spool))
+    client = app.test_client()
+    # A texter writes meanwhile: answered, and kept on disk for the worker.
+    assert post_signed(client, sms("hi")).status_code == 200
     found = figures(client)
     assert found["responder_database_up", ()] == 0
     assert not by_priority(found, "responder_queue_waiting")
     assert ("responder_outbox_backlog", ()) not in found
+    assert found["responder_spool_waiting", ()] == 1
+    assert found["responder_spool_set_aside", ()] == 0
 
 
 # Each process posts to the fallback (no database needed) and exits; the last one
