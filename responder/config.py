@@ -76,6 +76,11 @@ INT_SETTINGS = (
 
 BOOL_SETTINGS = ("RESPONDER_QUEUE_WHEN_CLOSED", "RESPONDER_ASK_AGE")
 
+# Earlier secrets still read while their key is rotated (docs/operating.md), given in
+# the environment separated by commas or spaces. Flask reads SECRET_KEY_FALLBACKS
+# itself: a session cookie signed with one of them still opens until it expires.
+LIST_SETTINGS = ("SECRET_KEY_FALLBACKS", "RESPONDER_DATA_KEY_FALLBACKS")
+
 DEFAULTS: dict[str, Any] = {
     "RESPONDER_ENV": "production",
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
@@ -106,6 +111,8 @@ DEFAULTS: dict[str, Any] = {
     "RESPONDER_ASK_AGE": True,
     # A new API token works this many days unless its maker says otherwise.
     "RESPONDER_TOKEN_DAYS": 90,
+    "SECRET_KEY_FALLBACKS": (),
+    "RESPONDER_DATA_KEY_FALLBACKS": (),
 }
 
 
@@ -126,6 +133,9 @@ def load(app: Flask, overrides: Mapping[str, Any] | None, environ: Mapping[str, 
     for name in BOOL_SETTINGS:
         if name in environ:
             app.config[name] = _boolean(name, environ[name])
+    for name in LIST_SETTINGS:
+        if name in environ:
+            app.config[name] = tuple(environ[name].replace(",", " ").split())
     if environ.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = environ["DATABASE_URL"]
     if overrides:
