@@ -79,6 +79,8 @@ def contacts(session: Session, keys: Keys, after: int, limit: int = BATCH) -> Ba
     # the second, so that row keeps its earlier hash and is only counted.
     taken = set(
         session.scalars(select(Contact.address_hash).where(Contact.address_hash.in_(moving)))
+        if moving
+        else ()
     )
     changed = clashes = 0
     for row, number in numbers:
