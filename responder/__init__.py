@@ -40,7 +40,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         services.Services(
             sessions=db.init_app(app),
             content=content_of(paths.content_dir(app.config)),
-            keys=Keys.from_secret(app.config["RESPONDER_DATA_KEY"]),
+            keys=Keys.from_secret(
+                app.config["RESPONDER_DATA_KEY"], app.config["RESPONDER_DATA_KEY_FALLBACKS"]
+            ),
             hours=hours_of(app.config.get("RESPONDER_HOURS_FILE")),
             meters=meters.Meters.create(),
         ),

@@ -20,6 +20,7 @@ from responder.channels.phone import DEFAULT_NUMBER, Delivered, Inbox, Phone, Ph
 from responder.channels.transport import normalise
 from responder.config import ConfigError
 from responder.errors import AddressError
+from responder.privacy.key_commands import keys
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def cli() -> None:
 
 
 cli.add_command(counsellor)
+cli.add_command(keys)
 
 
 @cli.group()

@@ -84,6 +84,11 @@ INT_SETTINGS = (
 
 BOOL_SETTINGS = ("RESPONDER_QUEUE_WHEN_CLOSED", "RESPONDER_ASK_AGE")
 
+# Earlier secrets still read while their key is rotated (docs/operating.md), given in
+# the environment separated by commas or spaces. Flask reads SECRET_KEY_FALLBACKS
+# itself: a session cookie signed with one of them still opens until it expires.
+LIST_SETTINGS = ("SECRET_KEY_FALLBACKS", "RESPONDER_DATA_KEY_FALLBACKS")
+
 DEFAULTS: dict[str, Any] = {
     "RESPONDER_ENV": "production",
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
@@ -125,6 +130,8 @@ DEFAULTS: dict[str, Any] = {
     "RESPONDER_DB_CONNECT_TIMEOUT_SECONDS": 2,
     "RESPONDER_DB_STATEMENT_TIMEOUT_SECONDS": 5,
     "RESPONDER_DB_LOCK_TIMEOUT_SECONDS": 2,
+    "SECRET_KEY_FALLBACKS": (),
+    "RESPONDER_DATA_KEY_FALLBACKS": (),
 }
 
 
@@ -145,6 +152,9 @@ def load(app: Flask, overrides: Mapping[str, Any] | None, environ: Mapping[str, 
     for name in BOOL_SETTINGS:
         if name in environ:
             app.config[name] = _boolean(name, environ[name])
+    for name in LIST_SETTINGS:
+        if name in environ:
+            app.config[name] = tuple(environ[name].replace(",", " ").split())
     if environ.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = environ["DATABASE_URL"]
     if overrides:

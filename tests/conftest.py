@@ -26,6 +26,7 @@ SETTINGS = (
     *config.STRING_SETTINGS,
     *config.INT_SETTINGS,
     *config.BOOL_SETTINGS,
+    *config.LIST_SETTINGS,
 )
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])

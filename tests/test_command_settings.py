@@ -97,6 +97,7 @@ def test_an_explicit_environment_wins_over_the_file(checkout: Path) -> None:
         ["worker", "--once"],
         ["chat"],
         ["purge"],
+        ["keys", "rotate"],
     ],
     ids=" ".join,
 )

@@ -15,6 +15,7 @@ from responder.config import (
     checkout_environment,
     instance_secret,
 )
+from responder.privacy.addresses import Keys
 from tests.twilio_requests import settings
 
 
@@ -65,6 +66,27 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     assert app.config["DATABASE_URL"] == "postgresql+psycopg://user@db.example.org/helpline"
     assert app.config["PUBLIC_URL"] == "https://helpline.example.org"
     assert app.config["RESPONDER_MENU_TIMEOUT_MINUTES"] == 45
+    services.of(app).sessions.kw["bind"].dispose()
+
+
+def test_fallback_keys_come_from_the_environment_separated_by_commas_or_spaces(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", "first, second third")
+    monkeypatch.setenv("RESPONDER_DATA_KEY_FALLBACKS", " old-data-key ")
+    app = create_app(settings(f"sqlite:///{tmp_path}/db.sqlite3"))
+    assert app.config["SECRET_KEY_FALLBACKS"] == ("first", "second", "third")
+    keys = services.of(app).keys
+    assert [old.hash("+14155550123") for old in keys.earlier] == [
+        Keys.from_secret("old-data-key").hash("+14155550123")
+    ]
+    services.of(app).sessions.kw["bind"].dispose()
+
+
+def test_without_fallbacks_only_the_current_keys_are_read(tmp_path: Path) -> None:
+    app = create_app(settings(f"sqlite:///{tmp_path}/db.sqlite3"))
+    assert app.config["SECRET_KEY_FALLBACKS"] == ()
+    assert services.of(app).keys.earlier == ()
     services.of(app).sessions.kw["bind"].dispose()
 
 

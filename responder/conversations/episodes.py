@@ -7,6 +7,7 @@ has been quiet for the episode gap is closed, and the next message starts anothe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
@@ -29,13 +30,15 @@ def locked_contact(
     The lock serialises every message of one texter, so two deliveries of the same
     message, or two quick messages, cannot both read the same menu state.
     """
-    digest = keys.hash(inbound.address)
-    query = select(Contact).where(Contact.address_hash == digest).with_for_update()
-    contact = session.scalars(query).one_or_none()
+    # While the data key is rotated a texter's row may still carry the hash made with
+    # an earlier key; looking under every key keeps them in the contact they have.
+    digests = keys.hashes(inbound.address)
+    query = select(Contact).where(Contact.address_hash.in_(digests)).with_for_update()
+    contact = _first_by_key(session.scalars(query).all(), digests)
     if contact is not None:
         return contact, False
     contact = Contact(
-        address_hash=digest,
+        address_hash=digests[0],
         address_encrypted=keys.encrypt(inbound.address),
         country=country_of(inbound.address),
         created_at=now,
@@ -45,8 +48,15 @@ def locked_contact(
             session.add(contact)
     except IntegrityError:
         # A concurrent request created the contact first and has committed since.
-        return session.scalars(query).one(), False
+        found = _first_by_key(session.scalars(query).all(), digests)
+        assert found is not None
+        return found, False
     return contact, True
+
+
+def _first_by_key(found: Sequence[Contact], digests: tuple[str, ...]) -> Contact | None:
+    """Return the contact whose hash was made with the newest key, if any was found."""
+    return min(found, key=lambda contact: digests.index(contact.address_hash), default=None)
 
 
 def recent(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import phonenumbers
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from responder.errors import AddressError
 
@@ -20,35 +22,60 @@ class Keys:
     Deriving separate keys means a leaked hash key cannot decrypt, and the operator
     still manages a single secret. The spool (messages kept on disk while the database
     is away) has a key of its own, so its files and the stored numbers never share one.
+    While the data key is being rotated, `earlier` holds the keys of
+    RESPONDER_DATA_KEY_FALLBACKS: they still decrypt and find what was stored under them
+    (spool files included), and everything new is written with the current key only.
     """
 
     hash_key: bytes
     fernet: Fernet
-    spool: Fernet
+    spool: MultiFernet  # writes with the current key; reads files written under earlier ones
+    earlier: tuple[Keys, ...] = ()
 
     @classmethod
-    def from_secret(cls, secret: str) -> Keys:
+    def from_secret(cls, secret: str, fallbacks: Iterable[str] = ()) -> Keys:
         root = secret.encode()
         hash_key = hmac.new(root, b"responder address hash", hashlib.sha256).digest()
         enc_key = hmac.new(root, b"responder address encryption", hashlib.sha256).digest()
-        spool_key = hmac.new(root, b"responder spool encryption", hashlib.sha256).digest()
+        older = [old for old in dict.fromkeys(fallbacks) if old != secret]
+        spools = [
+            hmac.new(key.encode(), b"responder spool encryption", hashlib.sha256).digest()
+            for key in (secret, *older)
+        ]
         return cls(
             hash_key,
             Fernet(base64.urlsafe_b64encode(enc_key)),
-            Fernet(base64.urlsafe_b64encode(spool_key)),
+            MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in spools]),
+            tuple(cls.from_secret(old) for old in older),
         )
 
     def hash(self, e164: str) -> str:
         return hmac.new(self.hash_key, e164.encode(), hashlib.sha256).hexdigest()
+
+    def hashes(self, e164: str) -> tuple[str, ...]:
+        """Return every hash the number may be stored under, the current key's first."""
+        return (self.hash(e164), *(old.hash(e164) for old in self.earlier))
 
     def encrypt(self, e164: str) -> str:
         return self.fernet.encrypt(e164.encode()).decode()
 
     def decrypt(self, token: str) -> str:
         try:
-            return self.fernet.decrypt(token.encode()).decode()
+            return self._readers.decrypt(token.encode()).decode()
         except InvalidToken:
             raise AddressError("the address cannot be decrypted with this key") from None
+
+    def is_current(self, token: str) -> bool:
+        """Tell whether token was encrypted with the current key, not an earlier one."""
+        try:
+            self.fernet.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
+
+    @functools.cached_property
+    def _readers(self) -> MultiFernet:
+        return MultiFernet([self.fernet, *(old.fernet for old in self.earlier)])
 
 
 def country_of(e164: str) -> str | None:

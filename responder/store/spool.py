@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class Pending:
 class Spool:
     """A folder of encrypted records, each written atomically under its key."""
 
-    def __init__(self, folder: Path, fernet: Fernet) -> None:
+    def __init__(self, folder: Path, fernet: Fernet | MultiFernet) -> None:
         self.folder, self.fernet = folder, fernet
 
     def put(self, key: str, record: dict[str, Any]) -> bool:

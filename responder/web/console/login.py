@@ -126,11 +126,7 @@ def logout() -> ResponseReturnValue:
 def _enrol(counsellor: Counsellor, now: datetime) -> ResponseReturnValue | None:
     """Show a new secret, or take the first code from it; None once TOTP is on."""
     keys = _keys()
-    sealed = session.get("enrol_secret")
-    if not isinstance(sealed, str):
-        # Sealed with the data key: the cookie is signed, not secret.
-        sealed = session["enrol_secret"] = keys.encrypt(signin.new_secret())
-    secret = keys.decrypt(sealed)
+    secret = _enrol_secret(keys)
     if request.method == "GET":
         return render_template("console/enrol.html", **_enrol_context(counsellor, secret))
     db = get_session()
@@ -142,6 +138,20 @@ def _enrol(counsellor: Counsellor, now: datetime) -> ResponseReturnValue | None:
     db.commit()
     session.pop("enrol_secret", None)
     return None
+
+
+def _enrol_secret(keys: Keys) -> str:
+    """Return the secret being set up in this browser, choosing one if there is none."""
+    sealed = session.get("enrol_secret")
+    if isinstance(sealed, str):
+        try:
+            return keys.decrypt(sealed)
+        except AddressError:
+            pass  # sealed with a data key since retired: a new secret is shown instead
+    secret = signin.new_secret()
+    # Sealed with the data key: the cookie is signed, not secret.
+    session["enrol_secret"] = keys.encrypt(secret)
+    return secret
 
 
 def _enrol_context(counsellor: Counsellor, secret: str) -> dict[str, object]:
