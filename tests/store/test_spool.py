@@ -76,3 +76,16 @@ def test_an_empty_or_missing_spool_is_empty(spool: Spool) -> None:
     assert not spool.is_empty()
     spool.remove(spool.pending()[0].path)
     assert spool.is_empty()
+
+
+def test_records_written_before_a_key_rotation_are_read_while_the_old_key_is_a_fallback(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "spool"
+    assert Spool(folder, Keys.from_secret("old-data-key").spool).put("SM1", record(1))
+    rotating = Spool(folder, Keys.from_secret("new-data-key", ["old-data-key"]).spool)
+    assert rotating.put("SM2", record(2))
+    assert [p.record for p in rotating.pending()] == [record(1), record(2)]
+    # Without the fallback the old file cannot be read; the new one still can.
+    after = Spool(folder, Keys.from_secret("new-data-key").spool)
+    assert [p.record for p in after.pending()] == [None, record(2)]
