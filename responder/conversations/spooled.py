@@ -8,11 +8,10 @@ conversation and the counsellor's transcript read as if nothing had happened.
 What the texter was told. At the time they got a static reply: the crisis numbers
 when their message had crisis words, else "we got your message, we will reply here".
 Storing the message later makes the bot decide its usual replies, which the texter
-never had. Those are not kept as if they had been given (that was the lie of the
-transcript before): the transcript shows the static reply the texter really got, and
-the bot's replies go out late through the outbox, with their delivery tracked, since
-the static reply promised an answer and they are it: the page asked for, the place in
-the queue. After crisis words they are not sent: the texter already had the numbers,
+never had. Those are not kept as if they had been given: the transcript shows the
+static reply the texter really got, and the bot's replies go out late through the
+outbox, with their delivery tracked, since the static reply promised an answer and
+they are it: the page asked for, the place in the queue. After crisis words they are not sent: the texter already had the numbers,
 and the conversation is first in the queue for a person.
 """
 

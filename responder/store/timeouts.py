@@ -72,9 +72,10 @@ def postgresql_connect_args(timeouts: Timeouts) -> dict[str, Any]:
 def sqlite_busy_seconds(timeouts: Timeouts) -> int:
     """How long SQLite waits for the write lock every transaction takes at BEGIN.
 
-    That wait is the only one a SQLite statement has, so it gets the statement's limit.
+    That wait is the only one a SQLite statement has, so it gets the statement's limit;
+    0, no limit, becomes a day (SQLite's own 0 would mean not waiting at all).
     """
-    return timeouts.statement
+    return timeouts.statement or 86_400
 
 
 def limit(session: Session, seconds: float) -> None:
