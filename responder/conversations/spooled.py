@@ -11,8 +11,9 @@ Storing the message later makes the bot decide its usual replies, which the text
 never had. Those are not kept as if they had been given: the transcript shows the
 static reply the texter really got, and the bot's replies go out late through the
 outbox, with their delivery tracked, since the static reply promised an answer and
-they are it: the page asked for, the place in the queue. After crisis words they are not sent: the texter already had the numbers,
-and the conversation is first in the queue for a person.
+they are it: the page asked for, the place in the queue. After crisis words they are
+not sent: the texter already had the numbers, and the conversation is first in the
+queue for a person.
 """
 
 from __future__ import annotations

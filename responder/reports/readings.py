@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from responder.delivery import outbox
-from responder.store.models import Conversation, DailyCount, Heartbeat
+from responder.store.models import Conversation, DailyCount, Heartbeat, Message
+
+FAILED = ("failed", "undelivered")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class Readings:
     outbox_oldest_seconds: float | None  # None: nothing waits for Twilio
     heartbeat_age_seconds: float | None  # None: no worker has ever run
     crisis_marks_today: int
+    # Outbound messages stored as failed or undelivered, by Twilio's error code: refusals
+    # the worker met when sending as well as those status callbacks reported.
+    failed_by_code: dict[int, int]
 
 
 def read(session: Session, now: datetime, heartbeat: str) -> Readings:
@@ -55,12 +60,19 @@ def read(session: Session, now: datetime, heartbeat: str) -> Readings:
             DailyCount.day == now.astimezone(UTC).date(), DailyCount.metric == "crisis"
         )
     )
+    # Read off the outbox index, whose first column is the status: only failures are read.
+    failed = session.execute(
+        select(Message.error_code, func.count(Message.id))
+        .where(Message.status.in_(FAILED), Message.error_code.is_not(None))
+        .group_by(Message.error_code)
+    ).all()
     return Readings(
         waiting=waiting,
         outbox_backlog=backlog,
         outbox_oldest_seconds=_age(now, oldest_unsent) if oldest_unsent else None,
         heartbeat_age_seconds=_age(now, beat) if beat else None,
         crisis_marks_today=int(crises or 0),
+        failed_by_code={int(code): count for code, count in failed},
     )
 
 

@@ -169,3 +169,11 @@ def _figures(taken: readings.Readings) -> Iterator[Metric]:
         "Conversations first marked in crisis since midnight UTC",
         value=taken.crisis_marks_today,
     )
+    failed = GaugeMetricFamily(
+        "responder_messages_failed",
+        "Outbound messages stored as failed or undelivered, by Twilio error code",
+        labels=["code"],
+    )
+    for code, count in sorted(taken.failed_by_code.items()):
+        failed.add_metric([str(code)], count)
+    yield failed

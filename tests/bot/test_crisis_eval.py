@@ -37,7 +37,14 @@ SETS = tuple(
 LISTS = tuple(CrisisList.load(path) for path in sorted((ROOT / "content").glob("*/crisis.toml")))
 TARGET_RECALL = 0.95
 # By language: Spanish's list is newer and its set was written by another writer.
-RECALL_FLOOR = {"en": 0.88, "fr": 0.87, "es": 0.81, "second/en": 0.88, "second/es": 0.77, "second/fr": 0.85}
+RECALL_FLOOR = {
+    "en": 0.88,
+    "fr": 0.87,
+    "es": 0.81,
+    "second/en": 0.88,
+    "second/es": 0.77,
+    "second/fr": 0.85,
+}
 MAX_FALSE_POSITIVES = 0.10
 
 

@@ -21,7 +21,7 @@ from responder.store.models import Conversation
 from tests.checkout import ROOT
 from tests.counsellors import latest_conversation, number, queue_texter
 from tests.delivery.test_status import callback, report
-from tests.fake_twilio import FakeTwilio
+from tests.fake_twilio import FakeTwilio, accept, refuse
 from tests.outbox_rows import Clock, add_texter, deliver, outbound, write
 from tests.twilio_requests import PUBLIC_URL, TEXTER, post_signed, settings, sms
 from tests.web.test_security_headers import carries_the_baseline
@@ -186,6 +186,22 @@ def test_outbox_and_heartbeat_figures(app: Flask, client: FlaskClient) -> None:
     assert found["responder_outbox_backlog", ()] == 3
     assert 300 <= found["responder_outbox_oldest_age_seconds", ()] < 3600
     assert 90 <= found["responder_worker_heartbeat_age_seconds", ()] < 3600
+
+
+def test_sends_twilio_refused_are_counted_by_error_code(
+    app: Flask, client: FlaskClient, fake: FakeTwilio, clock: Clock
+) -> None:
+    now = datetime.now(UTC)
+    write(app, add_texter(app, last_message_at=now), "a", "b", now=now)
+    fake.script = [refuse(400, 21211, "The 'To' number is not a valid phone number."), accept()]
+    deliver(app, fake, clock)
+    found = figures(client)
+    failed = {
+        dict(labels)["code"]: value
+        for (name, labels), value in found.items()
+        if name == "responder_messages_failed"
+    }
+    assert failed == {"21211": 1}
 
 
 def test_metrics_answer_when_the_database_cannot_be_reached(tmp_path: Path) -> None:
