@@ -78,6 +78,11 @@ def test_fillers_and_skips(small: tuple[CrisisList, ...], text: str, expected: T
         pytest.param("j'vais mourir de rire", None, id="fr-idiom-after-jvais"),
         pytest.param("je me coupe les cheveux", None, id="fr-haircut-after-je"),
         pytest.param("jpp de rire", Tier.T2, id="fr-jpp-stays-t2"),
+        pytest.param("me quiero re morir wey", Tier.T1, id="es-fillers"),
+        pytest.param("mi vida literal se acabo", Tier.T1, id="es-filler-literal"),
+        pytest.param("mi mama me va a re matar", None, id="es-idiom-with-filler"),
+        pytest.param("me muero wey de risa", None, id="es-laughing-with-filler"),
+        pytest.param("me va a arruinar la vida si no le pago", Tier.T2, id="es-reported-threat"),
     ],
 )
 def test_shipped_lists(text: str, expected: Tier | None) -> None:
