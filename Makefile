@@ -7,7 +7,7 @@ PORT ?= 5000
 # no RESPONDER_ENV; a RESPONDER_ENV in the environment still wins. Only the command reads it.
 CHECKOUT_SETTINGS := instance/responder.env
 
-.PHONY: run test lint format chat clean bench bench-quick bench-scale bench-instances
+.PHONY: run test lint format chat clean bench bench-quick bench-floor bench-scale bench-instances
 
 ## run: install, upgrade the SQLite database, serve with the phone simulator on http://127.0.0.1:5000
 ##      (another port: make run PORT=8000)
@@ -28,13 +28,18 @@ chat: $(VENV)/.installed $(CHECKOUT_SETTINGS)
 	RESPONDER_ENV=development $(BIN)/responder db upgrade
 	RESPONDER_ENV=development $(BIN)/responder chat
 
-## bench: capacity benchmark, baseline then SQLite then PostgreSQL (BENCH_DATABASE_URL, emptied first)
+## bench: capacity benchmark, baseline then SQLite then PostgreSQL (BENCH_DATABASE_URL, emptied first),
+##        then the app beside its floor (bench-floor)
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
 
 ## bench-quick: the same benchmark, short, in under a minute
 bench-quick: $(VENV)/.installed
 	$(BIN)/python -m bench.run --quick
+
+## bench-floor: the app's CPU per message beside its web part and its SQL sent bare (BENCH_FLOOR_DATABASE_URL, emptied first)
+bench-floor: $(VENV)/.installed
+	$(BIN)/python -m bench.floor
 
 ## bench-scale: webhook and queue API latency with 1,000,000 conversations stored (BENCH_SCALE_DATABASE_URL, emptied first)
 bench-scale: $(VENV)/.installed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from bench.texters import Tally
@@ -105,3 +106,16 @@ def verdicts(results: list[Result], texters: int) -> list[str]:
 def verdict(met: bool, text: str) -> str:
     """One target's line: met or MISSED, then what was measured against what."""
     return ("met     " if met else "MISSED  ") + text
+
+
+def yardstick() -> float:
+    """Time a fixed piece of pure Python, to tell how fast this machine's CPU is.
+
+    The same run gives very different requests a second on a fast and a slow CPU;
+    this figure (lower is faster) lets runs on different machines be set side by side.
+    """
+    started = time.perf_counter()
+    total = 0
+    for number in range(5_000_000):
+        total += number
+    return time.perf_counter() - started

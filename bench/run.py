@@ -6,9 +6,10 @@
 Each target runs alone on the machine under the same gunicorn settings. A paced
 phase (every texter one message a second) gives the latency texters feel; a flat-out
 phase (16 texters, each writing again as soon as answered) gives the most the target
-serves, which is what the ratio to the baseline compares. It exits non-zero when a
-message went unanswered or answered wrongly, or the server failed; slow figures are
-reported, not failed.
+serves, which is what the ratio to the baseline compares. Then bench/floor.py sets the
+app's CPU per message beside its floor, on a PostgreSQL database of its own. It exits
+non-zero when a message went unanswered or answered wrongly, or the server failed;
+slow figures are reported, not failed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench import databases, report, servers
+from bench import databases, floor, report, servers
+from bench.report import yardstick
 from bench.texters import Load, Tally, run
 
 DEFAULT_POSTGRESQL = "postgresql://postgres@127.0.0.1:5432/bench"
@@ -51,24 +53,19 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for line in report.verdicts(results, options.texters):
         print(line)
+    floor_answered = True
+    if "postgresql" in options.targets and options.floor_messages:
+        # The app's CPU per message beside the same work done by its parts (bench/floor.py).
+        print()
+        floor_answered = floor.report(
+            {"postgresql": options.floor_database_url}, options.floor_messages
+        )
     failed = [r.name for r in results if r.errors or r.server_errors or r.unbalanced]
+    failed += [] if floor_answered else ["the floor"]
     if failed:
         print(f"\nmessages went unanswered or wrong on: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
-
-
-def yardstick() -> float:
-    """Time a fixed piece of pure Python, to tell how fast this machine's CPU is.
-
-    The same run gives very different requests a second on a fast and a slow CPU;
-    this figure (lower is faster) lets runs on different machines be set side by side.
-    """
-    started = time.perf_counter()
-    total = 0
-    for number in range(5_000_000):
-        total += number
-    return time.perf_counter() - started
 
 
 def _breakdown(result: report.Result) -> str:
@@ -161,12 +158,22 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRESQL),
         help="a PostgreSQL database of the bench's own: it is emptied (BENCH_DATABASE_URL)",
     )
+    parser.add_argument(
+        "--floor-messages", type=int, help="messages of each kind for the floor (300; quick 50)"
+    )
+    parser.add_argument(
+        "--floor-database-url",
+        default=os.environ.get("BENCH_FLOOR_DATABASE_URL", floor.DEFAULT_POSTGRESQL),
+        help="the floor's own PostgreSQL database: it is emptied (BENCH_FLOOR_DATABASE_URL)",
+    )
     options = parser.parse_args(argv)
     if options.targets[0] != "baseline":
         parser.error("the baseline comes first: the ratios are to it")
     options.texters = options.texters or (20 if options.quick else 50)
     options.seconds = options.seconds or (5 if options.quick else 60)
     options.flat_out_seconds = options.flat_out_seconds or (3 if options.quick else 20)
+    if options.floor_messages is None:
+        options.floor_messages = 50 if options.quick else 300
     return options
 
 
