@@ -20,7 +20,7 @@ from responder.channels.phone import DEFAULT_NUMBER, Delivered, Inbox, Phone, Ph
 from responder.channels.transport import normalise
 from responder.config import ConfigError
 from responder.errors import AddressError
-from responder.privacy.key_commands import keys
+from responder.privacy import rotation
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,6 @@ def cli() -> None:
 
 
 cli.add_command(counsellor)
-cli.add_command(keys)
 
 
 @cli.group()
@@ -343,3 +342,41 @@ def stats_export(start: date, end: date, form: str, shape: str, grain: str) -> N
     except figures.PeriodError as exc:
         raise click.BadParameter(str(exc), param_hint="'--from'") from None
     click.echo(export.export(get_session(), within, shape, form, grain), nl=False)
+
+
+@cli.group()
+def keys() -> None:
+    """Rotate the keys the helpline keeps its data under."""
+
+
+@keys.command("rotate")
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 10_000),
+    default=rotation.BATCH,
+    show_default=True,
+    help="Rows changed in each transaction.",
+)
+@with_appcontext
+def keys_rotate(batch: int) -> None:
+    """Re-encrypt and re-hash, under RESPONDER_DATA_KEY, what its fallbacks made.
+
+    Run it once every process reads under RESPONDER_DATA_KEY_FALLBACKS too: each batch
+    commits, so the helpline keeps serving, and a second run, or one after an
+    interruption, changes only what is still to do. Prints counts, never numbers.
+    """
+    from responder import services
+    from responder.store.db import get_session
+
+    try:
+        done = rotation.rotate(get_session(), services.of().keys, batch)
+    except rotation.Refused as refused:
+        raise click.ClickException(str(refused)) from None
+    for line in done.lines():
+        click.echo(line)
+    if done.unreadable:
+        raise click.ClickException(
+            f"{done.unreadable} value(s) were encrypted with a key that is neither "
+            "RESPONDER_DATA_KEY nor in RESPONDER_DATA_KEY_FALLBACKS: keep the fallbacks, "
+            "add that key to them and run this again"
+        )

@@ -11,10 +11,11 @@ arriving meanwhile waits for the batch to commit and then finds the row by its n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from responder.errors import AddressError
@@ -23,6 +24,13 @@ from responder.store.models import Contact, Counsellor
 from responder.store.throttle import SigninFailure
 
 BATCH = 500
+# A batch meets the webhook's locks, a deadlock with a purge, or SQLite's busy database;
+# trying the same batch again is all it takes, and what committed stays done.
+ATTEMPTS = 3
+
+
+class Refused(Exception):
+    """The database refused one batch ATTEMPTS times; what committed before stays done."""
 
 
 @dataclass(frozen=True)
@@ -143,3 +151,58 @@ def _readable(keys: Keys, rows: Sequence[Contact]) -> list[tuple[Contact, str]]:
         except AddressError:
             continue
     return found
+
+
+Step = Callable[[Session, Keys, int, int], Batch]
+
+
+def rotate(session: Session, keys: Keys, limit: int = BATCH) -> Rotated:
+    """Move every contact and two-factor secret to the current key, a batch at a time.
+
+    Each batch commits on its own, so the helpline keeps serving meanwhile; a run after
+    an interruption does only what is left.
+    """
+    done = Rotated()
+    for found in _batches(session, contacts, keys, limit):
+        done.contacts += found.checked
+        done.contacts_changed += found.changed
+        done.unreadable += found.unreadable
+        done.clashes += found.clashes
+    for found in _batches(session, accounts, keys, limit):
+        done.accounts += found.checked
+        done.accounts_changed += found.changed
+        done.unreadable += found.unreadable
+    done.signin_failures = drop_signin_failures(session)
+    session.commit()
+    return done
+
+
+def _batches(session: Session, step: Step, keys: Keys, limit: int) -> Iterator[Batch]:
+    """Run step batch after batch, committing each, until it finds no more rows."""
+    after = 0
+    while True:
+        found = _committed(session, step, keys, after, limit)
+        if found.last is None:
+            return
+        yield found
+        after = found.last
+        # Committed rows are done with; a large table must not pile up in the session.
+        session.expunge_all()
+
+
+def _committed(session: Session, step: Step, keys: Keys, after: int, limit: int) -> Batch:
+    attempt = 1
+    while True:
+        try:
+            found = step(session, keys, after, limit)
+            session.commit()
+            return found
+        except (IntegrityError, OperationalError) as exc:
+            session.rollback()
+            if attempt == ATTEMPTS:
+                # The class name only: the statement's parameters are hashes and ciphertext.
+                raise Refused(
+                    f"the database refused a batch {ATTEMPTS} times ({type(exc).__name__}); "
+                    "run the command again: what was done stays done"
+                ) from None
+            attempt += 1
