@@ -179,18 +179,10 @@ def invited_since(session: Session, contact_id: int, since: datetime) -> bool:
     )
 
 
-def oldest_unsent(session: Session) -> datetime | None:
-    """Return when the oldest message still waiting for Twilio was written (held ones aside)."""
-    return session.scalar(
-        select(func.min(Message.created_at)).where(
-            Message.direction == "out",
-            _awaiting_twilio(),
-        )
-    )
-
-
 def backlog(session: Session) -> tuple[int, datetime | None]:
-    """Count the messages still waiting for Twilio, and say when the oldest was written."""
+    """Count the messages waiting for Twilio (held ones aside) and say when the oldest was
+    written; /healthz and /metrics both read it.
+    """
     count, oldest = session.execute(
         select(func.count(Message.id), func.min(Message.created_at)).where(
             Message.direction == "out",

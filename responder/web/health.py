@@ -35,7 +35,7 @@ def healthz() -> ResponseReturnValue:
     # not even before the first migration.
     try:
         beat = session.get(Heartbeat, HEARTBEAT)
-        oldest = outbox.oldest_unsent(session)
+        _, oldest = outbox.backlog(session)
     except SQLAlchemyError:
         log.warning("health check: the outbox figures cannot be read")
         beat = oldest = None
