@@ -28,7 +28,6 @@ from responder.counselling.wrapup_lists import INCIDENT
 from responder.errors import NotFound, Rejected
 from responder.staff import audit
 from responder.staff.auth import supervises
-from responder.store import counts, events
 from responder.store.models import Conversation, Counsellor
 
 log = logging.getLogger(__name__)
@@ -76,7 +75,8 @@ def clear(
     for conversation in _waiting(session, ids, actor):
         blocks.block(session, access.texter(conversation), hours, now)
         audit.record(session, actor, "block", conversation.id, now, hours=hours)
-        _close(session, conversation, actor, now)
+        # With a wrap-up that says prank or abusive and nothing else, counted as such.
+        wrapup.mark_closed(session, conversation, actor, None, (), PRANK_OR_ABUSIVE, now)
         audit.record(session, actor, "close", conversation.id, now, flood=reason)
         changed += 1
     log.info("flood cleared by=%s conversations=%d", actor.id, changed)
@@ -100,16 +100,6 @@ def _waiting(session: Session, ids: Sequence[int], actor: Counsellor) -> list[Co
         if conversation.state == "waiting" and conversation.contact_id is not None:
             found.append(conversation)
     return found
-
-
-def _close(session: Session, conversation: Conversation, actor: Counsellor, now: datetime) -> None:
-    """Close it with a wrap-up that says prank or abusive and nothing else, counted as such."""
-    conversation.state, conversation.closed_at = "closed", now
-    conversation.closed_by_id = actor.id
-    conversation.category, conversation.secondary = None, []
-    events.record(session, "closed", now, conversation, actor.id)
-    counts.add(session, now, "closed", conversation=conversation, detail=None)
-    wrapup.record(session, conversation, PRANK_OR_ABUSIVE, now)
 
 
 PRANK_OR_ABUSIVE = wrapup.Filled(

@@ -258,14 +258,7 @@ def close(
             secondary=", ".join(unknown),
         )
     tell_holder(session, conversation, actor, "closed this conversation", now)
-    conversation.state, conversation.closed_at = "closed", now
-    conversation.closed_by_id = actor.id
-    conversation.category = category
-    conversation.secondary = list(dict.fromkeys(secondary))
-    events.record(session, "closed", now, conversation, actor.id)
-    counts.add(session, now, "closed", conversation=conversation, detail=category)
-    if filled is not None:
-        wrapup.record(session, conversation, filled, now)
+    wrapup.mark_closed(session, conversation, actor, category, secondary, filled, now)
     if survey and survey_withheld(conversation.contact, now) is None:
         text = content.language(conversation.language).messages["survey_question"]
         outbox.enqueue(session, conversation, text, now)

@@ -3,12 +3,13 @@
 Every answer but the summary is a choice from a fixed list, so the helpline's figures
 add up; each choice is counted anonymously when the conversation closes. The summary
 is free text about one texter: it is never counted, and retention deletes it with the
-messages. Functions take a Session and never commit.
+messages. Closing itself is here too (mark_closed), the one step every way of closing
+takes. Functions take a Session and never commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,9 +38,9 @@ from responder.counselling.wrapup_lists import (
     CategoryGroup,
 )
 from responder.errors import InvalidFields
-from responder.store import counts
+from responder.store import counts, events
 from responder.store.casework import WrapUp
-from responder.store.models import Conversation
+from responder.store.models import Conversation, Counsellor
 
 
 @dataclass(frozen=True)
@@ -290,3 +291,26 @@ def _summary(value: object, problems: dict[str, Problem]) -> str | None:
         problems["summary"] = Problem("bad_character")
         return None
     return value.strip() or None
+
+
+def mark_closed(
+    session: Session,
+    conversation: Conversation,
+    actor: Counsellor,
+    category: str | None,
+    secondary: Sequence[str],
+    filled: Filled | None,
+    now: datetime,
+) -> None:
+    """Close the conversation as actor, with its categories and wrap-up, and count it.
+
+    The one way a conversation is closed, whether from its page or with a flood.
+    """
+    conversation.state, conversation.closed_at = "closed", now
+    conversation.closed_by_id = actor.id
+    conversation.category = category
+    conversation.secondary = list(dict.fromkeys(secondary))
+    events.record(session, "closed", now, conversation, actor.id)
+    counts.add(session, now, "closed", conversation=conversation, detail=category)
+    if filled is not None:
+        record(session, conversation, filled, now)
