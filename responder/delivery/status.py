@@ -97,7 +97,10 @@ def settle_early(
     after that worker looked for kept rows: neither sees the other's uncommitted write.
     Sweeping here, every round, finds such rows. Applying goes first, so a row is never
     dropped for age once its message is known, however long the round before took.
+    Almost always nothing is kept: one look at the small table then ends the sweep.
     """
+    if session.scalar(select(EarlyStatusCallback.id).limit(1)) is None:
+        return 0, 0
     sids = session.scalars(
         select(EarlyStatusCallback.sid)
         .join(Message, Message.twilio_sid == EarlyStatusCallback.sid)

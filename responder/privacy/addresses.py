@@ -29,7 +29,7 @@ class Keys:
 
     hash_key: bytes
     fernet: Fernet
-    spool: MultiFernet  # writes with the current key; reads files written under earlier ones
+    spool_fernet: Fernet
     earlier: tuple[Keys, ...] = ()
 
     @classmethod
@@ -37,15 +37,12 @@ class Keys:
         root = secret.encode()
         hash_key = hmac.new(root, b"responder address hash", hashlib.sha256).digest()
         enc_key = hmac.new(root, b"responder address encryption", hashlib.sha256).digest()
+        spool_key = hmac.new(root, b"responder spool encryption", hashlib.sha256).digest()
         older = [old for old in dict.fromkeys(fallbacks) if old != secret]
-        spools = [
-            hmac.new(key.encode(), b"responder spool encryption", hashlib.sha256).digest()
-            for key in (secret, *older)
-        ]
         return cls(
             hash_key,
             Fernet(base64.urlsafe_b64encode(enc_key)),
-            MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in spools]),
+            Fernet(base64.urlsafe_b64encode(spool_key)),
             tuple(cls.from_secret(old) for old in older),
         )
 
@@ -76,6 +73,11 @@ class Keys:
     @functools.cached_property
     def _readers(self) -> MultiFernet:
         return MultiFernet([self.fernet, *(old.fernet for old in self.earlier)])
+
+    @functools.cached_property
+    def spool(self) -> MultiFernet:
+        """The spool's key: files are written under the current one, read under any."""
+        return MultiFernet([self.spool_fernet, *(old.spool_fernet for old in self.earlier)])
 
 
 def country_of(e164: str) -> str | None:
