@@ -111,7 +111,7 @@ def read(
         rows=tuple(board),
         counsellors=tuple(team),
         limits=limits,
-        surge=_surge(session, now, surging),
+        surge=_surge(rows, now, surging),
         surge_window=surging.window,
     )
 
@@ -136,11 +136,15 @@ def _open(session: Session, now: datetime) -> Sequence[Row[Any]]:
     ).all()
 
 
-def _surge(session: Session, now: datetime, surging: surge.Limits) -> int:
-    """How many joined the queue within the surge window, when that many make a surge."""
+def _surge(rows: Sequence[Row[Any]], now: datetime, surging: surge.Limits) -> int:
+    """How many joined the queue within the surge window, when that many make a surge.
+
+    Counted from the open conversations already read, as surge.joined counts the queue.
+    """
     if not surging.conversations:
         return 0
-    joined = surge.joined(session, now, surging.window)
+    since = now - surging.window
+    joined = sum(row.state == "waiting" and row.queued_at >= since for row in rows)
     return joined if joined >= surging.conversations else 0
 
 
