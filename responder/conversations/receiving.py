@@ -37,9 +37,6 @@ STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
 START_WORDS = frozenset({"START", "UNSTOP", "YES"})
-# A texter in the queue who was answered this recently (the crisis reply, or their
-# place with the numbers) is not sent the crisis reply again; the mark still counts.
-CRISIS_REPLY_EVERY = timedelta(minutes=10)
 # The rate limit counts a texter's messages per window of this length.
 RATE_WINDOW = timedelta(minutes=1)
 # The replies to send, and the content page they show (counted as read), if any.
@@ -329,7 +326,7 @@ def _crisis(turn: _Turn) -> str | None:
     Nothing is sent to a texter who opted out, and nothing by the bot while a counsellor
     has the conversation (they see the mark): the mark is recorded all the same. The
     first mark of a conversation is also texted to the on-call number, when one is set.
-    A texter in the queue is sent the numbers again at most once in CRISIS_REPLY_EVERY.
+    A texter in the queue is answered at most once in waiting_reply_every, this included.
     """
     session, contact, conversation, now = turn.session, turn.contact, turn.conversation, turn.now
     # Told already in this wait: set before this message changes anything.
@@ -352,9 +349,8 @@ def _crisis(turn: _Turn) -> str | None:
     if contact.opted_out or conversation.state == "counsellor":
         return None
     # Crisis words again soon after (a texter in distress, or a flood typed to get past
-    # the rate limit): marked each time, the numbers resent at most once in a while.
-    last = conversation.acknowledged_at
-    if told and last is not None and timedelta(0) <= now - last < CRISIS_REPLY_EVERY:
+    # the rate limit): marked each time, answered as any message while waiting is.
+    if told and _answered_lately(conversation, now, turn.policy.waiting_reply_every):
         return None
     # The texter has been told the numbers; the next message while waiting is
     # answered only after the usual pause.
@@ -372,8 +368,7 @@ def _waiting_reply(turn: _Turn) -> str | None:
     a texter writing a lot is not sent a reply to each one.
     """
     conversation, now = turn.conversation, turn.now
-    last = conversation.acknowledged_at
-    if last is not None and now - last < turn.policy.waiting_reply_every:
+    if _answered_lately(conversation, now, turn.policy.waiting_reply_every):
         return None
     conversation.acknowledged_at = now
     lang = turn.lang
@@ -384,6 +379,12 @@ def _waiting_reply(turn: _Turn) -> str | None:
         else None
     )
     return lang.waiting_reply(queue.position(turn.session, conversation), free, opens, turn_to)
+
+
+def _answered_lately(conversation: Conversation, now: datetime, every: timedelta) -> bool:
+    """Was the texter answered while waiting (their place, or the crisis lines) within every?"""
+    last = conversation.acknowledged_at
+    return last is not None and timedelta(0) <= now - last < every
 
 
 def _count_towards_rate(conversation: Conversation, now: datetime) -> None:

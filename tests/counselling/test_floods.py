@@ -239,3 +239,19 @@ def test_a_crisis_reply_is_sent_again_after_ten_minutes(app: Flask, client: Flas
         session.commit()
     later = replies(post_signed(client, sms(CRISIS, sender=REAL)))
     assert later == first
+
+
+def test_the_pause_between_crisis_replies_is_the_waiting_reply_setting(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(RESPONDER_WAITING_REPLY_MINUTES=2)
+    client = app.test_client()
+    first = replies(post_signed(client, sms(CRISIS, sender=REAL)))
+    conversation = latest_conversation(app, REAL)
+    with app.app_context():
+        session = get_session()
+        row = session.get(Conversation, conversation.id)
+        assert row is not None and row.acknowledged_at is not None
+        row.acknowledged_at -= timedelta(minutes=2)
+        session.commit()
+    assert replies(post_signed(client, sms(CRISIS, sender=REAL))) == first
