@@ -7,6 +7,7 @@ SQLite cannot open its file; a stall is a lock held by another connection.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,26 @@ def test_health_answers_quickly_when_the_database_is_stalled(make_app, database_
         # The database answers; the worker's figures, behind the lock, are left out.
         assert response.status_code == 200
         assert response.get_json()["worker_heartbeat"] is None
+
+
+def test_a_new_texters_first_message_a_crisis_during_an_outage_gets_numbers_and_is_queued(
+    make_app: Callable[..., Flask],
+) -> None:
+    oncall = "+447700900999"
+    app = make_app(RESPONDER_ONCALL_NUMBER=oncall, TWILIO_FROM_NUMBER="+14155550199")
+    client = app.test_client()
+    fake = FakeTwilio()
+    with database_stopped(app):
+        (replies, took) = timed_post(client, CRISIS_WORDS)
+    assert took < ANSWER_WITHIN_SECONDS
+    assert len(replies) == 1 and "988" in replies[0]
+
+    run_worker(app, fake)
+    with app.app_context():
+        conversation = get_session().scalars(select(Conversation)).one()
+        assert conversation.crisis_at is not None and conversation.state == "waiting"
+    # The on-call phone hears of it once the message is stored, quoting nothing.
+    (alert,) = [send["Body"] for send in fake.sends if send["To"] == oncall]
+    assert f"conversation {conversation.id}" in alert and "kill" not in alert
+    # The texter is not sent the numbers a second time.
+    assert [send for send in fake.sends if send["To"] == TEXTER] == []
