@@ -35,14 +35,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config, os.environ)
     logs.init_app(app)
+    keys = Keys.from_secret(
+        app.config["RESPONDER_DATA_KEY"], app.config["RESPONDER_DATA_KEY_FALLBACKS"]
+    )
     services.attach(
         app,
         services.Services(
-            sessions=db.init_app(app),
+            sessions=db.init_app(app, keys),
             content=content_of(paths.content_dir(app.config)),
-            keys=Keys.from_secret(
-                app.config["RESPONDER_DATA_KEY"], app.config["RESPONDER_DATA_KEY_FALLBACKS"]
-            ),
+            keys=keys,
             hours=hours_of(app.config.get("RESPONDER_HOURS_FILE")),
             meters=meters.Meters.create(),
         ),

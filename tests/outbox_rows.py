@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -85,11 +86,19 @@ def stored(app: Flask, message_id: int) -> Message:
 
 def outbound(app: Flask) -> list[Message]:
     with app.app_context():
-        return list(
-            get_session().scalars(
-                select(Message).where(Message.status.is_not(None)).order_by(Message.id)
-            )
+        rows = get_session().scalars(
+            select(Message).where(Message.status.is_not(None)).order_by(Message.id)
         )
+        return opened(rows)
+
+
+def opened(rows: Iterable[Message]) -> list[Message]:
+    """The rows with their texts opened while their session is there: a text is sealed
+    in the database, and the key to open it is reached through the session."""
+    rows = list(rows)
+    for row in rows:
+        assert row.body is None or isinstance(row.body, str)
+    return rows
 
 
 def contact_of(app: Flask, number: str = TEXTER) -> Contact:

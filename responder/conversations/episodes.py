@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from responder.bot.content import Content
 from responder.channels.transport import Inbound
 from responder.privacy.addresses import Keys, country_of
-from responder.store import counts
+from responder.store import counts, sealed
 from responder.store.models import Contact, Conversation
 
 
@@ -40,6 +40,7 @@ def locked_contact(
     contact = Contact(
         address_hash=digests[0],
         address_encrypted=keys.encrypt(inbound.address),
+        text_key=sealed.new_key(keys),
         country=country_of(inbound.address),
         created_at=now,
     )

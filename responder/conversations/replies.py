@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from responder.store import counts
-from responder.store.models import Conversation, Message
+from responder.store import counts, sealed
+from responder.store.models import Contact, Conversation, Message
 
 
 def store(
@@ -45,7 +45,11 @@ def given(session: Session, sid: str) -> tuple[str, ...] | None:
     first = session.scalars(select(Message.id).where(Message.twilio_sid == sid)).first()
     if first is None:
         return None
-    bodies = session.scalars(
-        select(Message.body).where(Message.in_reply_to_id == first).order_by(Message.id)
+    rows = session.execute(
+        select(Message.sealed_body, Contact.text_key)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .outerjoin(Contact, Contact.id == Conversation.contact_id)
+        .where(Message.in_reply_to_id == first)
+        .order_by(Message.id)
     )
-    return tuple(body or "" for body in bodies)
+    return tuple(sealed.opened(session, key, body) or "" for body, key in rows)

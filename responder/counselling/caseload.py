@@ -26,8 +26,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from responder.counselling import flags
+from responder.store import sealed
 from responder.store.casework import ReadMark
-from responder.store.models import Conversation, Counsellor, Message
+from responder.store.models import Contact, Conversation, Counsellor, Message
 
 # About the first line's worth of the texter's last message, for the list of conversations.
 PREVIEW_LENGTH = 40
@@ -48,6 +49,16 @@ class HeldConversation:
     last_message_at: datetime | None  # when the texter last wrote; None if they never did
     waiting_since: datetime | None  # the texter's oldest message no counsellor has answered
     flags: tuple[str, ...] = ()  # the labels of the texter's unexpired flags
+
+
+@dataclass(frozen=True)
+class TexterLast:
+    """The texter's last message in a conversation, and since when they wait for an answer."""
+
+    body: str | None  # None once retention has deleted the text
+    media_count: int
+    created_at: datetime
+    waiting_since: datetime | None
 
 
 @dataclass(frozen=True)
@@ -111,7 +122,7 @@ def _counts(session: Session, counsellor: Counsellor) -> Sequence[Row[Any]]:
     ).all()
 
 
-def last_from_texter(session: Session, ids: list[int]) -> dict[int, Row[Any]]:
+def last_from_texter(session: Session, ids: list[int]) -> dict[int, TexterLast]:
     """Per conversation: the texter's last message and since when they wait for an answer."""
     if not ids:
         return {}
@@ -141,15 +152,27 @@ def last_from_texter(session: Session, ids: list[int]) -> dict[int, Row[Any]]:
         select(
             texter.c.conversation_id,
             texter.c.waiting_since,
-            Message.body,
+            Message.sealed_body,
             Message.media_count,
             Message.created_at,
-        ).join(Message, Message.id == texter.c.last_id)
+            Contact.text_key,
+        )
+        .join(Message, Message.id == texter.c.last_id)
+        .join(Conversation, Conversation.id == texter.c.conversation_id)
+        .outerjoin(Contact, Contact.id == Conversation.contact_id)
     ).all()
-    return {row.conversation_id: row for row in rows}
+    return {
+        row.conversation_id: TexterLast(
+            sealed.opened(session, row.text_key, row.sealed_body),
+            row.media_count,
+            row.created_at,
+            row.waiting_since,
+        )
+        for row in rows
+    }
 
 
-def _held(row: Row[Any], latest: Row[Any] | None, labels: tuple[str, ...]) -> HeldConversation:
+def _held(row: Row[Any], latest: TexterLast | None, labels: tuple[str, ...]) -> HeldConversation:
     return HeldConversation(
         id=row.id,
         channel=row.channel,

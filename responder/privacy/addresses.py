@@ -58,7 +58,7 @@ class Keys:
 
     def decrypt(self, token: str) -> str:
         try:
-            return self._readers.decrypt(token.encode()).decode()
+            return self.readers.decrypt(token.encode()).decode()
         except InvalidToken:
             raise AddressError("the address cannot be decrypted with this key") from None
 
@@ -71,7 +71,8 @@ class Keys:
         return True
 
     @functools.cached_property
-    def _readers(self) -> MultiFernet:
+    def readers(self) -> MultiFernet:
+        """Encrypts under the current key and decrypts under any of them."""
         return MultiFernet([self.fernet, *(old.fernet for old in self.earlier)])
 
     @functools.cached_property

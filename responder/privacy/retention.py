@@ -160,7 +160,7 @@ def _delete_text(session: Session, expired: Select[tuple[int]]) -> tuple[int, in
         session,
         update(Message)
         .where(Message.conversation_id.in_(expired), Message.body.is_not(None))
-        .values(body=None),
+        .values(sealed_body=None),
     )
     notes = _execute(session, delete(Note).where(Note.conversation_id.in_(expired)))
     surveys = _execute(
@@ -173,7 +173,7 @@ def _delete_text(session: Session, expired: Select[tuple[int]]) -> tuple[int, in
         session,
         update(WrapUp)
         .where(WrapUp.conversation_id.in_(expired), WrapUp.summary.is_not(None))
-        .values(summary=None),
+        .values(sealed_summary=None),
     )
     return texts, notes, surveys, summaries
 

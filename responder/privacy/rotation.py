@@ -92,9 +92,11 @@ def contacts(session: Session, keys: Keys, after: int, limit: int = BATCH) -> Ba
     )
     changed = clashes = 0
     for row, number in numbers:
-        before = (row.address_hash, row.address_encrypted)
+        before = (row.address_hash, row.address_encrypted, row.text_key)
         if not keys.is_current(row.address_encrypted):
             row.address_encrypted = keys.encrypt(number)
+        if row.text_key is not None and not keys.is_current(row.text_key):
+            row.text_key = keys.encrypt(keys.decrypt(row.text_key))
         digest = new_hashes[row.id]
         if digest != row.address_hash:
             if digest in taken:
@@ -102,7 +104,7 @@ def contacts(session: Session, keys: Keys, after: int, limit: int = BATCH) -> Ba
             else:
                 taken.add(digest)
                 row.address_hash = digest
-        changed += (row.address_hash, row.address_encrypted) != before
+        changed += (row.address_hash, row.address_encrypted, row.text_key) != before
     return Batch(
         rows[-1].id if rows else None, len(rows), changed, len(rows) - len(numbers), clashes
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from responder.store import sealed
 from responder.store.base import Base, UtcDateTime
 
 
@@ -35,8 +37,14 @@ class WrapUp(Base):
     referrals: Mapped[list[str]] = mapped_column(JSON, default=list)
     age_band: Mapped[str | None] = mapped_column(String(16))
     gender: Mapped[str | None] = mapped_column(String(32))
-    summary: Mapped[str | None] = mapped_column(Text)
+    # Sealed for the texter (store.sealed); `summary` is the text itself.
+    sealed_summary: Mapped[str | None] = mapped_column("summary", Text)
+    summary = sealed.text("sealed_summary")
     written_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    # Named rather than imported, since models imports this module; store.sealed finds
+    # the texter, and so the summary's key, through it.
+    conversation: Mapped[Any] = relationship("Conversation")
 
 
 class ContactFlag(Base):

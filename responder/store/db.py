@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from responder import services
+from responder.privacy.addresses import Keys
+from responder.store import sealed
 from responder.store.base import Base as Base
 from responder.store.timeouts import Timeouts, postgresql_connect_args, sqlite_busy_seconds
 
@@ -50,11 +52,14 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     return engine
 
 
-def init_app(app: Flask) -> sessionmaker[Session]:
-    """Return the app's session factory, closing each request's session at its end."""
+def init_app(app: Flask, keys: Keys) -> sessionmaker[Session]:
+    """Return the app's session factory, closing each request's session at its end.
+
+    Its sessions carry the data keys, which seal and open what people write (sealed.py).
+    """
     app.teardown_appcontext(_close_session)
     engine = make_engine(app.config["DATABASE_URL"], Timeouts.of(app.config))
-    return sessionmaker(engine, expire_on_commit=False)
+    return sessionmaker(engine, expire_on_commit=False, info={sealed.KEYS: keys})
 
 
 def engine() -> Engine:

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from responder.store import sealed
 from responder.store.base import Base, UtcDateTime
 
 CHANNELS = ("sms", "whatsapp")
@@ -61,6 +62,9 @@ class Contact(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     address_hash: Mapped[str] = mapped_column(String(64), unique=True)
     address_encrypted: Mapped[str] = mapped_column(Text)
+    # The key their words are sealed with (store.sealed), encrypted with the data key;
+    # erasure deletes it with the row. None only for a contact from before sealing.
+    text_key: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(String(2))
     opted_out: Mapped[bool] = mapped_column(default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -174,7 +178,9 @@ class Message(Base):
     # Twilio's MessageSid: of an inbound message, unique so a redelivery is recognised;
     # of an outbound one, so status callbacks find it.
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
-    body: Mapped[str | None] = mapped_column(Text)
+    # The text, sealed for the texter (store.sealed); `body` is the text itself.
+    sealed_body: Mapped[str | None] = mapped_column("body", Text)
+    body = sealed.text("sealed_body")
     media_count: Mapped[int] = mapped_column(Integer, default=0)
     # For a reply: the inbound message it answers, so a redelivery gets the same answer.
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
@@ -263,8 +269,12 @@ class Note(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
-    body: Mapped[str] = mapped_column(Text)
+    # The note, sealed for the texter (store.sealed); `body` is the note itself.
+    sealed_body: Mapped[str] = mapped_column("body", Text)
+    body = sealed.text("sealed_body")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    conversation: Mapped[Conversation] = relationship()
 
 
 class Event(Base):

@@ -83,8 +83,9 @@ def test_after_stop_delete_erases_without_a_word(app: Flask, client: FlaskClient
     assert count(app, Erasure) == 1
 
 
-def test_erased_text_does_not_survive_in_the_sqlite_file(tmp_path: Path) -> None:
-    """Freed pages are overwritten; the app asks for it, as not every SQLite build does."""
+def test_erased_words_and_their_key_do_not_survive_in_the_sqlite_file(tmp_path: Path) -> None:
+    """Words are never in the file as written; erasure removes the key that opens them,
+    and freed pages are overwritten (the app asks for it, as not every SQLite build does)."""
     path = tmp_path / "erase.sqlite3"
     app = create_app(settings(f"sqlite:///{path}"))
     upgrade(services.of(app).sessions.kw["bind"])
@@ -93,8 +94,13 @@ def test_erased_text_does_not_survive_in_the_sqlite_file(tmp_path: Path) -> None
     # Enough text to fill pages of their own, which erasure then frees.
     for number in range(40):
         post_signed(client, sms(f"{SECRET} {number} " + "x" * 600))
-    assert SECRET.encode() in path.read_bytes()
+    with app.app_context():
+        key = get_session().scalars(select(Contact.text_key)).one()
+    assert key is not None and key.encode() in path.read_bytes()
+    assert SECRET.encode() not in path.read_bytes()
     post_signed(client, sms("DELETE"))
     post_signed(client, sms("DELETE"))
     services.of(app).sessions.kw["bind"].dispose()
-    assert SECRET.encode() not in path.read_bytes()
+    kept = path.read_bytes()
+    assert SECRET.encode() not in kept
+    assert key.encode() not in kept

@@ -19,6 +19,7 @@ from responder.store.models import Conversation, Message
 from tests import counsellors
 from tests.checkout import ROOT
 from tests.console_sessions import session_token, sign_in, update_account
+from tests.outbox_rows import opened
 from tests.twilio_requests import TEXTER, new_sid, post_signed, replies, sms, whatsapp
 
 EXAMPLE_HOURS = ROOT / "hours.example.toml"
@@ -193,11 +194,8 @@ def test_a_waiting_texter_is_answered_now_and_then_and_menu_leaves(
     assert conversation.state == "menu"
     assert conversation.queued_at is None
     with app.app_context():
-        kept = (
-            get_session()
-            .scalars(select(Message.body).where(Message.direction == "in").order_by(Message.id))
-            .all()
-        )
+        inbound = select(Message).where(Message.direction == "in").order_by(Message.id)
+        kept = [message.body for message in get_session().scalars(inbound)]
     assert "they posted it, please help" in kept
 
 
@@ -250,9 +248,9 @@ def test_wait_notices(
         for step in range(0, minutes + 1, 2):
             queue.send_wait_notices(session, queued_at + timedelta(minutes=step), notices)
             session.commit()
-        notices = session.scalars(
-            select(Message).where(Message.status == "pending").order_by(Message.id)
-        ).all()
+        notices = opened(
+            session.scalars(select(Message).where(Message.status == "pending").order_by(Message.id))
+        )
     assert len(notices) == expected
     assert all(n.body == lang(app).messages["wait_notice"] for n in notices)
 

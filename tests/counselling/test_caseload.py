@@ -68,12 +68,12 @@ def test_a_claimed_conversation_not_yet_opened_has_the_texters_messages_unread(
 def texter_messages(app: Flask, conversation_id: int) -> list[tuple[str, str]]:
     """The texter's messages in a conversation, as (text, time as the API writes it)."""
     with app.app_context():
-        rows = get_session().execute(
-            select(Message.body, Message.created_at)
+        rows = get_session().scalars(
+            select(Message)
             .where(Message.conversation_id == conversation_id, Message.direction == "in")
             .order_by(Message.id)
         )
-        return [(body, moment.isoformat()) for body, moment in rows]
+        return [(row.body, row.created_at.isoformat()) for row in rows]
 
 
 def reply(client: FlaskClient, headers: dict[str, str], conversation_id: int) -> None:

@@ -15,6 +15,7 @@ from responder.bot.content import load
 from responder.counselling import handoff, wrapup, wrapup_lists
 from responder.errors import InvalidFields
 from responder.privacy import retention
+from responder.store import sealed
 from responder.store.casework import WrapUp
 from responder.store.db import get_session
 from responder.store.models import Counsellor, DailyCount
@@ -147,8 +148,11 @@ def close(app: Flask, conversation_id: int, raw: dict[str, Any], now: datetime) 
 
 
 def stored(app: Flask, conversation_id: int) -> WrapUp | None:
+    """The wrap-up as kept, its summary opened while the session can still open it."""
     with app.app_context():
-        return get_session().get(WrapUp, conversation_id)
+        kept = get_session().get(WrapUp, conversation_id)
+        assert kept is None or kept.summary is None or kept.summary.strip()
+        return kept
 
 
 def wrapup_counts(app: Flask) -> dict[tuple[str, str], int]:
@@ -173,6 +177,10 @@ def test_closing_keeps_the_wrap_up_and_who_closed(app: Flask, held: int) -> None
     assert (kept.images_shared, kept.deadline_given) == ("unknown", "yes")
     assert kept.referrals == ["take_it_down", "platform_report"]
     assert (kept.age_band, kept.gender, kept.summary) == ("13_to_15", "boy_or_man", SUMMARY)
+    with app.app_context():
+        as_stored = get_session().scalars(select(WrapUp.sealed_summary)).one()
+    assert as_stored is not None and as_stored.startswith(sealed.PREFIX)
+    assert SUMMARY not in as_stored
     closed = conversation(app, held)
     assert closed.state == "closed"
     assert closed.category == "violence/online_sexual_exploitation"

@@ -150,6 +150,7 @@ def test_rotating_moves_every_row_to_the_new_key_and_a_second_run_changes_nothin
     for contact in contacts(rotating):
         number = new_only.decrypt(contact.address_encrypted)
         assert contact.address_hash == new_only.hash(number)
+        assert contact.text_key is not None and new_only.decrypt(contact.text_key)
     stored = account(rotating, "sam").totp_secret
     assert stored is not None and new_only.decrypt(stored) == secret
     with rotating.app_context():
@@ -165,6 +166,10 @@ def test_rotating_moves_every_row_to_the_new_key_and_a_second_run_changes_nothin
     after = make_app(RESPONDER_DATA_KEY=NEW_DATA_KEY)
     assert "Step 1 of 6" in replies(post_signed(after.test_client(), sms("1")))[0]
     assert len(contacts(after)) == 3
+    with after.app_context():
+        inbound = select(Message).where(Message.direction == "in")
+        said = [message.body for message in get_session().scalars(inbound)]
+    assert said.count("hi") == 3  # sealed under text keys the new data key opens
     supervisor = after.test_client()
     assert post_password(supervisor, "sam").headers["Location"] == "/console/login/code"
     assert post_code(supervisor, "/console/login/code", later_code(secret)).status_code == 302

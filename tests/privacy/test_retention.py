@@ -75,13 +75,14 @@ def close(client: FlaskClient, headers: dict[str, str], conversation_id: int, **
 
 def texts(app: Flask, conversation_id: int) -> list[str | None]:
     with app.app_context():
-        return list(
-            get_session().scalars(
-                select(Message.body)
+        return [
+            message.body
+            for message in get_session().scalars(
+                select(Message)
                 .where(Message.conversation_id == conversation_id)
                 .order_by(Message.id)
             )
-        )
+        ]
 
 
 def notes(app: Flask, conversation_id: int) -> int:

@@ -23,6 +23,7 @@ from tests.counsellors import (
     queue_texter,
     update_conversation,
 )
+from tests.outbox_rows import opened
 from tests.twilio_requests import TEXTER, post_signed, replies, sms
 
 API = "/api/v1"
@@ -40,7 +41,7 @@ def url(conversation_id: int, action: str = "") -> str:
 def outbound(app: Flask, conversation_id: int) -> list[Message]:
     """Messages written to the outbox for a conversation, oldest first."""
     with app.app_context():
-        return list(
+        return opened(
             get_session().scalars(
                 select(Message)
                 .where(Message.conversation_id == conversation_id, Message.status.is_not(None))

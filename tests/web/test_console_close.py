@@ -171,10 +171,10 @@ def test_the_confirm_step_says_a_texter_who_sent_stop_or_is_blocked_gets_no_surv
     assert conversation(app, held).state == "closed"
     assert conversation(app, held).survey_pending is False
     with app.app_context():
-        bodies = get_session().scalars(
-            select(Message.body).where(Message.conversation_id == held, Message.direction == "out")
+        replies = get_session().scalars(
+            select(Message).where(Message.conversation_id == held, Message.direction == "out")
         )
-        assert not any("did this chat help" in (body or "") for body in bodies)
+        assert not any("did this chat help" in (reply.body or "") for reply in replies)
 
 
 def test_without_a_survey_ticked_the_confirm_step_says_nothing_more_is_sent(

@@ -103,7 +103,9 @@ def test_to_the_queue_they_keep_their_priority_and_crisis_mark(
             select(AuditEntry.conversation_id).where(AuditEntry.action == "requeue")
         ).all()
         assert sorted(requeues) == sorted(two_held)
-        assert session.scalars(select(Note.body).where(Note.conversation_id == calm)).all() == [
+        assert [
+            n.body for n in session.scalars(select(Note).where(Note.conversation_id == calm))
+        ] == [
             "ada (admin) moved this conversation back to the queue: alice's account was deactivated"
         ]
         kinds = session.execute(
@@ -181,12 +183,11 @@ def test_texters_handed_to_a_colleague_are_not_greeted_again(
 def texts_to(app: Flask, conversation_id: int) -> list[str]:
     """What the helpline has written to the texter of a conversation, oldest first."""
     with app.app_context():
-        return list(
-            get_session()
-            .scalars(
-                select(Message.body)
+        return [
+            message.body
+            for message in get_session().scalars(
+                select(Message)
                 .where(Message.conversation_id == conversation_id, Message.direction == "out")
                 .order_by(Message.id)
             )
-            .all()
-        )
+        ]

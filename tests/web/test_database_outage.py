@@ -28,6 +28,7 @@ from tests.outage import (
     table_locked,
     timed_post,
 )
+from tests.outbox_rows import opened
 from tests.twilio_requests import TEXTER
 
 # Generous bounds: the answers come in well under a second here, but a loaded machine
@@ -91,9 +92,9 @@ def test_messages_sent_while_the_database_is_down_are_answered_and_stored_once_i
         session = get_session()
         conversation = session.scalars(select(Conversation)).one()
         assert conversation.crisis_at is not None and conversation.state == "waiting"
-        replies = session.scalars(
-            select(Message).where(Message.direction == "out").order_by(Message.id)
-        ).all()
+        replies = opened(
+            session.scalars(select(Message).where(Message.direction == "out").order_by(Message.id))
+        )
     # The transcript shows what the texter really got at the time, and what the bot
     # decided for "2" then went out through the outbox, late but really sent.
     given = [m.body for m in replies if m.status is None and m.in_reply_to_id is not None]
