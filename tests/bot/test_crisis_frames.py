@@ -37,6 +37,8 @@ DEV = ROOT / "tests" / "bot" / "crisis_frames_dev"
         "i honestly dont see myself alive next year",
         "je me vois pas vivante la semaine prochaine",
         "quisiera desvanecerme y no volver",
+        "je serai plus vivante la semaine prochaine",
+        "no voy a estar viva la proxima semana",
         # passive_wish
         "better if i was never here at all",
         "i pray every night that i dont wake up",
@@ -89,6 +91,8 @@ def test_frames_catch_what_no_entry_spells_out(text: str) -> None:
         "il dit que ma vie sera ruinee",
         "mi amiga dijo que se queria morir",
         "me lastime la muneca en voley",
+        "il a dit qu il allait faire de ma vie un enfer",
+        "tengo las piernas llenas de piquetes de mosco",
         "1",
         "TALK",
         "STOP",
