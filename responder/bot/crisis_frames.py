@@ -130,7 +130,9 @@ def places(
     found: dict[str, list[Span]] = {}
     for start, word in enumerate(words):
         for phrase in _starting(word, frames):
-            end = _phrase_end(words, start, phrase.parts, skippable)
+            # Most phrases are one word, found already: no walk needed.
+            parts = phrase.parts
+            end = start + 1 if len(parts) == 1 else _phrase_end(words, start, parts, skippable)
             if end is not None:
                 found.setdefault(phrase.concept, []).append((start, end))
     return found
@@ -149,7 +151,7 @@ def _starting(word: Word, frames: Frames) -> list[Phrase]:
 
 def _matches(word: Word, part: str) -> bool:
     """Tell whether a word is a phrase's word: the same, or one it is the stem of."""
-    if part.endswith(STEM):
+    if part[-1] == STEM:
         return any(form.startswith(part[:-1]) for form in word.forms)
     return part in word.forms
 
