@@ -16,7 +16,8 @@ The rules (safeguarding reference, section 4):
 
 How a message is read is in responder.bot.crisis_text, what matches an entry in
 responder.bot.crisis_tree, which typos are forgiven in responder.bot.crisis_typos, and
-how the lists are loaded in responder.bot.crisis_lists.
+how the lists are loaded in responder.bot.crisis_lists. What the lists' frames add, wording
+no entry spells out found by the ideas a sentence holds, is in responder.bot.crisis_frames.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from responder.bot.crisis_entries import Tier
+from responder.bot.crisis_frames import GUARD, fired, places, sentences
 from responder.bot.crisis_lists import CrisisList
 from responder.bot.crisis_text import Word, readings
 from responder.bot.crisis_tree import matches
@@ -44,7 +46,8 @@ def detect(text: str, lists: Iterable[CrisisList]) -> Tier | None:
         if tier is Tier.T1:
             return tier
         found = found or tier
-    return found
+    # The frames find what no entry spells out; they only ever add to what the lists find.
+    return _framed(text, lists, fillers, guessed) or found
 
 
 def _tier(
@@ -53,13 +56,7 @@ def _tier(
     """Return the most urgent tier matched in one reading, outside every exclusion."""
     # Which words are fillers, for the walks of every tree.
     skippable = tuple(any(form in fillers for form in word.forms) for word in words)
-    # reach[i]: the furthest end of an exclusion starting at or before word i.
-    reach = [0] * (len(words) + 1)
-    for crisis_list in lists:
-        for _, start, end in matches(words, crisis_list.exclusion_tree, skippable):
-            reach[start] = max(reach[start], end)
-    for i in range(1, len(reach)):
-        reach[i] = max(reach[i], reach[i - 1])
+    reach = _excluded(words, lists, skippable)
     found: Tier | None = None
     for crisis_list in lists:
         for entry, start, end in matches(words, crisis_list.term_tree, skippable):
@@ -68,4 +65,59 @@ def _tier(
             if entry.tier is Tier.T1:
                 return Tier.T1
             found = entry.tier
+    return found
+
+
+def _excluded(
+    words: tuple[Word, ...], lists: tuple[CrisisList, ...], skippable: tuple[bool, ...]
+) -> list[int]:
+    """Return, for each word, the furthest end of an exclusion starting at or before it."""
+    reach = [0] * (len(words) + 1)
+    for crisis_list in lists:
+        for _, start, end in matches(words, crisis_list.exclusion_tree, skippable):
+            reach[start] = max(reach[start], end)
+    for i in range(1, len(reach)):
+        reach[i] = max(reach[i], reach[i - 1])
+    return reach
+
+
+def _framed(
+    text: str,
+    lists: tuple[CrisisList, ...],
+    fillers: frozenset[str],
+    guessed: dict[str, tuple[str, ...]],
+) -> Tier | None:
+    """Return the most urgent tier the lists' frames find in any sentence of a message."""
+    indexes = tuple(crisis_list.typo_index for crisis_list in lists)
+    found: Tier | None = None
+    for sentence in sentences(text):
+        for reading in readings(sentence):
+            words = tuple(with_typos(word, indexes, guessed) for word in reading)
+            skippable = tuple(any(form in fillers for form in word.forms) for word in words)
+            tier = _framed_tier(words, lists, skippable)
+            if tier is Tier.T1:
+                return tier
+            found = found or tier
+    return found
+
+
+def _framed_tier(
+    words: tuple[Word, ...], lists: tuple[CrisisList, ...], skippable: tuple[bool, ...]
+) -> Tier | None:
+    """Return the most urgent tier a frame finds in one sentence's reading, unless guarded."""
+    found_places = [places(words, crisis_list.frames, skippable) for crisis_list in lists]
+    # A guard of any language quiets the whole sentence, as exclusions hold in every list.
+    if any(GUARD in found for found in found_places):
+        return None
+    reach: list[int] | None = None
+    found: Tier | None = None
+    for crisis_list, where in zip(lists, found_places, strict=True):
+        for rule in crisis_list.frames.rules:
+            for start, end in fired(rule, where, skippable):
+                reach = reach or _excluded(words, lists, skippable)
+                if reach[start] >= end:
+                    continue
+                if rule.tier is Tier.T1:
+                    return Tier.T1
+                found = found or rule.tier
     return found

@@ -1,7 +1,8 @@
 """Load and check a language's crisis list (content/<lang>/crisis.toml), which clinicians edit.
 
 A list has [t1] and [t2] entries, [exclusions] for very clear idioms, [ordinary] words
-never read as a typo and [fillers] skipped between two words of an entry. Entries are
+never read as a typo, [fillers] skipped between two words of an entry and [frames]
+(responder.bot.crisis_frame_table) for wording no entry spells out. Entries are
 written folded, as messages are read (responder.bot.crisis_text); <n> in an entry stands
 for any number and <10-17> for a number in that range, and "..." for a few words of any
 kind. Every problem is reported with the table it sits in, since the people who edit the
@@ -18,8 +19,9 @@ from itertools import groupby
 from pathlib import Path
 from types import MappingProxyType
 
-from responder.bot import crisis_tree, crisis_typos
+from responder.bot import crisis_frame_table, crisis_tree, crisis_typos
 from responder.bot.crisis_entries import SKIP, Entry, Range, Tier
+from responder.bot.crisis_frames import Frames
 from responder.bot.crisis_text import MAX_NUMBER_DIGITS, fold, split
 from responder.bot.problems import Problem
 
@@ -30,6 +32,7 @@ TABLES: Mapping[str, Tier | None] = MappingProxyType(
 ORDINARY = "ordinary"
 # Words that may sit between two words of any entry ("want to just die"): a table of its own.
 FILLERS = "fillers"
+FRAMES = crisis_frame_table.FRAMES
 CATEGORY = re.compile(r"^[a-z0-9_]+$")
 PLACEHOLDER = re.compile(r"^<(?:n|(\d{1,6})-(\d{1,6}))>$")
 
@@ -54,6 +57,8 @@ class CrisisList:
     term_tree: crisis_tree.Tree = field(repr=False, compare=False)
     exclusion_tree: crisis_tree.Tree = field(repr=False, compare=False)
     typo_index: crisis_typos.TypoIndex = field(repr=False, compare=False)
+    # Concepts and the rules joining them, for wording no entry spells out.
+    frames: Frames = field(repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path) -> CrisisList:
@@ -72,12 +77,13 @@ class CrisisList:
         if data is None:
             return None
         errors = sum(not p.warning for p in problems)
-        for name in sorted(set(data) - {*TABLES, ORDINARY, FILLERS}):
+        for name in sorted(set(data) - {*TABLES, ORDINARY, FILLERS, FRAMES}):
             problems.append(
                 Problem(
                     file,
                     name,
-                    "is not a list table; use [t1], [t2], [exclusions], [ordinary] and [fillers]",
+                    "is not a list table; use [t1], [t2], [exclusions], [ordinary], [fillers] "
+                    "and [frames]",
                 )
             )
         entries: list[Entry] = []
@@ -88,6 +94,7 @@ class CrisisList:
         _check_exclusions(file, terms, exclusions, problems)
         ordinary = _read_words(file, ORDINARY, data.get(ORDINARY), problems)
         fillers = _read_words(file, FILLERS, data.get(FILLERS), problems)
+        frames = crisis_frame_table.read(file, data.get(FRAMES), problems)
         if sum(not p.warning for p in problems) > errors:
             return None
         return cls(
@@ -100,6 +107,7 @@ class CrisisList:
             # Spelled-out letters are typed on purpose: no exclusion silences them.
             crisis_tree.build(exclusions, spelled=False),
             crisis_typos.index(terms, exclusions, ordinary, fillers),
+            frames,
         )
 
 

@@ -38,15 +38,15 @@ LISTS = tuple(CrisisList.load(path) for path in sorted((ROOT / "content").glob("
 TARGET_RECALL = 0.95
 # By language: Spanish's list is newer and its set was written by another writer.
 RECALL_FLOOR = {
-    "en": 0.88,
-    "fr": 0.87,
-    "es": 0.81,
-    "second/en": 0.88,
-    "second/es": 0.81,
-    "second/fr": 0.85,
-    "third/en": 0.92,
-    "third/es": 0.85,
-    "third/fr": 0.88,
+    "en": 0.89,
+    "fr": 0.92,
+    "es": 0.87,
+    "second/en": 0.89,
+    "second/es": 0.85,
+    "second/fr": 0.86,
+    "third/en": 0.93,
+    "third/es": 0.87,
+    "third/fr": 0.91,
 }
 MAX_FALSE_POSITIVES = 0.10
 
