@@ -15,14 +15,13 @@ import re
 from responder.bot.crisis_entries import Tier
 from responder.bot.crisis_frames import BETWEEN, GUARD, NO_FRAMES, Frames, Phrase, Rule, index
 from responder.bot.crisis_text import fold
-from responder.bot.problems import Problem
+from responder.bot.problems import Problem, named_lists
 
 FRAMES = "frames"
 CONCEPTS = "concepts"
 GUARDS = "guards"
 APART = "between"
 RULE_TIERS = {"t1": Tier.T1, "t2": Tier.T2}
-NAME = re.compile(r"^[a-z0-9_]+$")
 # A word of a concept or guard: letters or digits, or a stem of at least three letters
 # and a "*" ("kill*"); fewer letters would stand for too many words ("di*": "dinner").
 WORD = re.compile(r"^(?:[a-z0-9]+|[a-z]{3,}\*)$")
@@ -70,16 +69,7 @@ def _lists(
     if not isinstance(table, dict):
         problems.append(Problem(file, where, f'needs lists, like [{where}] name = ["..."]'))
         return []
-    found: list[tuple[str, str, list[str]]] = []
-    for key, values in table.items():
-        at = f"{where}.{key}"
-        if not NAME.match(key):
-            problems.append(Problem(file, at, "names use a-z, 0-9 and _ only"))
-        elif not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            problems.append(Problem(file, at, 'must be a list of texts: ["...", "..."]'))
-        else:
-            found.append((key, at, values))
-    return found
+    return list(named_lists(file, where, table, problems))
 
 
 def _phrases(

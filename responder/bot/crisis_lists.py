@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -23,7 +23,7 @@ from responder.bot import crisis_frame_table, crisis_tree, crisis_typos
 from responder.bot.crisis_entries import SKIP, Entry, Range, Tier
 from responder.bot.crisis_frames import Frames
 from responder.bot.crisis_text import MAX_NUMBER_DIGITS, fold, split
-from responder.bot.problems import Problem
+from responder.bot.problems import Problem, named_lists
 
 TABLES: Mapping[str, Tier | None] = MappingProxyType(
     {"t1": Tier.T1, "t2": Tier.T2, "exclusions": None}
@@ -33,7 +33,6 @@ ORDINARY = "ordinary"
 # Words that may sit between two words of any entry ("want to just die"): a table of its own.
 FILLERS = "fillers"
 FRAMES = crisis_frame_table.FRAMES
-CATEGORY = re.compile(r"^[a-z0-9_]+$")
 PLACEHOLDER = re.compile(r"^<(?:n|(\d{1,6})-(\d{1,6}))>$")
 
 
@@ -138,7 +137,7 @@ def _read_table(
         return []
     entries: list[Entry] = []
     seen: set[tuple[str | Range, ...]] = set()
-    for where, values in _named_lists(file, name, table, problems):
+    for _, where, values in named_lists(file, name, table, problems):
         for text in values:
             parts = _parts(text)
             if isinstance(parts, str):
@@ -203,20 +202,6 @@ def _range(text: str, chunk: str) -> Range | str:
     return Range(low, high)
 
 
-def _named_lists(
-    file: str, name: str, table: dict[str, object], problems: list[Problem]
-) -> Iterator[tuple[str, list[str]]]:
-    """Yield each well-formed list of a table with where it is; add a problem for the rest."""
-    for category, values in table.items():
-        where = f"{name}.{category}"
-        if not CATEGORY.match(category):
-            problems.append(Problem(file, where, "list names use a-z, 0-9 and _ only"))
-        elif not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            problems.append(Problem(file, where, 'must be a list of texts: ["...", "..."]'))
-        else:
-            yield where, values
-
-
 def _read_words(file: str, name: str, table: object, problems: list[Problem]) -> frozenset[str]:
     """Read [ordinary] or [fillers]: named lists of single words."""
     if table is None:
@@ -225,7 +210,7 @@ def _read_words(file: str, name: str, table: object, problems: list[Problem]) ->
         problems.append(Problem(file, name, f'needs lists, like [{name}] words = ["..."]'))
         return frozenset()
     words: set[str] = set()
-    for where, values in _named_lists(file, name, table, problems):
+    for _, where, values in named_lists(file, name, table, problems):
         for text in values:
             if fold(text) != text:
                 problems.append(
