@@ -6,7 +6,7 @@ from __future__ import annotations
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 
 from responder import services
 from responder.store import sealed
@@ -91,6 +91,27 @@ def test_texts_stored_before_sealing_still_read(app: Flask, client: FlaskClient)
     shown = [m["body"] for m in response.get_json()["messages"]]
     assert "written before texts were sealed" in shown
     assert sealed.UNREADABLE in shown  # one line says so; the page still opens
+
+
+def test_a_texter_stored_before_sealing_gets_a_key_when_they_next_write(
+    app: Flask, client: FlaskClient
+) -> None:
+    alex = add_counsellor(app, "alex")
+    conversation = queue_texter(client)
+    client.post(f"/api/v1/conversations/{conversation}/claim", headers=alex)
+    with app.app_context():
+        session = get_session()
+        # As a database upgraded to 0020 holds them: no key, the texts as written.
+        session.execute(update(Contact).values(text_key=None))
+        session.execute(update(Message).values(sealed_body="written before"))
+        session.commit()
+    post_signed(client, sms(SAID))
+    with app.app_context():
+        assert get_session().scalars(select(Contact.text_key)).one() is not None
+    shown = client.get(f"/api/v1/conversations/{conversation}", headers=alex).get_json()
+    bodies = [message["body"] for message in shown["messages"]]
+    assert set(bodies[:-1]) == {"written before"} and bodies[-1] == SAID
+    assert SAID not in dump(app)
 
 
 def test_after_erasure_no_key_left_opens_the_words_kept_elsewhere(
