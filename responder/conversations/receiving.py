@@ -345,7 +345,7 @@ def _crisis(turn: _Turn) -> str | None:
         events.record(session, "queued", now, conversation)
         counts.add(session, now, "handoffs", conversation=conversation)
     events.record(session, "crisis", now, conversation)
-    log.warning("crisis words in conversation=%s state=%s", conversation.id, conversation.state)
+    log.warning("crisis words sid=%s state=%s", turn.inbound.message_sid, conversation.state)
     if contact.opted_out or conversation.state == "counsellor":
         return None
     # Crisis words again soon after (a texter in distress, or a flood typed to get past
