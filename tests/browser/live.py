@@ -19,6 +19,7 @@ from responder.store.db import get_session
 from responder.store.models import Conversation, Counsellor, Message
 from tests.counsellors import add_counsellor, password_of, queue_texter
 from tests.fake_twilio import FakeTwilio
+from tests.outbox_rows import opened
 from tests.twilio_requests import ACCOUNT, HELPLINE, post_signed, sms
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -80,7 +81,7 @@ class LiveHelpline:
 
     def counsellor_messages(self, conversation_id: int) -> list[Message]:
         with self.app.app_context():
-            return list(
+            return opened(
                 get_session().scalars(
                     select(Message)
                     .where(
