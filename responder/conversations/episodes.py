@@ -40,6 +40,8 @@ def locked_contact(
     contact = Contact(
         address_hash=digests[0],
         address_encrypted=keys.encrypt(inbound.address),
+        # Made here, not left to the first seal: the savepoint below inserts the row
+        # before any message exists, and a key added later would cost an UPDATE.
         text_key=sealed.new_key(keys),
         country=country_of(inbound.address),
         created_at=now,
