@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from responder.bot.crisis_entries import Tier
 from responder.bot.crisis_frames import GUARD, fired, places, sentences
 from responder.bot.crisis_lists import CrisisList
+from responder.bot.crisis_model import features
 from responder.bot.crisis_text import Word, readings
 from responder.bot.crisis_tree import matches
 from responder.bot.crisis_typos import with_typos
@@ -39,33 +40,50 @@ def detect(text: str, lists: Iterable[CrisisList]) -> Tier | None:
     fillers = frozenset().union(*(crisis_list.fillers for crisis_list in lists))
     indexes = tuple(crisis_list.typo_index for crisis_list in lists)
     found: Tier | None = None
+    idiom = False
     guessed: dict[str, tuple[str, ...]] = {}  # the readings share most of their words
     for reading in readings(text):
         words = tuple(with_typos(word, indexes, guessed) for word in reading)
-        tier = _tier(words, lists, fillers)
+        tier, excluded = _tier(words, lists, fillers)
         if tier is Tier.T1:
             return tier
         found = found or tier
+        idiom = idiom or excluded
     # The frames find what no entry spells out; they only ever add to what the lists find.
-    return _framed(text, lists, fillers, guessed) or found
+    found = _framed(text, lists, fillers, guessed) or found
+    # So do the models learnt from examples, unless the message holds an idiom the lists
+    # know: "je vais mourir de honte" leans on the same words as a crisis does.
+    if found is not Tier.T1 and not idiom and _modelled(text, lists):
+        return Tier.T1
+    return found
+
+
+def _modelled(text: str, lists: tuple[CrisisList, ...]) -> bool:
+    """Tell whether any language's model flags a message, as every list reads every message."""
+    found = features(text)  # read once for every language's model
+    return any(
+        crisis_list.model is not None and crisis_list.model.flags(found) for crisis_list in lists
+    )
 
 
 def _tier(
     words: tuple[Word, ...], lists: tuple[CrisisList, ...], fillers: frozenset[str]
-) -> Tier | None:
-    """Return the most urgent tier matched in one reading, outside every exclusion."""
+) -> tuple[Tier | None, bool]:
+    """Return the most urgent tier matched in one reading, outside every exclusion, and
+    whether an exclusion matched at all."""
     # Which words are fillers, for the walks of every tree.
     skippable = tuple(any(form in fillers for form in word.forms) for word in words)
     reach = _excluded(words, lists, skippable)
+    excluded = reach[-1] > 0
     found: Tier | None = None
     for crisis_list in lists:
         for entry, start, end in matches(words, crisis_list.term_tree, skippable):
             if reach[start] >= end:
                 continue
             if entry.tier is Tier.T1:
-                return Tier.T1
+                return Tier.T1, excluded
             found = entry.tier
-    return found
+    return found, excluded
 
 
 def _excluded(

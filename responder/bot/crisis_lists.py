@@ -19,7 +19,7 @@ from itertools import groupby
 from pathlib import Path
 from types import MappingProxyType
 
-from responder.bot import crisis_frame_table, crisis_tree, crisis_typos
+from responder.bot import crisis_frame_table, crisis_model, crisis_tree, crisis_typos
 from responder.bot.crisis_entries import SKIP, Entry, Range, Tier
 from responder.bot.crisis_frames import Frames
 from responder.bot.crisis_text import MAX_NUMBER_DIGITS, fold, split
@@ -58,6 +58,8 @@ class CrisisList:
     typo_index: crisis_typos.TypoIndex = field(repr=False, compare=False)
     # Concepts and the rules joining them, for wording no entry spells out.
     frames: Frames = field(repr=False, compare=False)
+    # Learnt from the examples beside the list (crisis_examples.toml); None without them.
+    model: crisis_model.Model | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path) -> CrisisList:
@@ -94,6 +96,7 @@ class CrisisList:
         ordinary = _read_words(file, ORDINARY, data.get(ORDINARY), problems)
         fillers = _read_words(file, FILLERS, data.get(FILLERS), problems)
         frames = crisis_frame_table.read(file, data.get(FRAMES), problems)
+        model = crisis_model.read(path.with_name(crisis_model.FILE), problems)
         if sum(not p.warning for p in problems) > errors:
             return None
         return cls(
@@ -107,6 +110,7 @@ class CrisisList:
             crisis_tree.build(exclusions, spelled=False),
             crisis_typos.index(terms, exclusions, ordinary, fillers),
             frames,
+            model,
         )
 
 

@@ -17,7 +17,7 @@ Choices made in the sets:
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -30,7 +30,11 @@ from tests.checkout import ROOT
 
 CONTENT = ROOT / "content"
 LANGUAGES = ("en", "fr", "es")
-LISTS = tuple(CrisisList.load(CONTENT / code / "crisis.toml") for code in LANGUAGES)
+# The lists alone, since these tests are about them: what the examples' model adds is
+# scored in test_crisis_model.py and on the evaluation sets (test_crisis_eval.py).
+LISTS = tuple(
+    replace(CrisisList.load(CONTENT / code / "crisis.toml"), model=None) for code in LANGUAGES
+)
 MIN_RECALL = 0.95
 MAX_FALSE_POSITIVES = 0.10
 # The crisis lists name their [t1] lists after these, and only these.

@@ -1,9 +1,13 @@
-"""The crisis lists scored on an evaluation set kept apart from them (tests/crisis_eval/).
+"""The crisis detector scored on evaluation sets kept apart from it (tests/crisis_eval/).
+
+The detector is the lists with their frames, and the model each language learns from its
+examples (content/<lang>/crisis_examples.toml); nobody who wrote a set read either.
 
 Recall is the share of crisis messages flagged T1, the tier that sends the crisis
 reply; the false-positive rate is the share of ordinary messages flagged T1. T2 on an
 ordinary message is no false alarm: it only brings a person sooner. Both figures are
-printed per language and per category at the end of the run (tests/conftest.py).
+printed per language and per category at the end of the run (tests/conftest.py), with
+the lists' figures without the model beside them.
 
 The goal is recall of at least TARGET_RECALL with at most MAX_FALSE_POSITIVES. The lists
 do not reach that goal yet (the figures printed say how far off they are), so the test
@@ -15,7 +19,7 @@ tuning the lists to these messages.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -35,18 +39,24 @@ SETS = tuple(
 )
 # Every language's list is loaded, as the app loads them: a message meets them all.
 LISTS = tuple(CrisisList.load(path) for path in sorted((ROOT / "content").glob("*/crisis.toml")))
+# The same lists without what their models add, to show what the models bring.
+ALONE = tuple(replace(crisis_list, model=None) for crisis_list in LISTS)
 TARGET_RECALL = 0.95
-# By language: Spanish's list is newer and its set was written by another writer.
+# By set: the level each reaches now (the fourth set was scored once, after the model was
+# built, and only then given its floor).
 RECALL_FLOOR = {
-    "en": 0.89,
-    "fr": 0.92,
-    "es": 0.87,
-    "second/en": 0.89,
-    "second/es": 0.85,
-    "second/fr": 0.86,
-    "third/en": 0.93,
-    "third/es": 0.87,
-    "third/fr": 0.91,
+    "en": 0.98,
+    "fr": 0.97,
+    "es": 0.97,
+    "second/en": 0.98,
+    "second/es": 0.97,
+    "second/fr": 0.94,
+    "third/en": 0.99,
+    "third/es": 0.97,
+    "third/fr": 0.97,
+    "fourth/en": 0.98,
+    "fourth/es": 0.96,
+    "fourth/fr": 0.96,
 }
 MAX_FALSE_POSITIVES = 0.10
 
@@ -68,34 +78,36 @@ def evaluation(name: str) -> dict[str, dict[str, list[str]]]:
         return tomllib.load(handle)
 
 
-def score(messages: list[str]) -> Score:
-    return Score(sum(detect(m, LISTS) is Tier.T1 for m in messages), len(messages))
+def score(messages: list[str], lists: tuple[CrisisList, ...]) -> Score:
+    return Score(sum(detect(m, lists) is Tier.T1 for m in messages), len(messages))
 
 
-def figures(name: str) -> dict[str, dict[str, Score]]:
+def figures(name: str, lists: tuple[CrisisList, ...] = LISTS) -> dict[str, dict[str, Score]]:
     """Score every category of a set, and each side as a whole."""
     sets = evaluation(name)
     result: dict[str, dict[str, Score]] = {}
     for side in ("crisis", "ordinary"):
-        result[side] = {name: score(messages) for name, messages in sets[side].items()}
+        result[side] = {name: score(messages, lists) for name, messages in sets[side].items()}
         everything = [m for messages in sets[side].values() for m in messages]
-        result[side]["all"] = score(everything)
+        result[side]["all"] = score(everything, lists)
     return result
 
 
 def report() -> list[str]:
     """The figures as lines for the end of the test run."""
     lines = [
-        f"crisis lists on the evaluation set (T1 share; goal: recall {TARGET_RECALL}, "
+        f"crisis detection on the evaluation sets (T1 share; goal: recall {TARGET_RECALL}, "
         f"false positives at most {MAX_FALSE_POSITIVES}):"
     ]
     for code in SETS:
         found = figures(code)
         crisis, ordinary = found["crisis"], found["ordinary"]
+        alone = figures(code, ALONE)
         lines.append(
             f"  {code}: recall {crisis['all'].rate:.3f} ({crisis['all'].flagged}/"
             f"{crisis['all'].total}), false positives {ordinary['all'].rate:.3f} "
-            f"({ordinary['all'].flagged}/{ordinary['all'].total})"
+            f"({ordinary['all'].flagged}/{ordinary['all'].total}); lists without the model: "
+            f"{alone['crisis']['all'].rate:.3f}, {alone['ordinary']['all'].rate:.3f}"
         )
         for side, label in (("crisis", "recall"), ("ordinary", "false positives")):
             cells = ", ".join(

@@ -8,6 +8,8 @@ kind. Neither may start or end a match, and exclusions read them the same way.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from responder.bot.crisis import detect
@@ -17,7 +19,11 @@ from tests.checkout import ROOT
 
 CONTENT = ROOT / "content"
 # Every language's list, as the helpline reads every message.
-SHIPPED = tuple(CrisisList.load(path) for path in sorted(CONTENT.glob("*/crisis.toml")))
+# The lists alone, since these tests are about them: what the examples' model adds is
+# scored in test_crisis_model.py and on the evaluation sets (test_crisis_eval.py).
+SHIPPED = tuple(
+    replace(CrisisList.load(path), model=None) for path in sorted(CONTENT.glob("*/crisis.toml"))
+)
 SMALL = """
 [t1]
 intent = ["want to die", "tell my ... i love her", "hope i ... die"]

@@ -1,0 +1,140 @@
+"""The crisis model: what it learns from a language's examples, and how its file is checked.
+
+Its threshold is justified here on the examples alone: each language's examples are cut
+into folds, the model learns from all folds but one and is scored on the one left out.
+The figures are printed; the evaluation sets (tests/crisis_eval) score it with the lists.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from responder.bot import crisis_model
+from responder.bot.crisis import detect
+from responder.bot.crisis_entries import Tier
+from responder.bot.crisis_lists import CrisisList
+from responder.bot.crisis_model import features
+from responder.bot.problems import Problem
+from tests.checkout import ROOT
+
+LANGUAGES = ("en", "es", "fr")
+FOLDS = 5
+# Held-out ordinary examples the model alone may flag at its threshold: the lists add few.
+MAX_HELD_OUT_FALSE_ALARMS = 0.08
+
+
+def examples(language: str) -> tuple[list[str], list[str]]:
+    with (ROOT / "content" / language / crisis_model.FILE).open("rb") as handle:
+        data = tomllib.load(handle)
+    return tuple(  # type: ignore[return-value]
+        [m for messages in data[side].values() for m in messages] for side in crisis_model.SIDES
+    )
+
+
+def held_out(language: str) -> tuple[float, float]:
+    """Recall and false alarms of the model alone, each example scored by a model without it."""
+    crisis, ordinary = examples(language)
+    flagged = {"crisis": 0, "ordinary": 0}
+    for fold in range(FOLDS):
+        model = crisis_model.Model.learn(
+            [m for i, m in enumerate(crisis) if i % FOLDS != fold],
+            [m for i, m in enumerate(ordinary) if i % FOLDS != fold],
+        )
+        flagged["crisis"] += sum(model.flags(features(m)) for m in crisis[fold::FOLDS])
+        flagged["ordinary"] += sum(model.flags(features(m)) for m in ordinary[fold::FOLDS])
+    return flagged["crisis"] / len(crisis), flagged["ordinary"] / len(ordinary)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_threshold_keeps_false_alarms_low_on_examples_the_model_did_not_learn(
+    language: str,
+) -> None:
+    recall, false_alarms = held_out(language)
+    print(
+        f"{language}: model alone, held out: recall {recall:.3f}, false alarms {false_alarms:.3f}"
+    )
+    assert false_alarms <= MAX_HELD_OUT_FALSE_ALARMS
+    # A model that flags nothing would pass the line above; it must also find crises.
+    assert recall >= 0.5
+
+
+def test_every_language_has_examples_and_learns_from_them() -> None:
+    for language in LANGUAGES:
+        crisis_list = CrisisList.load(ROOT / "content" / language / "crisis.toml")
+        assert crisis_list.model is not None, language
+        crisis, ordinary = examples(language)
+        learnt = sum(crisis_list.model.flags(features(m)) for m in crisis) / len(crisis)
+        quiet = sum(not crisis_list.model.flags(features(m)) for m in ordinary) / len(ordinary)
+        assert learnt > 0.9 and quiet > 0.9, language
+
+
+def tiny_examples(path: Path, crisis: list[str], ordinary: list[str]) -> Path:
+    lines = ["[crisis]", f"kinds = {crisis!r}".replace("'", '"'), "[ordinary]"]
+    lines.append(f"kinds = {ordinary!r}".replace("'", '"'))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# Wording no list holds, made up so that only these examples can teach it.
+CRISIS = [f"the purple lanterns will take me away {when}" for when in range(24)]
+ORDINARY = [f"he wants {n} dollars by tonight what do i do" for n in range(24)]
+
+
+def test_a_message_only_the_examples_speak_of_is_flagged_by_the_list_that_has_them(
+    tmp_path: Path,
+) -> None:
+    lists = CrisisList.load(ROOT / "content" / "en" / "crisis.toml")
+    unlisted = "purple lanterns r taking me away"
+    alone = replace(lists, model=None)
+    assert detect(unlisted, [alone]) is None
+    model = crisis_model.read(tiny_examples(tmp_path / "ex.toml", CRISIS, ORDINARY), [])
+    assert model is not None
+    assert detect(unlisted, [replace(lists, model=model)]) is Tier.T1
+    # What the ordinary examples hold stays quiet: money pressure is the pressure tier.
+    assert detect("he wants 300 dollars by tonight", [replace(lists, model=model)]) is not Tier.T1
+
+
+def test_the_model_only_adds_to_what_the_lists_find() -> None:
+    lists = CrisisList.load(ROOT / "content" / "en" / "crisis.toml")
+    never = crisis_model.Model.learn(["zzz"] * 3, ["i want to kill myself"] * 3)
+    assert detect("i want to kill myself", [replace(lists, model=never)]) is Tier.T1
+
+
+def problems_of(path: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    crisis_model.read(path, problems)
+    return problems
+
+
+def test_without_an_examples_file_the_lists_work_alone(tmp_path: Path) -> None:
+    problems: list[Problem] = []
+    assert crisis_model.read(tmp_path / crisis_model.FILE, problems) is None
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[crisis]\nkinds = [\n", "cannot be read"),
+        ('[crisis]\nkinds = ["a"]\n', "[ordinary]"),
+        ('[crisis]\nkinds = "a"\n[ordinary]\nkinds = ["b"]\n', "must be a list of texts"),
+        ('[crisis]\nkinds = ["a"]\n[ordinary]\nkinds = ["b"]\n', "give at least"),
+        ('[crisis]\nkinds = ["a"]\n[ordinary]\nkinds = ["b"]\n[t1]\nx = ["c"]\n', "not a table"),
+    ],
+)
+def test_a_broken_examples_file_says_what_is_wrong(tmp_path: Path, text: str, says: str) -> None:
+    path = tmp_path / crisis_model.FILE
+    path.write_text(text, encoding="utf-8")
+    found = problems_of(path)
+    assert any(says in p.message and not p.warning for p in found), found
+
+
+def test_a_message_on_both_sides_is_refused(tmp_path: Path) -> None:
+    path = tiny_examples(tmp_path / crisis_model.FILE, CRISIS, [*ORDINARY, CRISIS[0]])
+    found = problems_of(path)
+    assert any("in [crisis] too" in p.message for p in found)
+    assert crisis_model.read(path, []) is None
