@@ -91,12 +91,18 @@ def contacts(session: Session, keys: Keys, after: int, limit: int = BATCH) -> Ba
         else ()
     )
     changed = clashes = 0
+    unreadable = len(rows) - len(numbers)
     for row, number in numbers:
         before = (row.address_hash, row.address_encrypted, row.text_key)
         if not keys.is_current(row.address_encrypted):
             row.address_encrypted = keys.encrypt(number)
         if row.text_key is not None and not keys.is_current(row.text_key):
-            row.text_key = keys.encrypt(keys.decrypt(row.text_key))
+            try:
+                row.text_key = keys.encrypt(keys.decrypt(row.text_key))
+            except AddressError:
+                # Counted like an unreadable number, so the run goes on and the command
+                # fails at the end naming the count, rather than stopping half-way.
+                unreadable += 1
         digest = new_hashes[row.id]
         if digest != row.address_hash:
             if digest in taken:
@@ -105,9 +111,7 @@ def contacts(session: Session, keys: Keys, after: int, limit: int = BATCH) -> Ba
                 taken.add(digest)
                 row.address_hash = digest
         changed += (row.address_hash, row.address_encrypted, row.text_key) != before
-    return Batch(
-        rows[-1].id if rows else None, len(rows), changed, len(rows) - len(numbers), clashes
-    )
+    return Batch(rows[-1].id if rows else None, len(rows), changed, unreadable, clashes)
 
 
 def accounts(session: Session, keys: Keys, after: int, limit: int = BATCH) -> Batch:

@@ -190,6 +190,29 @@ def test_a_value_no_key_can_read_is_counted_and_fails_the_command(
     assert "7700900456" not in result.output
 
 
+def test_a_text_key_no_key_can_read_is_counted_and_the_run_goes_on(
+    app: Flask, rotating: Flask
+) -> None:
+    post_signed(app.test_client(), sms("hi"))
+    post_signed(app.test_client(), sms("hi", sender=OTHER_TEXTER))
+    with app.app_context():
+        session = get_session()
+        first = session.scalars(select(Contact).order_by(Contact.id)).first()
+        assert first is not None
+        # Only a lost key could leave this: the number reads, the texter's key does not.
+        first.text_key = Keys.from_secret("a key nobody kept").encrypt("lost")
+        session.commit()
+
+    result = rotate(rotating)
+
+    assert result.exit_code == 1
+    assert figures(result)["values no key could decrypt"] == 1
+    # The other texter was moved to the new key all the same.
+    keys = Keys.from_secret(NEW_DATA_KEY)
+    assert keys.is_current(contacts(rotating)[1].address_encrypted)
+    assert keys.is_current(contacts(rotating)[1].text_key or "")
+
+
 def test_a_number_stored_under_both_keys_keeps_one_contact_under_the_new_hash(
     make_app: Callable[..., Flask], app: Flask, rotating: Flask
 ) -> None:
