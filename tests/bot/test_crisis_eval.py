@@ -9,11 +9,10 @@ ordinary message is no false alarm: it only brings a person sooner. Both figures
 printed per language and per category at the end of the run (tests/conftest.py), with
 the lists' figures without the model beside them.
 
-The goal is recall of at least TARGET_RECALL with at most MAX_FALSE_POSITIVES. The lists
-do not reach that goal yet (the figures printed say how far off they are), so the test
-holds recall at RECALL_FLOOR, the level they reach now: it fails if a change to the
-lists or the matcher loses ground. Raise the floor as the lists improve; never by
-tuning the lists to these messages.
+Every set must reach recall of at least TARGET_RECALL with at most MAX_FALSE_POSITIVES.
+Each set also keeps RECALL_FLOOR, the level reached now, so that a change to the lists,
+the examples or the matcher that loses ground fails even above the goal. Raise a floor as
+the detector improves; never by tuning the lists or the examples to these messages.
 """
 
 from __future__ import annotations
@@ -42,21 +41,22 @@ LISTS = tuple(CrisisList.load(path) for path in sorted((ROOT / "content").glob("
 # The same lists without what their models add, to show what the models bring.
 ALONE = tuple(replace(crisis_list, model=None) for crisis_list in LISTS)
 TARGET_RECALL = 0.95
-# By set: the level each reaches now (the fourth set was scored once, after the model was
-# built, and only then given its floor).
+# By set: the level each reaches now. The fourth set was written without sight of the
+# examples and first scored once the model was built; it got its floor after the second
+# writer's examples were added, which changed nothing else.
 RECALL_FLOOR = {
     "en": 0.98,
-    "fr": 0.97,
-    "es": 0.97,
+    "fr": 0.98,
+    "es": 0.98,
     "second/en": 0.98,
     "second/es": 0.97,
-    "second/fr": 0.94,
+    "second/fr": 0.95,
     "third/en": 0.99,
     "third/es": 0.97,
-    "third/fr": 0.97,
-    "fourth/en": 0.98,
-    "fourth/es": 0.96,
-    "fourth/fr": 0.96,
+    "third/fr": 0.98,
+    "fourth/en": 0.99,
+    "fourth/es": 0.98,
+    "fourth/fr": 0.97,
 }
 MAX_FALSE_POSITIVES = 0.10
 
@@ -120,7 +120,8 @@ def report() -> list[str]:
 @pytest.mark.parametrize("name", SETS)
 def test_recall_on_crisis_messages_written_apart_from_the_lists(name: str) -> None:
     found = figures(name)["crisis"]
-    assert found["all"].rate >= RECALL_FLOOR[name], "\n".join(report())
+    floor = max(TARGET_RECALL, RECALL_FLOOR[name])
+    assert found["all"].rate >= floor, "\n".join(report())
 
 
 @pytest.mark.parametrize("name", SETS)
