@@ -8,8 +8,9 @@ a false alarm. From them this module learns, at load, how much each word and eac
 neighbouring words leans towards a crisis (a naive Bayes weighing of words present), and a
 message whose words lean far enough is flagged.
 
-- Learning takes a few milliseconds and depends only on the examples, so the model is
-  rebuilt from them at every start and never stored apart from its source.
+- Learning takes about a tenth of a second per language and depends only on the
+  examples, so the model is rebuilt from them at every start and never stored apart from
+  its source.
 - The threshold is high on purpose: the examples' ordinary side is full of the messages
   this helpline really gets (death idioms, sextortion panic, menu words), and the model
   only ever adds to what the lists find, so a wrong flag costs a counsellor a minute.
@@ -47,7 +48,6 @@ class Model:
     """What each word and word pair weighs towards a crisis, learnt from one file."""
 
     weights: Mapping[str, float] = field(repr=False)
-    threshold: float = THRESHOLD
 
     @classmethod
     def learn(cls, crisis: Iterable[str], ordinary: Iterable[str]) -> Model:
@@ -72,7 +72,7 @@ class Model:
 
     def flags(self, found: Iterable[str]) -> bool:
         """Tell whether a message's features (see features) lean far enough to flag it."""
-        return self.lean(found) > self.threshold
+        return self.lean(found) > THRESHOLD
 
 
 def _log_share(count: int, total: int) -> float:

@@ -17,8 +17,9 @@ from responder.bot import crisis_model
 from responder.bot.crisis import detect
 from responder.bot.crisis_entries import Tier
 from responder.bot.crisis_lists import CrisisList
-from responder.bot.crisis_model import features
+from responder.bot.crisis_model import THRESHOLD, features
 from responder.bot.problems import Problem
+from tests.bot import test_crisis
 from tests.checkout import ROOT
 
 LANGUAGES = ("en", "es", "fr")
@@ -36,31 +37,37 @@ def examples(language: str) -> tuple[list[str], list[str]]:
     )
 
 
-def held_out(language: str) -> tuple[float, float]:
-    """Recall and false alarms of the model alone, each example scored by a model without it."""
+def held_out(language: str) -> tuple[list[float], list[float]]:
+    """How far each example leans, weighed by a model that learnt from the other folds."""
     crisis, ordinary = examples(language)
-    flagged = {"crisis": 0, "ordinary": 0}
+    leans: tuple[list[float], list[float]] = ([], [])
     for fold in range(FOLDS):
         model = crisis_model.Model.learn(
             [m for i, m in enumerate(crisis) if i % FOLDS != fold],
             [m for i, m in enumerate(ordinary) if i % FOLDS != fold],
         )
-        flagged["crisis"] += sum(model.flags(features(m)) for m in crisis[fold::FOLDS])
-        flagged["ordinary"] += sum(model.flags(features(m)) for m in ordinary[fold::FOLDS])
-    return flagged["crisis"] / len(crisis), flagged["ordinary"] / len(ordinary)
+        for found, messages in zip(leans, (crisis, ordinary), strict=True):
+            found.extend(model.lean(features(m)) for m in messages[fold::FOLDS])
+    return leans
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_the_threshold_keeps_false_alarms_low_on_examples_the_model_did_not_learn(
-    language: str,
-) -> None:
-    recall, false_alarms = held_out(language)
-    print(
-        f"{language}: model alone, held out: recall {recall:.3f}, false alarms {false_alarms:.3f}"
-    )
-    assert false_alarms <= MAX_HELD_OUT_FALSE_ALARMS
-    # A model that flags nothing would pass the line above; it must also find crises.
-    assert recall >= 0.5
+def above(leans: list[float], threshold: float) -> float:
+    return sum(lean > threshold for lean in leans) / len(leans)
+
+
+def test_the_threshold_is_the_lowest_that_keeps_false_alarms_low_on_unlearnt_examples() -> None:
+    leans = {language: held_out(language) for language in LANGUAGES}
+    for language, (crisis, ordinary) in leans.items():
+        print(
+            f"{language}: model alone, held out: recall {above(crisis, THRESHOLD):.3f}, "
+            f"false alarms {above(ordinary, THRESHOLD):.3f}"
+        )
+        assert above(ordinary, THRESHOLD) <= MAX_HELD_OUT_FALSE_ALARMS, language
+        # A model that flags nothing would pass the line above; it must also find crises.
+        assert above(crisis, THRESHOLD) >= 0.5, language
+    # Recall comes first: one step lower would let too many false alarms through somewhere.
+    lower = THRESHOLD - 1
+    assert any(above(ordinary, lower) > MAX_HELD_OUT_FALSE_ALARMS for _, ordinary in leans.values())
 
 
 def test_every_language_has_examples_and_learns_from_them() -> None:
@@ -71,6 +78,24 @@ def test_every_language_has_examples_and_learns_from_them() -> None:
         learnt = sum(crisis_list.model.flags(features(m)) for m in crisis) / len(crisis)
         quiet = sum(not crisis_list.model.flags(features(m)) for m in ordinary) / len(ordinary)
         assert learnt > 0.9 and quiet > 0.9, language
+
+
+# The share of the lists' own hard ordinary messages (tests/bot/test_crisis.py: near-miss
+# words, idioms, sextortion pressure) the whole detector may flag, for what the model adds.
+MAX_NEAR_MISS_FALSE_ALARMS = 0.08
+
+
+def test_the_model_adds_few_false_alarms_on_the_lists_near_misses() -> None:
+    lists = tuple(CrisisList.load(ROOT / "content" / code / "crisis.toml") for code in LANGUAGES)
+    near = [
+        *test_crisis.ORDINARY_NEAR_TERMS,
+        *(text for cases in test_crisis.CASES.values() for text in cases.ordinary),
+        *(text for cases in test_crisis.CASES.values() for text in cases.pressure),
+    ]
+    flagged = [text for text in near if detect(text, lists) is Tier.T1]
+    share = len(flagged) / len(near)
+    print(f"near misses flagged with the model: {share:.3f} ({len(flagged)}/{len(near)})")
+    assert share <= MAX_NEAR_MISS_FALSE_ALARMS, flagged
 
 
 def tiny_examples(path: Path, crisis: list[str], ordinary: list[str]) -> Path:
@@ -97,6 +122,16 @@ def test_a_message_only_the_examples_speak_of_is_flagged_by_the_list_that_has_th
     assert detect(unlisted, [replace(lists, model=model)]) is Tier.T1
     # What the ordinary examples hold stays quiet: money pressure is the pressure tier.
     assert detect("he wants 300 dollars by tonight", [replace(lists, model=model)]) is not Tier.T1
+
+
+def test_an_idiom_the_lists_exclude_quiets_the_model(tmp_path: Path) -> None:
+    lists = CrisisList.load(ROOT / "content" / "en" / "crisis.toml")
+    model = crisis_model.read(tiny_examples(tmp_path / "ex.toml", CRISIS, ORDINARY), [])
+    assert model is not None
+    taught = replace(lists, model=model)
+    assert detect("purple lanterns r taking me away", [taught]) is Tier.T1
+    # "jump rope" is an exclusion of the English list: the words around it are play.
+    assert detect("purple lanterns r taking me away at jump rope", [taught]) is None
 
 
 def test_the_model_only_adds_to_what_the_lists_find() -> None:
