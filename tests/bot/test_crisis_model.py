@@ -17,7 +17,8 @@ from responder.bot import crisis_model
 from responder.bot.crisis import detect
 from responder.bot.crisis_entries import Tier
 from responder.bot.crisis_lists import CrisisList
-from responder.bot.crisis_model import THRESHOLD, features
+from responder.bot.crisis_model import STEP, THRESHOLD, features
+from responder.bot.crisis_text import fold, split
 from responder.bot.problems import Problem
 from tests.bot import test_crisis
 from tests.checkout import ROOT
@@ -25,8 +26,8 @@ from tests.checkout import ROOT
 LANGUAGES = ("en", "es", "fr")
 FOLDS = 5
 # Held-out ordinary examples the model alone may flag at its threshold (the lists add few).
-# THRESHOLD is the lowest whole number at which every language stays under this.
-MAX_HELD_OUT_FALSE_ALARMS = 0.08
+# THRESHOLD is the lowest step at which every language stays under this.
+MAX_HELD_OUT_FALSE_ALARMS = 0.06
 
 
 def examples(language: str) -> tuple[list[str], list[str]]:
@@ -41,13 +42,13 @@ def held_out(language: str) -> tuple[list[float], list[float]]:
     """How far each example leans, weighed by a model that learnt from the other folds."""
     crisis, ordinary = examples(language)
     leans: tuple[list[float], list[float]] = ([], [])
-    for fold in range(FOLDS):
+    for part in range(FOLDS):
         model = crisis_model.Model.learn(
-            [m for i, m in enumerate(crisis) if i % FOLDS != fold],
-            [m for i, m in enumerate(ordinary) if i % FOLDS != fold],
+            [m for i, m in enumerate(crisis) if i % FOLDS != part],
+            [m for i, m in enumerate(ordinary) if i % FOLDS != part],
         )
         for found, messages in zip(leans, (crisis, ordinary), strict=True):
-            found.extend(model.lean(features(m)) for m in messages[fold::FOLDS])
+            found.extend(model.lean(features(m)) for m in messages[part::FOLDS])
     return leans
 
 
@@ -66,7 +67,7 @@ def test_the_threshold_is_the_lowest_that_keeps_false_alarms_low_on_unlearnt_exa
         # A model that flags nothing would pass the line above; it must also find crises.
         assert above(crisis, THRESHOLD) >= 0.5, language
     # Recall comes first: one step lower would let too many false alarms through somewhere.
-    lower = THRESHOLD - 1
+    lower = THRESHOLD - STEP
     assert any(above(ordinary, lower) > MAX_HELD_OUT_FALSE_ALARMS for _, ordinary in leans.values())
 
 
@@ -96,6 +97,18 @@ def test_the_model_adds_few_false_alarms_on_the_lists_near_misses() -> None:
     share = len(flagged) / len(near)
     print(f"near misses flagged with the model: {share:.3f} ({len(flagged)}/{len(near)})")
     assert share <= MAX_NEAR_MISS_FALSE_ALARMS, flagged
+
+
+def test_no_word_of_the_helplines_own_pages_is_flagged_alone() -> None:
+    """Texters echo the menu's words back; one word alone is for the lists to judge."""
+    models = [CrisisList.load(ROOT / "content" / code / "crisis.toml").model for code in LANGUAGES]
+    words: set[str] = set()
+    for path in (ROOT / "content").glob("*/*.toml"):
+        if not path.name.startswith("crisis"):
+            words.update(split(fold(path.read_text(encoding="utf-8")), join=False))
+    assert len(words) > 1000
+    flagged = sorted(w for w in words for m in models if m is not None and m.flags({w}))
+    assert flagged == []
 
 
 def tiny_examples(path: Path, crisis: list[str], ordinary: list[str]) -> Path:
