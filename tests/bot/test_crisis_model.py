@@ -147,6 +147,14 @@ def test_an_idiom_the_lists_exclude_quiets_the_model(tmp_path: Path) -> None:
     assert detect("purple lanterns r taking me away at jump rope", [taught]) is None
 
 
+def test_the_first_message_the_webhook_test_sends_is_the_models_to_catch() -> None:
+    """tests/flows/test_crisis_flow.py sends it as a new texter's first message."""
+    shipped = tuple(CrisisList.load(ROOT / "content" / code / "crisis.toml") for code in LANGUAGES)
+    text = "by the time anyone sees those pics i will be long gone"
+    assert detect(text, [replace(each, model=None) for each in shipped]) is None
+    assert detect(text, shipped) is Tier.T1
+
+
 def test_the_model_only_adds_to_what_the_lists_find() -> None:
     lists = CrisisList.load(ROOT / "content" / "en" / "crisis.toml")
     never = crisis_model.Model.learn(["zzz"] * 3, ["i want to kill myself"] * 3)

@@ -40,6 +40,19 @@ def test_crisis_words_in_the_menu_get_help_and_the_front_of_the_queue(
     assert "crisis" in kinds
 
 
+def test_a_new_texters_first_message_in_words_no_list_holds_gets_the_crisis_reply(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The examples' model, not the lists, catches this one (tests/bot/test_crisis_model)."""
+    alex = add_counsellor(app, "alex")
+    (reply,) = crisis_reply(
+        app, US, "by the time anyone sees those pics i will be long gone", client
+    )
+    assert "988" in reply
+    (waiting,) = client.get("/api/v1/queue", headers=alex).get_json()["items"]
+    assert waiting["priority"] == 100 and waiting["crisis_at"] is not None
+
+
 def test_crisis_while_waiting_raises_priority_and_answers(app: Flask, client: FlaskClient):
     add_counsellor(app, "alex")
     waiting = queue_texter(client, US)
