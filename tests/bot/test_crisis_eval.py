@@ -9,7 +9,8 @@ ordinary message is no false alarm: it only brings a person sooner. Both figures
 printed per language and per category at the end of the run (tests/conftest.py), with
 the lists' figures without the model beside them.
 
-Every set must reach recall of at least TARGET_RECALL with at most MAX_FALSE_POSITIVES.
+Every set must reach recall of at least TARGET_RECALL with at most MAX_FALSE_POSITIVES,
+counted on its messages that the examples do not also hold (see EXAMPLES).
 Each set also keeps RECALL_FLOOR, the level reached now, so that a change to the lists,
 the examples or the matcher that loses ground fails even above the goal. Raise a floor as
 the detector improves; never by tuning the lists or the examples to these messages.
@@ -22,9 +23,11 @@ from dataclasses import dataclass, replace
 
 import pytest
 
+from responder.bot import crisis_model
 from responder.bot.crisis import detect
 from responder.bot.crisis_entries import Tier
 from responder.bot.crisis_lists import CrisisList
+from responder.bot.crisis_text import fold
 from tests.checkout import ROOT
 
 # Every evaluation set is scored: the first ones (tests/crisis_eval/<language>.toml) and
@@ -40,15 +43,35 @@ SETS = tuple(
 LISTS = tuple(CrisisList.load(path) for path in sorted((ROOT / "content").glob("*/crisis.toml")))
 # The same lists without what their models add, to show what the models bring.
 ALONE = tuple(replace(crisis_list, model=None) for crisis_list in LISTS)
+
+
+def _said(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+def _examples() -> frozenset[str]:
+    said: set[str] = set()
+    for path in (ROOT / "content").glob(f"*/{crisis_model.FILE}"):
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        said.update(_said(m) for side in data.values() for kind in side.values() for m in kind)
+    return frozenset(said)
+
+
+# What the model learnt from. Writers who never saw each other still write the same short
+# messages ("adieu", "3", "i want to die"); the tests judge only the rest of each set, so
+# a copy from a set into the examples can never raise a figure the tests hold.
+EXAMPLES = _examples()
 TARGET_RECALL = 0.95
-# By set: the level each reaches now. The fourth set was written without sight of the
-# examples and first scored once the model was built; it got its floor after the second
-# writer's examples were added and a long message's lean was taken for its length.
+# By set: the level each reaches now on its messages the examples do not hold. The fourth
+# set was written without sight of the examples and first scored once the model was
+# built; it got its floor after the second writer's examples were added and a long
+# message's lean was taken for its length.
 RECALL_FLOOR = {
     "en": 0.97,
     "fr": 0.97,
-    "es": 0.97,
-    "second/en": 0.97,
+    "es": 0.96,
+    "second/en": 0.98,
     "second/es": 0.97,
     "second/fr": 0.95,
     "third/en": 0.99,
@@ -90,6 +113,8 @@ def figures(name: str, lists: tuple[CrisisList, ...] = LISTS) -> dict[str, dict[
         result[side] = {name: score(messages, lists) for name, messages in sets[side].items()}
         everything = [m for messages in sets[side].values() for m in messages]
         result[side]["all"] = score(everything, lists)
+        unseen = [m for m in everything if _said(m) not in EXAMPLES]
+        result[side]["unseen"] = score(unseen, lists)
     return result
 
 
@@ -109,9 +134,17 @@ def report() -> list[str]:
             f"({ordinary['all'].flagged}/{ordinary['all'].total}); lists without the model: "
             f"{alone['crisis']['all'].rate:.3f}, {alone['ordinary']['all'].rate:.3f}"
         )
+        lines.append(
+            f"    not in the examples: recall {crisis['unseen'].rate:.3f} "
+            f"({crisis['unseen'].flagged}/{crisis['unseen'].total}), false positives "
+            f"{ordinary['unseen'].rate:.3f} ({ordinary['unseen'].flagged}/"
+            f"{ordinary['unseen'].total})"
+        )
         for side, label in (("crisis", "recall"), ("ordinary", "false positives")):
             cells = ", ".join(
-                f"{name} {s.rate:.2f}" for name, s in found[side].items() if name != "all"
+                f"{name} {s.rate:.2f}"
+                for name, s in found[side].items()
+                if name not in ("all", "unseen")
             )
             lines.append(f"    {label}: {cells}")
     return lines
@@ -121,10 +154,10 @@ def report() -> list[str]:
 def test_recall_on_crisis_messages_written_apart_from_the_lists(name: str) -> None:
     found = figures(name)["crisis"]
     floor = max(TARGET_RECALL, RECALL_FLOOR[name])
-    assert found["all"].rate >= floor, "\n".join(report())
+    assert found["unseen"].rate >= floor, "\n".join(report())
 
 
 @pytest.mark.parametrize("name", SETS)
 def test_false_alarms_on_ordinary_messages_written_apart_from_the_lists(name: str) -> None:
     found = figures(name)["ordinary"]
-    assert found["all"].rate <= MAX_FALSE_POSITIVES, "\n".join(report())
+    assert found["unseen"].rate <= MAX_FALSE_POSITIVES, "\n".join(report())
