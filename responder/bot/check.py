@@ -7,6 +7,8 @@ and measured as the phone network will bill it.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -101,7 +103,25 @@ def content_of(folder: Path) -> Content:
     Only the structure is checked here (every option leads to a page, every language
     has the same pages): measuring every message for every country takes a second or
     more, too slow for each worker's start, and is the content check's job.
+
+    Loading takes a second or two (the crisis lists and what their examples teach), and
+    Content never changes once made, so a process that makes apps again on the same files
+    (the tests make one per test) gets the one it made before. The files' bytes are the
+    key: an edited file is read afresh.
     """
+    return _checked(folder, _fingerprint(folder))
+
+
+def _fingerprint(folder: Path) -> bytes:
+    """A digest of every file under the folder, by path and bytes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+@functools.lru_cache(maxsize=4)
+def _checked(folder: Path, fingerprint: bytes) -> Content:
     content = load(folder)
     failures = _same_everywhere(content)
     for language in content.languages.values():
