@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from responder import create_app, services
 from responder.store.db import make_engine
 from responder.store.migrate import upgrade
-from tests.browser.live import LiveHelpline
+from tests.browser.live import NAVIGATION_TIMEOUT_MS, LiveHelpline
 from tests.twilio_requests import settings
 
 MISSING = "Chromium not found: apt-get install chromium (or set RESPONDER_CHROMIUM to its path)"
@@ -83,6 +83,9 @@ def new_context(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
     def open_context() -> BrowserContext:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(5000)
+        # Loading a whole page is what a busy machine slows most (the suite runs beside it
+        # on two cores): waits for what a page shows keep 5 s, navigations get longer.
+        context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         contexts.append(context)
         return context
 

@@ -24,6 +24,9 @@ from tests.twilio_requests import ACCOUNT, HELPLINE, post_signed, sms
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
+# How long a whole page may take to load in the browser tests; see conftest.new_context.
+NAVIGATION_TIMEOUT_MS = 15000
+
 
 class LiveHelpline:
     """The app on 127.0.0.1 in a background thread, with Twilio's REST API scripted.
