@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from responder import create_app, services
 from responder.store.db import make_engine
@@ -35,6 +35,9 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+WAIT_MS = 10000
+# Assertions on what a page shows wait as long as actions do.
+expect.set_options(timeout=WAIT_MS)
 
 
 def chromium_path() -> str | None:
@@ -82,9 +85,9 @@ def new_context(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
 
     def open_context() -> BrowserContext:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(5000)
-        # Loading a whole page is what a busy machine slows most (the suite runs beside it
-        # on two cores): waits for what a page shows keep 5 s, navigations get longer.
+        # The suite runs the browser beside other tests on two cores, where a page load or
+        # a live update can pass 5 s; waiting longer only slows a test that would fail.
+        context.set_default_timeout(WAIT_MS)
         context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         contexts.append(context)
         return context
