@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 from responder.bot.crisis_text import fold, split
 from responder.bot.problems import Problem, named_lists
@@ -103,14 +104,28 @@ def features(text: str) -> frozenset[str]:
     return frozenset((*words, *pairs))
 
 
+class Examples(NamedTuple):
+    """A crisis_examples.toml's messages, each side as one list."""
+
+    crisis: list[str]
+    ordinary: list[str]
+
+
 def read(path: Path, problems: list[Problem]) -> Model | None:
     """Learn from a crisis_examples.toml, or add its problems and return None."""
+    found = examples(path, problems)
+    return None if found is None else Model.learn(found.crisis, found.ordinary)
+
+
+def examples(path: Path, problems: list[Problem]) -> Examples | None:
+    """Read a crisis_examples.toml, or add its problems and return None (no problem when
+    the file is missing: the lists then work alone)."""
     file = str(path)
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:
-        return None  # the lists work alone; every shipped language has examples (tests)
+        return None  # every shipped language has examples (tests/bot/test_crisis_model.py)
     except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(file, "-", f"cannot be read: {exc}"))
         return None
@@ -134,4 +149,4 @@ def read(path: Path, problems: list[Problem]) -> Model | None:
         problems.append(Problem(file, "ordinary", f'"{message}" is in [crisis] too; keep one'))
     if len(sides) < len(SIDES) or any(not p.warning for p in problems[before:]):
         return None
-    return Model.learn(sides["crisis"], sides["ordinary"])
+    return Examples(sides["crisis"], sides["ordinary"])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from responder.bot.check import check
+from responder.bot.check import check, content_of
 from responder.bot.content import load
 from responder.bot.language import MAIN
 from responder.bot.problems import Problem
@@ -254,3 +254,21 @@ def test_what_to_do_right_now_comes_first() -> None:
     first = lang.pages[lang.pages[MAIN].options[0]]
     assert re.search(r"\bstep 1\b", first.text, re.IGNORECASE)
     assert re.search(r"\b(stop|do not|don't) repl", f"{first.title}\n{first.text}", re.IGNORECASE)
+
+
+def test_an_app_made_after_an_edit_reads_the_edit_and_one_made_without_reuses_the_load(
+    tmp_path: Path,
+) -> None:
+    """Apps made one after another (a restart, a test per app) share a load while the files
+    are the same, and never serve an edit stale."""
+    root = tmp_path / "content"
+    shutil.copytree(SHIPPED, root)
+    first = content_of(root)
+    assert content_of(root) is first
+    messages = root / "en" / "messages.toml"
+    text = messages.read_text(encoding="utf-8")
+    messages.write_text(text.replace("Welcome back.", "Hello again."), encoding="utf-8")
+    edited = content_of(root)
+    assert edited is not first
+    assert edited.language("en").messages["welcome_back"].startswith("Hello again.")
+    assert first.language("en").messages["welcome_back"].startswith("Welcome back.")

@@ -10,7 +10,7 @@ printed per language and per category at the end of the run (tests/conftest.py),
 the lists' figures without the model beside them.
 
 Every set must reach recall of at least TARGET_RECALL with at most MAX_FALSE_POSITIVES,
-counted on its messages that the examples do not also hold (see EXAMPLES).
+counted on its messages that the examples do not also hold (see LEARNT).
 Each set also keeps RECALL_FLOOR, the level reached now, so that a change to the lists,
 the examples or the matcher that loses ground fails even above the goal. Raise a floor as
 the detector improves; never by tuning the lists or the examples to these messages.
@@ -27,7 +27,6 @@ from responder.bot import crisis_model
 from responder.bot.crisis import detect
 from responder.bot.crisis_entries import Tier
 from responder.bot.crisis_lists import CrisisList
-from responder.bot.crisis_text import fold
 from tests.checkout import ROOT
 
 # Every evaluation set is scored: the first ones (tests/crisis_eval/<language>.toml) and
@@ -45,23 +44,21 @@ LISTS = tuple(CrisisList.load(path) for path in sorted((ROOT / "content").glob("
 ALONE = tuple(replace(crisis_list, model=None) for crisis_list in LISTS)
 
 
-def _said(text: str) -> str:
-    return " ".join(fold(text).split())
-
-
-def _examples() -> frozenset[str]:
-    said: set[str] = set()
+def _learnt() -> frozenset[frozenset[str]]:
+    """Every example as the model reads it (its words and word pairs)."""
+    found: set[frozenset[str]] = set()
     for path in (ROOT / "content").glob(f"*/{crisis_model.FILE}"):
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-        said.update(_said(m) for side in data.values() for kind in side.values() for m in kind)
-    return frozenset(said)
+        examples = crisis_model.examples(path, [])
+        assert examples is not None, path
+        found.update(crisis_model.features(m) for m in (*examples.crisis, *examples.ordinary))
+    return frozenset(found)
 
 
 # What the model learnt from. Writers who never saw each other still write the same short
-# messages ("adieu", "3", "i want to die"); the tests judge only the rest of each set, so
-# a copy from a set into the examples can never raise a figure the tests hold.
-EXAMPLES = _examples()
+# messages ("adieu", "3", "i want to die"); the tests judge only the messages the model
+# reads differently from every example, so a copy from a set into the examples can never
+# raise a figure the tests hold.
+LEARNT = _learnt()
 TARGET_RECALL = 0.95
 # By set: the level each reaches now on its messages the examples do not hold. The fourth
 # set was written without sight of the examples and first scored once the model was
@@ -113,7 +110,7 @@ def figures(name: str, lists: tuple[CrisisList, ...] = LISTS) -> dict[str, dict[
         result[side] = {name: score(messages, lists) for name, messages in sets[side].items()}
         everything = [m for messages in sets[side].values() for m in messages]
         result[side]["all"] = score(everything, lists)
-        unseen = [m for m in everything if _said(m) not in EXAMPLES]
+        unseen = [m for m in everything if crisis_model.features(m) not in LEARNT]
         result[side]["unseen"] = score(unseen, lists)
     return result
 

@@ -7,7 +7,6 @@ The figures are printed; the evaluation sets (tests/crisis_eval) score it with t
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,12 +29,10 @@ FOLDS = 5
 MAX_HELD_OUT_FALSE_ALARMS = 0.06
 
 
-def examples(language: str) -> tuple[list[str], list[str]]:
-    with (ROOT / "content" / language / crisis_model.FILE).open("rb") as handle:
-        data = tomllib.load(handle)
-    return tuple(  # type: ignore[return-value]
-        [m for messages in data[side].values() for m in messages] for side in crisis_model.SIDES
-    )
+def examples(language: str) -> crisis_model.Examples:
+    found = crisis_model.examples(ROOT / "content" / language / crisis_model.FILE, [])
+    assert found is not None, language
+    return found
 
 
 def held_out(language: str) -> tuple[list[float], list[float]]:
