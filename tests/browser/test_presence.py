@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pyotp
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import APIResponse, BrowserContext, Page, Route, expect
 
 from tests.browser.live import LiveHelpline, log_in
 from tests.console_sessions import update_account
@@ -57,6 +57,34 @@ def test_after_signing_out_a_new_texter_is_told_nobody_is_free(
     expect(page).to_have_url(re.compile(r"/console/login$"))
 
     assert new_texter_asks(helpline, number(2)).startswith("Nobody is free to talk right now.")
+
+
+def test_a_poll_answered_while_signing_out_does_not_reload_the_queue(
+    helpline: LiveHelpline, page: Page
+) -> None:
+    """Signing out lands on the plain sign-in form even when the queue's poll hears first.
+
+    The sign-out answer is held back until a poll has been refused for want of a session,
+    which on a busy machine happens by chance: the page once reloaded itself then and
+    landed on the sign-in form for the queue instead.
+    """
+    helpline.add_counsellor("ada")
+    log_in(page, helpline, "ada")
+    held: list[tuple[Route, APIResponse]] = []
+
+    def hold(route: Route) -> None:
+        held.append((route, route.fetch(max_redirects=0)))  # the helpline signs ada out now
+
+    page.route(re.compile(r"/console/logout$"), hold)
+    with page.expect_response(
+        lambda response: "/api/v1/" in response.url and response.status == 401
+    ):
+        page.get_by_role("button", name="Sign out").click(no_wait_after=True)
+    ((route, answer),) = held
+    route.fulfill(response=answer)
+
+    expect(page).to_have_url(re.compile(r"/console/login$"))
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
 def alice_holds_one_and_bob_is_on_duty(

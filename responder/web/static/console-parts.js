@@ -15,6 +15,23 @@ window.ResponderConsole = (function () {
   // the page so that no script holds words of its own.
   const words = JSON.parse(document.body.dataset.words || "{}");
 
+  // True once the browser has begun to leave this page (signing out, following a link).
+  // A poll answered during that moment finds the session already gone; reloading then
+  // would cancel the page being opened and land on the sign-in form for this page.
+  let unloading = false;
+  window.addEventListener("beforeunload", () => {
+    unloading = true;
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) unloading = false; // back again from the browser's page cache
+  });
+
+  // The session ended (signed out elsewhere, or the shift ran out): the page itself now
+  // leads to the sign-in form, unless the browser is already on its way somewhere else.
+  function sessionEnded() {
+    if (!unloading) window.location.reload();
+  }
+
   // The phrase for key with its {placeholders} filled in; an unknown key shows itself,
   // which a test of the catalogues catches before a counsellor does.
   function say(key, values) {
@@ -51,11 +68,7 @@ window.ResponderConsole = (function () {
     } catch (error) {
       data = null;
     }
-    if (response.status === 401) {
-      // The session ended (signed out elsewhere, or the shift ran out): the page
-      // itself now leads to the sign-in form.
-      window.location.reload();
-    }
+    if (response.status === 401) sessionEnded();
     return { status: response.status, data };
   }
 
@@ -68,7 +81,7 @@ window.ResponderConsole = (function () {
       credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" },
     });
     if (response.redirected) {
-      window.location.reload(); // sent to the sign-in page: the session ended
+      sessionEnded(); // sent to the sign-in page
       return null;
     }
     if (response.status !== 200) return null;
