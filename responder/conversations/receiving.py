@@ -26,7 +26,7 @@ from responder.conversations.hours import Hours
 from responder.delivery import alerts, deletions, outbox
 from responder.privacy.addresses import Keys
 from responder.store import counts, events
-from responder.store.models import Contact, Conversation, Message
+from responder.store.models import Contact, Conversation
 
 log = logging.getLogger(__name__)
 
@@ -134,23 +134,13 @@ def receive(
 def _answer(turn: _Turn, may_hold: bool) -> tuple[str, ...]:
     """Keep the message, decide the replies and keep them too."""
     session, conversation, inbound, now = turn.session, turn.conversation, turn.inbound, turn.now
-    message = Message(
-        conversation=conversation,
-        direction="in",
-        twilio_sid=inbound.message_sid,
-        body=inbound.text or None,
-        media_count=inbound.media_count,
-        created_at=now,
-    )
-    session.add(message)
     _count_towards_rate(conversation, now)
     answer, page = _decide(turn)
     conversation.last_message_at = now
     # The texter wrote, so WhatsApp's 24-hour window is open again.
     if may_hold:
         outbox.release_held(session, conversation, now)
-    events.record(session, "message", now, conversation)
-    replies.store(session, conversation, message, answer, page, now)
+    replies.store(session, conversation, inbound, answer, page, now)
     log.info(
         "inbound message sid=%s conversation=%s channel=%s media=%d replies=%d",
         inbound.message_sid,

@@ -7,37 +7,64 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from responder.store import counts, sealed
+from responder.channels.transport import Inbound
+from responder.store import counts, events, sealed
 from responder.store.models import Contact, Conversation, Message
+
+_MESSAGES = Message.__table__
 
 
 def store(
     session: Session,
     conversation: Conversation,
-    message: Message,
+    inbound: Inbound,
     replies: tuple[str, ...],
     page: str | None,
     now: datetime,
 ) -> None:
-    """Keep the TwiML replies, so a redelivery gets them again and the transcript shows them.
+    """Keep the message and its TwiML replies, so a redelivery gets them again and the
+    transcript shows them, and tell the change feed.
 
-    Everything the message changed is written in this one flush, which also gives a
-    new conversation the id the log line names.
+    What the message changed goes in one flush: the conversation and the contact, and the
+    change feed's events in one statement with any the message led to (queued, crisis).
+    That flush gives a new conversation its id. The message and its replies are then plain
+    inserts: written through the ORM's unit of work, with one row pointing at the other,
+    they cost several times the statements themselves, on every message answered.
     """
+    events.record(session, "message", now, conversation)
     if page is not None:
         counts.add(session, now, "pages", conversation=conversation, detail=page)
-    for reply in replies:
-        session.add(
-            Message(
-                conversation=conversation,
-                direction="out",
-                body=reply,
-                in_reply_to=message,
-                page=page,
-                created_at=now,
-            )
-        )
+    # Sealed before the flush: a contact from before sealing gets its key in that flush.
+    written = (inbound.text or None, *replies)
+    texts = [sealed.sealed_for(session, conversation, text) for text in written]
     session.flush()
+    connection = session.connection()
+    first = connection.execute(
+        _MESSAGES.insert(),
+        {
+            "conversation_id": conversation.id,
+            "direction": "in",
+            "twilio_sid": inbound.message_sid,
+            "body": texts[0],
+            "media_count": inbound.media_count,
+            "created_at": now,
+        },
+    ).inserted_primary_key
+    if replies:
+        connection.execute(
+            _MESSAGES.insert(),
+            [
+                {
+                    "conversation_id": conversation.id,
+                    "direction": "out",
+                    "body": text,
+                    "in_reply_to_id": first[0],
+                    "page": page,
+                    "created_at": now,
+                }
+                for text in texts[1:]
+            ],
+        )
 
 
 def given(session: Session, sid: str) -> tuple[str, ...] | None:

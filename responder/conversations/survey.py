@@ -12,7 +12,7 @@ from responder.bot.keywords import normalise_keyword
 from responder.channels.transport import Inbound
 from responder.conversations import replies
 from responder.store import counts
-from responder.store.models import Conversation, Message
+from responder.store.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +30,7 @@ def answer(
     conversation.survey_pending = False
     conversation.survey_answer = str(score(inbound.text))
     counts.add(session, now, "survey", conversation=conversation, detail=conversation.survey_answer)
-    message = Message(
-        conversation=conversation,
-        direction="in",
-        twilio_sid=inbound.message_sid,
-        body=inbound.text,
-        created_at=now,
-    )
-    session.add(message)
     thanks = (content.language(conversation.language).messages["survey_thanks"],)
-    replies.store(session, conversation, message, thanks, None, now)
+    replies.store(session, conversation, inbound, thanks, None, now)
     log.info("survey answered conversation=%s", conversation.id)
     return thanks

@@ -12,7 +12,8 @@ A model maps the stored column as `sealed_body` and declares `body = sealed.text
 (`Message.body.is_(None)` compares the stored column, None exactly when the text is).
 Sealing happens as the session flushes, so code writes `Message(body=...)` as before.
 Core selects that read the column get tokens, and open them with
-`opened(session, text_key, token)`. A model with sealed text needs a `conversation`
+`opened(session, text_key, token)`; Core inserts write the token `sealed_for(session,
+conversation, text)` gives. A model with sealed text needs a `conversation`
 relationship: that is how its texter, and so its key, is found.
 
 The keys come from the session (`info["keys"]`, set by store.db): a session without
@@ -81,6 +82,21 @@ def opened(session: Session, text_key: str | None, token: str | None) -> str | N
     return _unseal(_fernet(_keys(session), text_key), token)
 
 
+def sealed_for(session: Session, conversation: Any, plain: str | None) -> str | None:
+    """Seal a text written with a Core insert, under the key of the conversation's texter.
+
+    A contact from before sealing is given its key here, to be stored at the next flush.
+    """
+    if plain is None:
+        return None
+    fernet = _contact_fernet(session, _parent(session, conversation, "contact"), create=True)
+    return _sealed(fernet, plain)
+
+
+def _sealed(fernet: Fernet | MultiFernet, plain: str) -> str:
+    return PREFIX + fernet.encrypt(plain.encode()).decode()
+
+
 def _open(row: Any, stored: str) -> str | None:
     token = getattr(row, stored)
     plain = row.__dict__.get("_plain", {}).get(stored)
@@ -106,7 +122,7 @@ def _seal(session: Session, _context: object, _instances: object) -> None:
         fernet = _contact_fernet(session, _contact(session, row), create=True)
         for stored in sorted(unsealed):
             plain = getattr(row, stored)
-            token = PREFIX + fernet.encrypt(plain.encode()).decode()
+            token = _sealed(fernet, plain)
             setattr(row, stored, token)
             row.__dict__["_plain"][stored] = (token, plain)
         unsealed.clear()
