@@ -38,7 +38,7 @@ from twilio.request_validator import RequestValidator
 
 from bench import databases, replay
 from bench.report import yardstick
-from bench.texters import WAITING_NOTE, message_count, message_form
+from bench.texters import message_count, message_form, waiting_note
 from responder import create_app, services
 from responder.channels import twilio
 
@@ -70,7 +70,7 @@ KINDS = (
     Kind("menu page", ("hi",), "1", lambda reply: "Step 1 of" in reply),
     # After the menu, TALK asks the age first; the answer is what puts the texter in the queue.
     Kind("joining the queue", ("hi", "TALK"), "3", lambda reply: "Nobody is free" in reply),
-    Kind("while waiting", ("hi", "TALK", "3"), "ok thank you", lambda r: WAITING_NOTE in r),
+    Kind("while waiting", ("hi", "TALK", "3"), "ok thank you", waiting_note),
     Kind("crisis", ("hi",), "i want to die", lambda reply: "You matter" in reply),
 )
 

@@ -28,9 +28,9 @@ AGE_QUESTION = "Are you under 18?"
 MENU_CHOICES = ("1", "2", "3", "4", "5", "6", "7", "8")
 # Words the helpline answers even to a texter waiting in the queue.
 QUEUE_WORDS = ("MENU", "0", "TALK")
-# A waiting texter's message gets at most this note back (content/en/messages.toml,
-# waiting_reply): never silence with nobody to read it, never the menu.
-WAITING_NOTE = "We got your message."
+# A waiting texter's message gets one of these notes back (content/en/messages.toml:
+# waiting_reply, and waiting_kept when told a moment ago): never the menu.
+WAITING_NOTES = ("We got your message.", "We got this message too.")
 # Replies that put the texter in the queue: queued, still queued, queued while nobody
 # is on shift, and the crisis reply.
 QUEUED_SIGNS = ("in the queue", "Nobody is free to talk", "counsellor has been asked")
@@ -70,6 +70,11 @@ class Load:
     handoff_share: float = 0.2
     # The baseline answers everything alike, so only the helpline is held to the menu's rules.
     judge_replies: bool = True
+
+
+def waiting_note(reply: str) -> bool:
+    """Does the reply (its text or its TwiML) hold the note a waiting texter gets back?"""
+    return any(note in reply for note in WAITING_NOTES)
 
 
 def joined_queue(reply: str, waiting: bool) -> bool:
@@ -228,11 +233,11 @@ class Texter:
         if count is None:
             self.tally.bad_twiml += 1
             return True, None
-        # A texter in the menu always gets an answer; one waiting for a person gets none, or
-        # only the note that their message is kept for a person.
+        # A texter in the menu always gets an answer; one waiting for a person only the
+        # note that their message is kept for a person.
         if self.load.judge_replies and (
             (count == 0 and not silent)
-            or (silent and count > 0 and not (count == 1 and WAITING_NOTE in body.decode()))
+            or (silent and count > 0 and not (count == 1 and waiting_note(body.decode())))
         ):
             self.tally.wrong_reply += 1
         return True, body.decode()

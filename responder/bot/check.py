@@ -224,6 +224,8 @@ def _messages(content: Content, language: Language, file: str, channel: str) -> 
             yield Composed(file, "messages.crisis_followup", channel, country, followup)
             outage = language.crisis_outage(turn_to)
             yield Composed(file, "messages.crisis_outage", channel, country, outage)
+            kept = language.waiting_kept(turn_to)
+            yield Composed(file, "messages.waiting_kept_crisis", channel, country, kept)
             for free in (True, False):
                 text = language.waiting_reply(SAMPLE_POSITION, free, SAMPLE_OPENS, turn_to)
                 yield Composed(file, "messages.waiting_reply", channel, country, text)

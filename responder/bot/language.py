@@ -142,6 +142,13 @@ class Language:
         again = m["crisis_again"].format(crisis=turn_to.lines, emergency=turn_to.emergency)
         return f"{reply}\n{again}"
 
+    def waiting_kept(self, turn_to: CrisisHelp | None) -> str:
+        """Answer a texter in the queue told their place a moment ago: this message is kept
+        too; after crisis words, with the first number to call now."""
+        if turn_to is None:
+            return self.messages["waiting_kept"]
+        return self.messages["waiting_kept_crisis"].format(line=turn_to.first)
+
     def crisis_followup(self, turn_to: CrisisHelp) -> str:
         """Write to a texter whose crisis nobody has taken yet."""
         return self.messages["crisis_followup"].format(

@@ -59,6 +59,8 @@ MESSAGE_KEYS = (
     "crisis_followup",
     "waiting_reply",
     "waiting_reply_nobody_free",
+    "waiting_kept",
+    "waiting_kept_crisis",
     "crisis_again",
     "unsafe_offer",
     "delete_confirm",
@@ -84,6 +86,7 @@ PLACEHOLDERS = {
     "crisis_outage": ("crisis", "emergency"),
     "waiting_reply": ("position",),
     "waiting_reply_nobody_free": ("opens",),
+    "waiting_kept_crisis": ("line",),
     "crisis_again": ("crisis", "emergency"),
     "unsafe_offer": ("line",),
 }

@@ -248,8 +248,7 @@ def _waiting(turn: _Turn) -> Answer:
         return (lang.messages["media"],), None
     # Kept for the counsellor who will take the conversation, and answered now and
     # then, so that nobody writes into silence.
-    reply = _waiting_reply(turn)
-    return ((reply,) if reply else ()), None
+    return (_waiting_reply(turn),), None
 
 
 def _menu(turn: _Turn) -> Answer:
@@ -350,24 +349,23 @@ def _crisis(turn: _Turn) -> str | None:
     return turn.lang.crisis_reply(turn_to, free, opens)
 
 
-def _waiting_reply(turn: _Turn) -> str | None:
-    """Answer a message from a texter in the queue, at most once in a while.
+def _waiting_reply(turn: _Turn) -> str:
+    """Answer a message from a texter in the queue; never with silence.
 
     Their place in the queue, honestly: whether a person is free, and after crisis
-    words the numbers to call now. In between, messages are kept without an answer, so
-    a texter writing a lot is not sent a reply to each one.
+    words the numbers to call now. Told that a moment ago, they get one short line
+    instead, so a texter writing a lot is not sent the same paragraph to each message.
     """
-    conversation, now = turn.conversation, turn.now
-    if _answered_lately(conversation, now, turn.policy.waiting_reply_every):
-        return None
-    conversation.acknowledged_at = now
-    lang = turn.lang
-    free, opens = waiting.availability(turn.session, now, turn.policy.hours, turn.policy.presence)
+    conversation, now, lang = turn.conversation, turn.now, turn.lang
     turn_to = (
         turn.content.crisis_help(lang.code, turn.contact.country, turn.contact.under_18)
         if conversation.crisis_at is not None
         else None
     )
+    if _answered_lately(conversation, now, turn.policy.waiting_reply_every):
+        return lang.waiting_kept(turn_to)
+    conversation.acknowledged_at = now
+    free, opens = waiting.availability(turn.session, now, turn.policy.hours, turn.policy.presence)
     return lang.waiting_reply(queue.position(turn.session, conversation), free, opens, turn_to)
 
 

@@ -430,11 +430,14 @@ def test_with_the_setting_off_talk_queues_at_once(make_app: Callable[..., Flask]
 
 
 def test_crisis_words_while_asked_then_the_answer_is_kept(app: Flask, client: FlaskClient) -> None:
-    """Crisis words come first; a 1 sent while waiting still answers the question, silently."""
+    """Crisis words come first; a 1 sent while waiting still answers the question, and the
+    short line that says it arrived gives the youth line first, now the texter is under 18."""
     chat(client, US, "hi")
     assert chat(client, US, REMOVAL) == EN.messages["age_question"]
     assert "988" in chat(client, US, "i want to kill myself")
-    assert replies(post_signed(client, sms("1", sender=US))) == []
+    (kept,) = replies(post_signed(client, sms("1", sender=US)))
+    assert kept.startswith("We got this message too.")
+    assert kept.endswith("Childhelp National Child Abuse Hotline: call or text 1-800-422-4453")
     assert stored_contact(app, US).under_18 is True
     waiting = latest_conversation(app, US)
     assert (waiting.state, waiting.priority, waiting.age_question_for) == ("waiting", 100, None)

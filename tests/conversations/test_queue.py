@@ -183,8 +183,9 @@ def test_a_waiting_texter_is_answered_now_and_then_and_menu_leaves(
     talk(client)
     (heard,) = replies(post_signed(client, sms("they posted it, please help")))
     assert "number 1 in the queue" in heard
-    # Within the next 10 minutes messages are kept for the counsellor without a reply.
-    assert replies(post_signed(client, sms("3"))) == []
+    # Within the next 10 minutes messages are kept for the counsellor, each answered by one
+    # short line rather than the same paragraph again.
+    assert replies(post_signed(client, sms("3"))) == [lang(app).messages["waiting_kept"]]
     (again,) = replies(post_signed(client, sms("TALK")))
     assert "still in the queue, number 1" in again
     (home,) = replies(post_signed(client, sms("MENU")))

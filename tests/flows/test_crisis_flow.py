@@ -53,6 +53,19 @@ def test_a_new_texters_first_message_in_words_no_list_holds_gets_the_crisis_repl
     assert waiting["priority"] == 100 and waiting["crisis_at"] is not None
 
 
+def test_a_new_texter_in_crisis_with_nobody_on_duty_is_never_left_in_silence(
+    client: FlaskClient,
+) -> None:
+    """Told that nobody is free and given numbers, the texter writes again at once: every
+    message is answered, each time with a number to call or text now."""
+    (reply,) = crisis_reply(client.application, NOWHERE, "i want to kill myself", client)
+    assert reply.startswith("Thank you for telling us.") and "Nobody" in reply
+    for text in ("allo ?", "hello", "please"):
+        (kept,) = replies(post_signed(client, sms(text, sender=NOWHERE)))
+        assert kept.startswith("We got this message too.")
+        assert kept.endswith("Find A Helpline (crisis lines by country): findahelpline.com")
+
+
 def test_crisis_while_waiting_raises_priority_and_answers(app: Flask, client: FlaskClient):
     add_counsellor(app, "alex")
     waiting = queue_texter(client, US)
