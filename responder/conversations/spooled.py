@@ -162,8 +162,11 @@ def _store(session: Session, record: dict, replay: Replay, now: datetime) -> int
             )
         )
     if not record["crisis"]:
+        # The outage reply already said the message was kept: the short line that says so
+        # again to a waiting texter is not sent late, with its crisis number.
+        lang = replay.content.language(message.conversation.language)
         for reply in decided:
-            if reply.body:
+            if reply.body and not lang.is_kept_line(reply.body):
                 outbox.enqueue(session, message.conversation, reply.body, now)
     session.flush()
     return 1
