@@ -149,11 +149,6 @@ class Language:
             return self.messages["waiting_kept"]
         return self.messages["waiting_kept_crisis"].format(line=turn_to.first)
 
-    def is_kept_line(self, text: str) -> bool:
-        """Is text the short line waiting_kept gives, with or without a number?"""
-        crisis_start = self.messages["waiting_kept_crisis"].split("{line}", 1)[0]
-        return text == self.messages["waiting_kept"] or text.startswith(crisis_start)
-
     def crisis_followup(self, turn_to: CrisisHelp) -> str:
         """Write to a texter whose crisis nobody has taken yet."""
         return self.messages["crisis_followup"].format(

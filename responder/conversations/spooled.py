@@ -37,7 +37,7 @@ from responder.conversations.receiving import STOP_WORDS, Policy, receive
 from responder.delivery import outbox
 from responder.errors import AddressError
 from responder.privacy.addresses import country_of
-from responder.store.models import Message
+from responder.store.models import Conversation, Message
 from responder.store.spool import Spool
 from responder.store.timeouts import is_away
 
@@ -164,9 +164,16 @@ def _store(session: Session, record: dict, replay: Replay, now: datetime) -> int
     if not record["crisis"]:
         # The outage reply already said the message was kept: the short line that says so
         # again to a waiting texter is not sent late, with its crisis number.
-        lang = replay.content.language(message.conversation.language)
+        kept = _kept_lines(replay.content, message.conversation)
         for reply in decided:
-            if reply.body and not lang.is_kept_line(reply.body):
+            if reply.body and reply.body not in kept:
                 outbox.enqueue(session, message.conversation, reply.body, now)
     session.flush()
     return 1
+
+
+def _kept_lines(content: Content, conversation: Conversation) -> tuple[str, ...]:
+    """The short lines a texter waiting in this conversation can be given, exactly."""
+    lang, contact = content.language(conversation.language), conversation.contact
+    turn_to = content.crisis_help(lang.code, contact.country, contact.under_18)
+    return lang.waiting_kept(None), lang.waiting_kept(turn_to)
