@@ -39,7 +39,7 @@ def store(
     texts = [sealed.sealed_for(session, conversation, text) for text in written]
     session.flush()
     connection = session.connection()
-    first = connection.execute(
+    (message_id,) = connection.execute(
         _MESSAGES.insert(),
         {
             "conversation_id": conversation.id,
@@ -58,7 +58,7 @@ def store(
                     "conversation_id": conversation.id,
                     "direction": "out",
                     "body": text,
-                    "in_reply_to_id": first[0],
+                    "in_reply_to_id": message_id,
                     "page": page,
                     "created_at": now,
                 }
