@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from responder import create_app, services
 from responder.store.db import make_engine
 from responder.store.migrate import upgrade
-from tests.browser.live import NAVIGATION_TIMEOUT_MS, LiveHelpline
+from tests.browser.live import NAVIGATION_TIMEOUT_MS, WAIT_MS, LiveHelpline
 from tests.twilio_requests import settings
 
 MISSING = "Chromium not found: apt-get install chromium (or set RESPONDER_CHROMIUM to its path)"
@@ -35,7 +35,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-WAIT_MS = 10000
 # Assertions on what a page shows wait as long as actions do.
 expect.set_options(timeout=WAIT_MS)
 

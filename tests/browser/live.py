@@ -24,7 +24,9 @@ from tests.twilio_requests import ACCOUNT, HELPLINE, post_signed, sms
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
-# How long a whole page may take to load in the browser tests; see conftest.new_context.
+# How long the browser tests wait for an action or what a page shows, and for a whole
+# page to load; see conftest.new_context.
+WAIT_MS = 10000
 NAVIGATION_TIMEOUT_MS = 15000
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from responder.store.db import get_session
 from responder.store.models import Counsellor
-from tests.browser.live import NAVIGATION_TIMEOUT_MS, LiveHelpline, log_in, screenshot
+from tests.browser.live import NAVIGATION_TIMEOUT_MS, WAIT_MS, LiveHelpline, log_in, screenshot
 from tests.browser.test_console import claim
 from tests.counsellors import add_counsellor, conversation, number
 
@@ -121,7 +121,7 @@ def test_without_javascript_the_wrap_up_still_closes(
     claimed = helpline.client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=ada)
     assert claimed.status_code == 200
     context = browser.new_context(java_script_enabled=False)
-    context.set_default_timeout(5000)
+    context.set_default_timeout(WAIT_MS)
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     try:
         page = context.new_page()
