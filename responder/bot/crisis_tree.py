@@ -23,8 +23,9 @@ the time taken grows in step with the message's length.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from responder.bot.crisis_entries import SKIP, Entry, Range
 from responder.bot.crisis_text import Word
@@ -41,44 +42,80 @@ FILLERS_IN_A_GAP = 2
 SPELLED_MIN = 5
 
 
-@dataclass(slots=True, eq=False)
-class Node:
-    """A place in the tree of entries: after some letters, or at the gap between words."""
-
-    next: dict[str, Node] = field(default_factory=dict)  # by character, BOUNDARY, ANY_WORDS
-    skips: bool = False  # the gap of an entry's "...": any few words may be passed over
-    numbers: list[tuple[Range, Node]] = field(default_factory=list)
-    ends: list[Entry] = field(default_factory=list)  # entries that end here
+# A place in the tree is a number, the root 0. An edge's key is its place times SPAN plus
+# the code of the character or gap it follows: one flat table of numbers takes a tenth of
+# the memory an object and a table per place would, in every worker.
+ROOT = 0
+SPAN = 0x110000  # one more than the highest character code
+_BOUNDARY = ord(BOUNDARY)
+_ANY_WORDS = ord(ANY_WORDS)
 
 
 @dataclass(frozen=True)
 class Tree:
     """Entries by their letters, to walk a message once from each word."""
 
-    root: Node
+    edges: Mapping[int, int]  # place * SPAN + code of a character or gap: the place after it
+    skips: frozenset[int]  # the gaps of an entry's "...": any few words may be passed over
+    numbers: Mapping[int, tuple[tuple[Range, int], ...]]  # number patterns from a place
+    ends: Mapping[int, tuple[Entry, ...]]  # entries that end at a place
     # Entries of letters only, run together, to find inside spelled-out letters.
     compact: tuple[tuple[str, Entry], ...]
 
 
+@dataclass
+class _Builder:
+    """A tree while its entries go in."""
+
+    edges: dict[int, int] = field(default_factory=dict)
+    skips: set[int] = field(default_factory=set)
+    numbers: dict[int, tuple[tuple[Range, int], ...]] = field(default_factory=dict)
+    ends: dict[int, tuple[Entry, ...]] = field(default_factory=dict)
+    places: int = 1  # the root
+
+    def child(self, place: int, key: str) -> int:
+        """Return the place after a character or a gap, made the first time an entry needs it."""
+        edge = place * SPAN + ord(key)
+        after = self.edges.get(edge)
+        if after is None:
+            after = self.edges[edge] = self._new()
+            if key == ANY_WORDS:
+                self.skips.add(after)
+        return after
+
+    def number(self, place: int, pattern: Range) -> int:
+        """Return the place after a number pattern, shared by the entries that have it there."""
+        for known, after in self.numbers.get(place, ()):
+            if known == pattern:
+                return after
+        after = self._new()
+        self.numbers[place] = (*self.numbers.get(place, ()), (pattern, after))
+        return after
+
+    def _new(self) -> int:
+        self.places += 1
+        return self.places - 1
+
+
 def build(entries: tuple[Entry, ...], spelled: bool = True) -> Tree:
     """Put entries in a tree of their letters, and keep the lettered ones run together."""
-    root = Node()
+    tree = _Builder()
     for entry in entries:
-        node = root
+        place = ROOT
         gap = BOUNDARY
         for i, part in enumerate(entry.parts):
             if part == SKIP:
                 gap = ANY_WORDS
                 continue
             if i:
-                node = node.next.setdefault(gap, Node(skips=gap == ANY_WORDS))
+                place = tree.child(place, gap)
                 gap = BOUNDARY
             if isinstance(part, Range):
-                node = _number(node, part)
+                place = tree.number(place, part)
                 continue
             for ch in part:
-                node = node.next.setdefault(ch, Node())
-        node.ends.append(entry)
+                place = tree.child(place, ch)
+        tree.ends[place] = (*tree.ends.get(place, ()), entry)
     compact = tuple(
         ("".join(str(p) for p in e.parts), e)
         for e in entries
@@ -86,17 +123,13 @@ def build(entries: tuple[Entry, ...], spelled: bool = True) -> Tree:
         and all(isinstance(p, str) and p.isalpha() for p in e.parts)
         and sum(len(str(p)) for p in e.parts) >= SPELLED_MIN
     )
-    return Tree(root, compact)
-
-
-def _number(node: Node, pattern: Range) -> Node:
-    """Return the place after a number pattern, shared by the entries that have it there."""
-    for known, after in node.numbers:
-        if known == pattern:
-            return after
-    after = Node()
-    node.numbers.append((pattern, after))
-    return after
+    return Tree(
+        MappingProxyType(tree.edges),
+        frozenset(tree.skips),
+        MappingProxyType(tree.numbers),
+        MappingProxyType(tree.ends),
+        compact,
+    )
 
 
 def matches(
@@ -108,27 +141,28 @@ def matches(
     words, and where the entry has "..." over up to SKIP_WORDS words of any kind; it
     never starts or ends on a word passed over.
     """
+    edges = tree.edges
     for start, word in enumerate(words):
         # Where the walk stands, each with the words passed over in the gap it stands in.
-        places: dict[Node, int] = {tree.root: 0}
+        places: dict[int, int] = {ROOT: 0}
         for position in range(start, len(words)):
-            reached = _step(list(places), words[position])
-            for node in reached:
-                for entry in node.ends:
+            reached = _step(list(places), words[position], tree)
+            for place in reached:
+                for entry in tree.ends.get(place, ()):
                     yield entry, start, position + 1
-            after: dict[Node, int] = {}
-            for node in reached:
-                for key in (BOUNDARY, ANY_WORDS):
-                    gap = node.next.get(key)
+            after: dict[int, int] = {}
+            for place in reached:
+                for code in (_BOUNDARY, _ANY_WORDS):
+                    gap = edges.get(place * SPAN + code)
                     if gap is not None:
                         after[gap] = 0
             if position > start:  # the root is no gap: nothing is passed over before a start
-                for node, passed in places.items():
-                    most = SKIP_WORDS if node.skips else 0
+                for place, passed in places.items():
+                    most = SKIP_WORDS if place in tree.skips else 0
                     if skippable[position]:
                         most = max(most, FILLERS_IN_A_GAP)
-                    if passed < most and after.get(node, most) > passed:
-                        after[node] = passed + 1
+                    if passed < most and after.get(place, most) > passed:
+                        after[place] = passed + 1
             if not after:
                 break
             places = after
@@ -138,29 +172,31 @@ def matches(
                     yield entry, start, start + 1
 
 
-def _step(nodes: list[Node], word: Word) -> list[Node]:
+def _step(places: list[int], word: Word, tree: Tree) -> list[int]:
     """Return where one word takes the walk from these gaps: each place ends an entry's word.
 
     A word typed together may skip a gap between two of an entry's words ("killmyself"),
     so a letter can lead to two places; both are kept, and none is ever gone back to.
     """
-    reached: dict[Node, None] = {}
-    for node in nodes:
+    edges = tree.edges
+    reached: dict[int, None] = {}
+    for start in places:
         if word.number is not None:
-            for pattern, after in node.numbers:
+            for pattern, after in tree.numbers.get(start, ()):
                 if pattern.low <= word.number <= pattern.high:
                     reached[after] = None
         for form in word.forms:
-            here = [node]
+            here = [start]
             for ch in form:
+                code = ord(ch)
                 there = []
                 for place in here:
-                    after = place.next.get(ch)
+                    after = edges.get(place * SPAN + code)
                     if after is not None:
                         there.append(after)
-                    gap = place.next.get(BOUNDARY)
+                    gap = edges.get(place * SPAN + _BOUNDARY)
                     if gap is not None:
-                        after = gap.next.get(ch)
+                        after = edges.get(gap * SPAN + code)
                         if after is not None:
                             there.append(after)
                 if not there:
@@ -171,6 +207,8 @@ def _step(nodes: list[Node], word: Word) -> list[Node]:
                 reached.update(
                     (place, None)
                     for place in here
-                    if place.ends or BOUNDARY in place.next or ANY_WORDS in place.next
+                    if place in tree.ends
+                    or place * SPAN + _BOUNDARY in edges
+                    or place * SPAN + _ANY_WORDS in edges
                 )
     return list(reached)

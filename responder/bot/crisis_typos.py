@@ -71,15 +71,20 @@ def index(
 ) -> TypoIndex:
     """Index the list words a typo may stand for, by their letters left out."""
     targets = _targets(terms)
-    omitted: dict[str, list[tuple[str, str, int]]] = {}
+    omitted: dict[str, tuple[tuple[str, str, int], ...]] = {}
+    # The same words under many keys share one tuple: a list has tens of thousands of
+    # keys, nearly all for one word, and a tuple each would cost megabytes per worker.
+    shared: dict[tuple[tuple[str, str, int], ...], tuple[tuple[str, str, int], ...]] = {}
     for word, allowed in targets.items():
         letters = _single(word)
+        target = (word, letters, allowed)
         for key in _omissions(letters, allowed):
-            omitted.setdefault(key, []).append((word, letters, allowed))
+            words = (*omitted.get(key, ()), target)
+            omitted[key] = shared.setdefault(words, words)
     known = {p for e in exclusions for run in lettered_runs(e.parts) for p in run}
     known |= {p for e in terms for run in lettered_runs(e.parts) for p in run}
     return TypoIndex(
-        MappingProxyType({k: tuple(v) for k, v in omitted.items()}),
+        MappingProxyType(omitted),
         frozenset(known | set(targets) | ordinary | fillers),
         ordinary,
         max(map(len, targets), default=0),
