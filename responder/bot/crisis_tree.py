@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from responder.bot.crisis_entries import SKIP, Entry, Range
 from responder.bot.crisis_text import Word
@@ -123,13 +122,8 @@ def build(entries: tuple[Entry, ...], spelled: bool = True) -> Tree:
         and all(isinstance(p, str) and p.isalpha() for p in e.parts)
         and sum(len(str(p)) for p in e.parts) >= SPELLED_MIN
     )
-    return Tree(
-        MappingProxyType(tree.edges),
-        frozenset(tree.skips),
-        MappingProxyType(tree.numbers),
-        MappingProxyType(tree.ends),
-        compact,
-    )
+    # Plain tables, not read-only views of them: a view costs every lookup of the walk.
+    return Tree(tree.edges, frozenset(tree.skips), tree.numbers, tree.ends, compact)
 
 
 def matches(

@@ -68,15 +68,21 @@ def store(
 
 
 def given(session: Session, sid: str) -> tuple[str, ...] | None:
-    """Return the replies given the first time a MessageSid arrived, or None if it is new."""
-    first = session.scalars(select(Message.id).where(Message.twilio_sid == sid)).first()
+    """Return the replies given the first time a MessageSid arrived, or None if it is new.
+
+    Asked of every message, nearly always to find nothing: the statements are on the
+    tables and go straight to the connection, with no ORM object to build.
+    """
+    connection = session.connection()
+    first = connection.scalar(select(_MESSAGES.c.id).where(_MESSAGES.c.twilio_sid == sid))
     if first is None:
         return None
-    rows = session.execute(
-        select(Message.sealed_body, Contact.text_key)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .outerjoin(Contact, Contact.id == Conversation.contact_id)
-        .where(Message.in_reply_to_id == first)
-        .order_by(Message.id)
+    conversations, contacts = Conversation.__table__, Contact.__table__
+    rows = connection.execute(
+        select(_MESSAGES.c.body, contacts.c.text_key)
+        .join(conversations, conversations.c.id == _MESSAGES.c.conversation_id)
+        .outerjoin(contacts, contacts.c.id == conversations.c.contact_id)
+        .where(_MESSAGES.c.in_reply_to_id == first)
+        .order_by(_MESSAGES.c.id)
     )
     return tuple(sealed.opened(session, key, body) or "" for body, key in rows)
