@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,27 @@ from responder.channels.transport import Inbound
 from responder.privacy.addresses import Keys, country_of
 from responder.store import counts, sealed
 from responder.store.models import Contact, Conversation
+
+# Built once: every message runs both, and building a statement costs more than its
+# parameters. The contact's row, under any of its address's hashes, locked:
+_CONTACT = (
+    select(Contact)
+    .where(Contact.address_hash.in_(bindparam("digests", expanding=True)))
+    .with_for_update()
+)
+# The open episode and the just-closed one whose survey question is still open, locked.
+_RECENT = (
+    select(Conversation)
+    .where(
+        Conversation.contact_id == bindparam("contact"),
+        or_(
+            Conversation.closed_at.is_(None),
+            and_(Conversation.survey_pending, Conversation.closed_at >= bindparam("since")),
+        ),
+    )
+    .order_by(Conversation.id.desc())
+    .with_for_update(key_share=True)
+)
 
 
 def locked_contact(
@@ -33,8 +54,8 @@ def locked_contact(
     # While the data key is rotated a texter's row may still carry the hash made with
     # an earlier key; looking under every key keeps them in the contact they have.
     digests = keys.hashes(inbound.address)
-    query = select(Contact).where(Contact.address_hash.in_(digests)).with_for_update()
-    contact = _first_by_key(session.scalars(query).all(), digests)
+    found = session.scalars(_CONTACT, {"digests": list(digests)}).all()
+    contact = _first_by_key(found, digests)
     if contact is not None:
         return contact, False
     contact = Contact(
@@ -51,9 +72,9 @@ def locked_contact(
             session.add(contact)
     except IntegrityError:
         # A concurrent request created the contact first and has committed since.
-        found = _first_by_key(session.scalars(query).all(), digests)
-        assert found is not None
-        return found, False
+        raced = _first_by_key(session.scalars(_CONTACT, {"digests": list(digests)}).all(), digests)
+        assert raced is not None
+        return raced, False
     return contact, True
 
 
@@ -72,18 +93,7 @@ def recent(
     conversation without touching the contact, so the contact's lock alone would let
     this message write the state it read over a claim that landed meanwhile.
     """
-    found = session.scalars(
-        select(Conversation)
-        .where(
-            Conversation.contact_id == contact.id,
-            or_(
-                Conversation.closed_at.is_(None),
-                and_(Conversation.survey_pending, Conversation.closed_at >= now - episode_gap),
-            ),
-        )
-        .order_by(Conversation.id.desc())
-        .with_for_update(key_share=True)
-    ).all()
+    found = session.scalars(_RECENT, {"contact": contact.id, "since": now - episode_gap}).all()
     current = next((c for c in found if c.closed_at is None), None)
     survey = next((c for c in found if c.closed_at is not None), None)
     return current, survey
