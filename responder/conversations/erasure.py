@@ -18,7 +18,7 @@ from responder.bot.content import Content
 from responder.bot.keywords import normalise_keyword
 from responder.channels.transport import Inbound
 from responder.delivery import deletions
-from responder.store import counts, events
+from responder.store import counts, events, sealed
 from responder.store.casework import WrapUp
 from responder.store.models import Contact, Conversation, Erasure, Event, Message, Note
 
@@ -71,6 +71,7 @@ def erase(
         session.execute(delete(model).where(model.conversation_id.in_(conversations)))
     session.execute(delete(Conversation).where(Conversation.contact_id == contact.id))
     session.execute(delete(Contact).where(Contact.id == contact.id))
+    sealed.forget(session)
     session.expunge(contact)
     replied = "" if contact.opted_out else language
     session.add(Erasure(message_sid=inbound.message_sid, language=replied, created_at=now))

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from responder.delivery.reasons import TEXT_GONE
+from responder.store import sealed
 from responder.store.base import UtcDateTime
 from responder.store.casework import ContactFlag, WrapUp
 from responder.store.models import (
@@ -126,6 +127,7 @@ def purge(
         .values(contact_id=None, page=None, history=[]),
     )
     contacts = _delete_contacts_left_alone(session, now)
+    sealed.forget(session)
 
     receipts = _execute(session, delete(Erasure).where(Erasure.created_at < now - ERASURE_RECEIPTS))
     events = _execute(session, delete(Event).where(Event.created_at < now - retention))

@@ -6,6 +6,8 @@ because the tests and migrations that build the schema reach it through this mod
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
 
 from flask import Flask, g
@@ -18,6 +20,8 @@ from responder.privacy.addresses import Keys
 from responder.store import sealed
 from responder.store.base import Base as Base
 from responder.store.timeouts import Timeouts, postgresql_connect_args, sqlite_busy_seconds
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
@@ -44,6 +48,10 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
         # Erased messages must not linger in free pages of the file.
         dbapi_connection.execute("PRAGMA secure_delete = ON")
+        # Readers do not wait for a writer, and a commit writes once, to the log; the
+        # log is emptied after every erasure (_forgotten), which would otherwise leave
+        # the erased texter's key in it.
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
@@ -59,7 +67,33 @@ def init_app(app: Flask, keys: Keys) -> sessionmaker[Session]:
     """
     app.teardown_appcontext(_close_session)
     engine = make_engine(app.config["DATABASE_URL"], Timeouts.of(app.config))
-    return sessionmaker(engine, expire_on_commit=False, info={sealed.KEYS: keys})
+    sessions = sessionmaker(engine, expire_on_commit=False, info={sealed.KEYS: keys})
+    if engine.dialect.name == "sqlite":
+        event.listen(sessions, "after_commit", _forgotten)
+    return sessions
+
+
+def _forgotten(session: Session) -> None:
+    """After a transaction that deleted texters' keys, empty SQLite's log of them.
+
+    The log holds every page a transaction changed as it was before, until a checkpoint
+    copies the new pages into the database file; TRUNCATE does that now and cuts the
+    log to nothing. It waits for readers as long as the busy timeout allows.
+    """
+    if not session.info.pop(sealed.FORGETTING, False):
+        return
+    connection = session.get_bind().raw_connection()
+    try:
+        busy, _, _ = connection.driver_connection.execute(
+            "PRAGMA wal_checkpoint(TRUNCATE)"
+        ).fetchone()
+    except sqlite3.Error as exc:
+        busy = f"failed: {type(exc).__name__}"
+    finally:
+        connection.close()
+    if busy:
+        # The next checkpoint copies the pages; until then the old ones stay in the log.
+        log.warning("SQLite log not emptied after an erasure (%s)", busy)
 
 
 def engine() -> Engine:

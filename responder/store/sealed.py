@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 PREFIX = "v1:"
 UNREADABLE = "[this text could not be opened]"
 KEYS = "keys"  # where a session's info holds the data keys
+# Set in a session's info by a transaction that deletes texters' keys (forget).
+FORGETTING = "forgetting"
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,15 @@ def text(stored: str) -> hybrid_property[str | None]:
         return getattr(cls, stored)
 
     return hybrid_property(read, write, expr=column)
+
+
+def forget(session: Session) -> None:
+    """Note that this transaction deletes texters' keys or words.
+
+    Once it commits, store.db asks SQLite to write its log back into the database file
+    and empty it: the log keeps the pages as they were before, key and all, until then.
+    """
+    session.info[FORGETTING] = True
 
 
 def new_key(keys: Keys) -> str:

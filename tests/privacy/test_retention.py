@@ -6,17 +6,19 @@ import dataclasses
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder import services, worker
+from responder import create_app, services, worker
 from responder.channels import twilio
 from responder.cli import cli
 from responder.delivery import outbox
 from responder.privacy import retention
 from responder.store.db import get_session
+from responder.store.migrate import upgrade
 from responder.store.models import (
     Contact,
     Conversation,
@@ -37,7 +39,7 @@ from tests.counsellors import (
 )
 from tests.fake_twilio import FakeTwilio
 from tests.outbox_rows import NOW, Clock, add_texter, deliver
-from tests.twilio_requests import TEXTER, post_signed, replies, sms
+from tests.twilio_requests import TEXTER, post_signed, replies, settings, sms
 
 SECRET = "they sent it to my cousin"
 REPLY = "You did the right thing by writing."
@@ -415,3 +417,25 @@ def test_of_two_workers_due_at_once_one_purges(app: Flask) -> None:
     assert both(NOW) == [False, True]
     assert both(NOW + timedelta(minutes=59)) == [False, False]
     assert both(NOW + timedelta(hours=1)) == [False, True]
+
+
+def test_a_purged_texter_key_leaves_the_sqlite_log_at_once(tmp_path: Path) -> None:
+    """On SQLite the write-ahead log keeps pages as they were; the purge empties it, so
+    a deleted texter's key is gone from disk while the helpline runs on."""
+    path = tmp_path / "purge.sqlite3"
+    app = create_app(settings(f"sqlite:///{path}"))
+    upgrade(services.of(app).sessions.kw["bind"])
+    client = app.test_client()
+    post_signed(client, sms("hi"))
+    with app.app_context():
+        key = get_session().scalars(select(Contact.text_key)).one()
+
+    def on_disk() -> bytes:
+        return b"".join(f.read_bytes() for f in tmp_path.glob("purge.sqlite3*"))
+
+    assert key is not None and key.encode() in on_disk()
+    now = datetime.now(UTC)
+    # The first purge closes the quiet episode; a year on, the next leads it to nobody.
+    assert run_purge(app, now + 2 * DAY).closed == 1
+    assert run_purge(app, now + 400 * DAY).contacts == 1
+    assert key.encode() not in on_disk()
