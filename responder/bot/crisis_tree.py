@@ -42,8 +42,8 @@ SPELLED_MIN = 5
 
 
 # A place in the tree is a number, the root 0. An edge's key is its place times SPAN plus
-# the code of the character or gap it follows: one flat table of numbers takes a tenth of
-# the memory an object and a table per place would, in every worker.
+# the code of the character or gap it follows: one flat table of numbers takes about a
+# third of the memory an object and a table per place took, in every worker.
 ROOT = 0
 SPAN = 0x110000  # one more than the highest character code
 _BOUNDARY = ord(BOUNDARY)

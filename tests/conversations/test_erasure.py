@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -112,3 +114,28 @@ def test_erased_words_and_their_key_do_not_survive_in_the_sqlite_file(tmp_path: 
     kept = on_disk()
     assert SECRET.encode() not in kept
     assert key.encode() not in kept
+
+
+def test_a_reader_holding_the_sqlite_log_does_not_cost_the_texter_their_erasure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The log cannot be emptied while another connection reads from it: the erasure
+    stands, the texter gets its answer, and the operator is told the log kept pages."""
+    path = tmp_path / "held.sqlite3"
+    app = create_app(settings(f"sqlite:///{path}", RESPONDER_DB_STATEMENT_TIMEOUT_SECONDS=1))
+    upgrade(services.of(app).sessions.kw["bind"])
+    client = app.test_client()
+    post_signed(client, sms("hi"))
+    post_signed(client, sms("DELETE"))
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM contacts").fetchone()
+    try:
+        (confirmed,) = replies(post_signed(client, sms("DELETE")))
+    finally:
+        reader.execute("ROLLBACK")
+        reader.close()
+    assert confirmed == services.of(app).content.language("en").messages["erased"]
+    assert count(app, Contact) == 0
+    assert "SQLite log not emptied after an erasure: a reader held it" in caplog.text
+    assert TEXTER.lstrip("+") not in caplog.text
