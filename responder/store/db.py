@@ -48,9 +48,9 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
         # Erased messages must not linger in free pages of the file.
         dbapi_connection.execute("PRAGMA secure_delete = ON")
-        # Readers do not wait for a writer, and a commit writes once, to the log; the
-        # log is emptied after every erasure (_forgotten), which would otherwise leave
-        # the erased texter's key in it.
+        # Readers do not wait for a writer, and a commit writes once, to the log. After
+        # every erasure the log is copied into the file and emptied (_forgotten): until
+        # then the erased texter's key stays in the file's old pages and the log's.
         dbapi_connection.execute("PRAGMA journal_mode = WAL")
 
     @event.listens_for(engine, "begin")
@@ -74,11 +74,12 @@ def init_app(app: Flask, keys: Keys) -> sessionmaker[Session]:
 
 
 def _forgotten(session: Session) -> None:
-    """After a transaction that deleted texters' keys, empty SQLite's log of them.
+    """After a transaction that deleted texters' keys, leave no copy of them on disk.
 
-    The log holds every page a transaction changed as it was before, until a checkpoint
-    copies the new pages into the database file; TRUNCATE does that now and cuts the
-    log to nothing. It waits for readers as long as the busy timeout allows.
+    With the log, a commit appends new versions of the pages it changed to it; the
+    database file keeps the old pages, key and all, until a checkpoint copies the new
+    ones over them, and the log keeps its earlier versions until it is reset. TRUNCATE
+    does both now. It waits for readers as long as the busy timeout allows.
     """
     if not session.info.pop(sealed.FORGETTING, False):
         return
@@ -95,7 +96,7 @@ def _forgotten(session: Session) -> None:
     if outcome is not None:
         # The next checkpoint copies the pages; until then the old ones stay in the log.
         # The erasure itself has committed: the texter's answer does not depend on this.
-        log.warning("SQLite log not emptied after an erasure: %s", outcome)
+        log.warning("SQLite log not emptied after deleting texters' keys: %s", outcome)
 
 
 def engine() -> Engine:

@@ -75,8 +75,8 @@ def text(stored: str) -> hybrid_property[str | None]:
 def forget(session: Session) -> None:
     """Note that this transaction deletes texters' keys or words.
 
-    Once it commits, store.db asks SQLite to write its log back into the database file
-    and empty it: the log keeps the pages as they were before, key and all, until then.
+    Once it commits, store.db asks SQLite to copy its log into the database file and
+    empty it: until then old versions of the changed pages, key and all, stay on disk.
     """
     session.info[FORGETTING] = True
 

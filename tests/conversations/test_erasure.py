@@ -88,7 +88,7 @@ def test_after_stop_delete_erases_without_a_word(app: Flask, client: FlaskClient
 def test_erased_words_and_their_key_do_not_survive_in_the_sqlite_file(tmp_path: Path) -> None:
     """Words are never in the files as written; erasure removes the key that opens them,
     freed pages are overwritten (the app asks for it, as not every SQLite build does),
-    and the write-ahead log, which keeps pages as they were, is emptied at once."""
+    and the write-ahead log, which keeps the pages' earlier versions, is emptied at once."""
     path = tmp_path / "erase.sqlite3"
 
     def on_disk() -> bytes:
@@ -137,5 +137,5 @@ def test_a_reader_holding_the_sqlite_log_does_not_cost_the_texter_their_erasure(
         reader.close()
     assert confirmed == services.of(app).content.language("en").messages["erased"]
     assert count(app, Contact) == 0
-    assert "SQLite log not emptied after an erasure: a reader held it" in caplog.text
+    assert "SQLite log not emptied after deleting texters' keys: a reader held it" in caplog.text
     assert TEXTER.lstrip("+") not in caplog.text

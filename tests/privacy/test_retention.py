@@ -420,7 +420,7 @@ def test_of_two_workers_due_at_once_one_purges(app: Flask) -> None:
 
 
 def test_a_purged_texter_key_leaves_the_sqlite_log_at_once(tmp_path: Path) -> None:
-    """On SQLite the write-ahead log keeps pages as they were; the purge empties it, so
+    """On SQLite the write-ahead log keeps pages' earlier versions; the purge empties it, so
     a deleted texter's key is gone from disk while the helpline runs on."""
     path = tmp_path / "purge.sqlite3"
     app = create_app(settings(f"sqlite:///{path}"))
