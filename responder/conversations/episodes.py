@@ -54,8 +54,8 @@ def locked_contact(
     # While the data key is rotated a texter's row may still carry the hash made with
     # an earlier key; looking under every key keeps them in the contact they have.
     digests = keys.hashes(inbound.address)
-    found = session.scalars(_CONTACT, {"digests": list(digests)}).all()
-    contact = _first_by_key(found, digests)
+    by_hash = {"digests": list(digests)}
+    contact = _first_by_key(session.scalars(_CONTACT, by_hash).all(), digests)
     if contact is not None:
         return contact, False
     contact = Contact(
@@ -72,7 +72,7 @@ def locked_contact(
             session.add(contact)
     except IntegrityError:
         # A concurrent request created the contact first and has committed since.
-        raced = _first_by_key(session.scalars(_CONTACT, {"digests": list(digests)}).all(), digests)
+        raced = _first_by_key(session.scalars(_CONTACT, by_hash).all(), digests)
         assert raced is not None
         return raced, False
     return contact, True
