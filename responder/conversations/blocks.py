@@ -18,6 +18,7 @@ from responder.bot.language import MAIN
 from responder.store import events
 from responder.store.casework import ContactFlag
 from responder.store.models import Contact, Conversation
+from responder.store.rows import ContactRow
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ HOURS = (24, 168)
 FLOOD = "flood"
 
 
-def is_blocked(contact: Contact, now: datetime) -> bool:
+def is_blocked(contact: Contact | ContactRow, now: datetime) -> bool:
     """Tell whether the contact is blocked at this moment."""
     if contact.blocked_at is None:
         return False

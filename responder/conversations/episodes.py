@@ -10,41 +10,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import RowMapping, Table, and_, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from responder.bot.content import Content
 from responder.channels.transport import Inbound
 from responder.privacy.addresses import Keys, country_of
-from responder.store import counts, sealed
+from responder.store import counts, rows, sealed
 from responder.store.models import Contact, Conversation
+from responder.store.rows import ContactRow, ConversationRow
 
+_CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 # Built once: every message runs both, and building a statement costs more than its
 # parameters. The contact's row, under any of its address's hashes, locked:
 _CONTACT = (
-    select(Contact)
-    .where(Contact.address_hash.in_(bindparam("digests", expanding=True)))
+    select(_CONTACTS)
+    .where(_CONTACTS.c.address_hash.in_(bindparam("digests", expanding=True)))
     .with_for_update()
 )
 # The open episode and the just-closed one whose survey question is still open, locked.
 _RECENT = (
-    select(Conversation)
+    select(_CONVERSATIONS)
     .where(
-        Conversation.contact_id == bindparam("contact"),
+        _CONVERSATIONS.c.contact_id == bindparam("contact"),
         or_(
-            Conversation.closed_at.is_(None),
-            and_(Conversation.survey_pending, Conversation.closed_at >= bindparam("since")),
+            _CONVERSATIONS.c.closed_at.is_(None),
+            and_(
+                _CONVERSATIONS.c.survey_pending,
+                _CONVERSATIONS.c.closed_at >= bindparam("since"),
+            ),
         ),
     )
-    .order_by(Conversation.id.desc())
+    .order_by(_CONVERSATIONS.c.id.desc())
     .with_for_update(key_share=True)
 )
+_INSERT_CONTACT = insert(_CONTACTS)
 
 
 def locked_contact(
     session: Session, inbound: Inbound, now: datetime, keys: Keys
-) -> tuple[Contact, bool]:
+) -> tuple[ContactRow, bool]:
     """Find or create the contact, hold its row lock until the request commits, and
     say whether this request created it.
 
@@ -55,37 +62,43 @@ def locked_contact(
     # an earlier key; looking under every key keeps them in the contact they have.
     digests = keys.hashes(inbound.address)
     by_hash = {"digests": list(digests)}
-    contact = _first_by_key(session.scalars(_CONTACT, by_hash).all(), digests)
+    connection = session.connection()
+    contact = _first_by_key(connection.execute(_CONTACT, by_hash).mappings().all(), digests)
     if contact is not None:
         return contact, False
-    contact = Contact(
-        address_hash=digests[0],
-        address_encrypted=keys.encrypt(inbound.address),
+    values = {
+        "address_hash": digests[0],
+        "address_encrypted": keys.encrypt(inbound.address),
         # Made here, not left to the first seal: the savepoint below inserts the row
         # before any message exists, and a key added later would cost an UPDATE.
-        text_key=sealed.new_key(keys),
-        country=country_of(inbound.address),
-        created_at=now,
-    )
+        "text_key": sealed.new_key(keys),
+        "country": country_of(inbound.address),
+        "opted_out": False,
+        "created_at": now,
+    }
     try:
         with session.begin_nested():
-            session.add(contact)
+            # Asked of the session inside the block: that is what emits the SAVEPOINT.
+            inserted = session.connection().execute(_INSERT_CONTACT, values)
+            (contact_id,) = inserted.inserted_primary_key
     except IntegrityError:
         # A concurrent request created the contact first and has committed since.
-        raced = _first_by_key(session.scalars(_CONTACT, by_hash).all(), digests)
+        raced = _first_by_key(connection.execute(_CONTACT, by_hash).mappings().all(), digests)
         assert raced is not None
         return raced, False
-    return contact, True
+    empty = dict.fromkeys(_CONTACTS.c.keys())
+    return ContactRow({**empty, **values, "id": contact_id}), True
 
 
-def _first_by_key(found: Sequence[Contact], digests: tuple[str, ...]) -> Contact | None:
+def _first_by_key(found: Sequence[RowMapping], digests: tuple[str, ...]) -> ContactRow | None:
     """Return the contact whose hash was made with the newest key, if any was found."""
-    return min(found, key=lambda contact: digests.index(contact.address_hash), default=None)
+    newest = min(found, key=lambda row: digests.index(row["address_hash"]), default=None)
+    return None if newest is None else ContactRow(newest)
 
 
 def recent(
-    session: Session, contact: Contact, now: datetime, episode_gap: timedelta
-) -> tuple[Conversation | None, Conversation | None]:
+    session: Session, contact: ContactRow, now: datetime, episode_gap: timedelta
+) -> tuple[ConversationRow | None, ConversationRow | None]:
     """Return the contact's open conversation and the just-closed one whose survey
     question is still open, either None, in one query.
 
@@ -93,21 +106,24 @@ def recent(
     conversation without touching the contact, so the contact's lock alone would let
     this message write the state it read over a claim that landed meanwhile.
     """
-    found = session.scalars(_RECENT, {"contact": contact.id, "since": now - episode_gap}).all()
-    current = next((c for c in found if c.closed_at is None), None)
-    survey = next((c for c in found if c.closed_at is not None), None)
+    found = session.connection().execute(
+        _RECENT, {"contact": contact.id, "since": now - episode_gap}
+    )
+    episodes = [ConversationRow(row, contact) for row in found.mappings()]
+    current = next((c for c in episodes if c.closed_at is None), None)
+    survey = next((c for c in episodes if c.closed_at is not None), None)
     return current, survey
 
 
 def current(
     session: Session,
-    contact: Contact,
-    conversation: Conversation | None,
+    contact: ContactRow,
+    conversation: ConversationRow | None,
     inbound: Inbound,
     now: datetime,
     content: Content,
     episode_gap: timedelta,
-) -> Conversation:
+) -> ConversationRow:
     """Return the contact's current episode, closing a quiet one and starting anew."""
     if conversation is not None and now - conversation.last_message_at >= episode_gap:
         if conversation.state == "waiting":
@@ -115,24 +131,24 @@ def current(
         conversation.state, conversation.closed_at = "closed", now
         conversation = None
     if conversation is None:
-        conversation = Conversation(
-            contact=contact,
-            channel=inbound.channel,
-            helpline_address=inbound.helpline_address,
-            state="menu",
-            # A texter starts in the language of their country; they can switch.
-            language=content.language_for(contact.country),
-            history=[],
-            started_at=now,
-            last_message_at=now,
-            # Column defaults arrive only at the flush, and this very message may raise
-            # the priority or count towards the rate limit before then.
-            priority=0,
-            wait_notices=0,
-            rate_window_count=0,
-            survey_pending=False,
+        conversation = rows.begun(
+            {
+                "channel": inbound.channel,
+                "helpline_address": inbound.helpline_address,
+                "state": "menu",
+                # A texter starts in the language of their country; they can switch.
+                "language": content.language_for(contact.country),
+                "history": [],
+                "started_at": now,
+                "last_message_at": now,
+                "priority": 0,
+                "wait_notices": 0,
+                "rate_window_count": 0,
+                "survey_pending": False,
+                "secondary": [],
+            },
+            contact,
         )
-        session.add(conversation)
         counts.add(session, now, "contacts", conversation=conversation)
         counts.add(
             session, now, "contacts_hour", conversation=conversation, detail=counts.hour(now)

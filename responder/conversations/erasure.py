@@ -21,6 +21,7 @@ from responder.delivery import deletions
 from responder.store import counts, events, sealed
 from responder.store.casework import WrapUp
 from responder.store.models import Contact, Conversation, Erasure, Event, Message, Note
+from responder.store.rows import ContactRow
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 CONFIRM_WINDOW = timedelta(minutes=10)
 
 
-def confirms(contact: Contact, inbound: Inbound, now: datetime, content: Content) -> bool:
+def confirms(contact: ContactRow, inbound: Inbound, now: datetime, content: Content) -> bool:
     """Is this the DELETE that confirms an erasure?
 
     A texter who opted out cannot see the confirmation question, so their DELETE is taken
@@ -41,7 +42,7 @@ def confirms(contact: Contact, inbound: Inbound, now: datetime, content: Content
 
 
 def erase(
-    session: Session, contact: Contact, inbound: Inbound, now: datetime, content: Content
+    session: Session, contact: ContactRow, inbound: Inbound, now: datetime, content: Content
 ) -> tuple[str, ...]:
     """Delete the contact and everything held under them; keep only an anonymous receipt.
 
@@ -72,7 +73,6 @@ def erase(
     session.execute(delete(Conversation).where(Conversation.contact_id == contact.id))
     session.execute(delete(Contact).where(Contact.id == contact.id))
     sealed.forget(session)
-    session.expunge(contact)
     replied = "" if contact.opted_out else language
     session.add(Erasure(message_sid=inbound.message_sid, language=replied, created_at=now))
     events.record(session, "erased", now, None)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from phonenumbers import timezone as phone_timezones
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from responder.bot.content import Content
@@ -19,6 +19,7 @@ from responder.conversations.blocks import flood_marked
 from responder.delivery import outbox
 from responder.privacy.addresses import Keys
 from responder.store.models import Contact, Conversation
+from responder.store.rows import ConversationRow
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +45,27 @@ class WaitNotices:
 ORDER = (Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
 
 
-def position(session: Session, conversation: Conversation) -> int:
+def position(session: Session, conversation: ConversationRow) -> int:
     """Return the conversation's place in the queue, counting from 1."""
+    queued_with = Conversation.queued_at == conversation.queued_at
+    others: ColumnElement[bool]
+    tie: ColumnElement[bool]
+    if conversation.id is None:
+        # Begun by this very message and not saved yet: its id will be the highest, so
+        # every conversation queued at the same moment comes first.
+        others, tie = true(), queued_with
+    else:
+        others = Conversation.id != conversation.id
+        tie = and_(queued_with, Conversation.id < conversation.id)
     ahead = session.scalar(
         select(func.count(Conversation.id)).where(
             Conversation.state == "waiting",
-            Conversation.id != conversation.id,
+            others,
             or_(
                 Conversation.priority > conversation.priority,
                 and_(
                     Conversation.priority == conversation.priority,
-                    or_(
-                        Conversation.queued_at < conversation.queued_at,
-                        and_(
-                            Conversation.queued_at == conversation.queued_at,
-                            Conversation.id < conversation.id,
-                        ),
-                    ),
+                    or_(Conversation.queued_at < conversation.queued_at, tie),
                 ),
             ),
         )

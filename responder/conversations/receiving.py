@@ -9,7 +9,7 @@ and never commit: the caller does.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -25,8 +25,8 @@ from responder.conversations.blocks import is_blocked
 from responder.conversations.hours import Hours
 from responder.delivery import alerts, deletions, outbox
 from responder.privacy.addresses import Keys
-from responder.store import counts, events
-from responder.store.models import Contact, Conversation
+from responder.store import counts, rows
+from responder.store.rows import ContactRow, ConversationRow
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +66,16 @@ class _Turn:
     """One inbound message being answered, and all its answer is decided from."""
 
     session: Session
-    contact: Contact
-    conversation: Conversation
+    contact: ContactRow
+    conversation: ConversationRow
     inbound: Inbound
     now: datetime
     content: Content
     policy: Policy
     lang: Language  # the conversation's language as the message came in
     word: str  # the message read as a keyword
+    # On-call alerts to queue once the conversation is saved and so has its id.
+    alerts: list[str] = field(default_factory=list)
 
     @property
     def provider_replied(self) -> bool:
@@ -99,7 +101,7 @@ def receive(
     if stored is None and created and deleting:
         stored = erasure.redelivered(session, inbound.message_sid, content)
         if stored is not None:
-            session.delete(contact)
+            rows.delete_contact(session, contact)
     if stored is not None:
         return stored
     # Media is never opened here: Twilio's copy is deleted as soon as the worker can.
@@ -139,8 +141,10 @@ def _answer(turn: _Turn, may_hold: bool) -> tuple[str, ...]:
     conversation.last_message_at = now
     # The texter wrote, so WhatsApp's 24-hour window is open again.
     if may_hold:
-        outbox.release_held(session, conversation, now)
+        outbox.release_held(session, turn.contact.id, now)
     replies.store(session, conversation, inbound, answer, page, now)
+    for kind in turn.alerts:
+        alerts.queue(session, conversation, now, kind)
     log.info(
         "inbound message sid=%s conversation=%s channel=%s media=%d replies=%d",
         inbound.message_sid,
@@ -301,7 +305,7 @@ def _menu(turn: _Turn) -> Answer:
     return outcome.replies, None if outcome.state.age_question_for else outcome.page
 
 
-def _record_age(contact: Contact, conversation: Conversation, age: engine.Age) -> None:
+def _record_age(contact: ContactRow, conversation: ConversationRow, age: engine.Age) -> None:
     """Keep the texter's answer to the age question; an under-18 already waiting moves up."""
     if contact.under_18 is not age.under_18:
         contact.under_18 = age.under_18
@@ -324,16 +328,16 @@ def _crisis(turn: _Turn) -> str | None:
         conversation.crisis_at = now
         counts.add(session, now, "crisis", conversation=conversation)
         if turn.policy.oncall:
-            alerts.queue(session, conversation, now, alerts.CRISIS)
+            turn.alerts.append(alerts.CRISIS)
     conversation.priority = max(conversation.priority, waiting.CRISIS_PRIORITY)
     # A texter in crisis is queued even when nobody is on duty or the service is
     # closed: the reply then says so, with numbers to call now, and the first person
     # to come on sees them first.
     if conversation.state == "menu":
         conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
-        events.record(session, "queued", now, conversation)
+        conversation.record("queued", now)
         counts.add(session, now, "handoffs", conversation=conversation)
-    events.record(session, "crisis", now, conversation)
+    conversation.record("crisis", now)
     log.warning("crisis words sid=%s state=%s", turn.inbound.message_sid, conversation.state)
     if contact.opted_out or conversation.state == "counsellor":
         return None
@@ -369,13 +373,13 @@ def _waiting_reply(turn: _Turn) -> str:
     return lang.waiting_reply(queue.position(turn.session, conversation), free, opens, turn_to)
 
 
-def _answered_lately(conversation: Conversation, now: datetime, every: timedelta) -> bool:
+def _answered_lately(conversation: ConversationRow, now: datetime, every: timedelta) -> bool:
     """Was the texter answered while waiting (their place, or the crisis lines) within every?"""
     last = conversation.acknowledged_at
     return last is not None and timedelta(0) <= now - last < every
 
 
-def _count_towards_rate(conversation: Conversation, now: datetime) -> None:
+def _count_towards_rate(conversation: ConversationRow, now: datetime) -> None:
     """Count this message in the texter's current minute, or start a new minute with it.
 
     Fixed windows: a flood straddling two of them may get up to twice the limit

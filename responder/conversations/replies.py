@@ -8,15 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from responder.channels.transport import Inbound
-from responder.store import counts, events, sealed
+from responder.store import counts, rows, sealed
 from responder.store.models import Contact, Conversation, Message
+from responder.store.rows import ConversationRow
 
 _MESSAGES = Message.__table__
 
 
 def store(
     session: Session,
-    conversation: Conversation,
+    conversation: ConversationRow,
     inbound: Inbound,
     replies: tuple[str, ...],
     page: str | None,
@@ -25,19 +26,19 @@ def store(
     """Keep the message and its TwiML replies, so a redelivery gets them again and the
     transcript shows them, and tell the change feed.
 
-    What the message changed goes in one flush: the conversation and the contact, and the
+    What the message changed is written first: the conversation and the contact, and the
     change feed's events in one statement with any the message led to (queued, crisis).
-    That flush gives a new conversation its id. The message and its replies are then plain
+    That gives a new conversation its id. The message and its replies are then plain
     inserts: written through the ORM's unit of work, with one row pointing at the other,
     they cost several times the statements themselves, on every message answered.
     """
-    events.record(session, "message", now, conversation)
+    conversation.record("message", now)
     if page is not None:
         counts.add(session, now, "pages", conversation=conversation, detail=page)
-    # Sealed before the flush: a contact from before sealing gets its key in that flush.
+    # Sealed before the rows are saved: a contact from before sealing gets its key then.
     written = (inbound.text or None, *replies)
     texts = [sealed.sealed_for(session, conversation, text) for text in written]
-    session.flush()
+    rows.save(session, conversation.contact)
     connection = session.connection()
     (message_id,) = connection.execute(
         _MESSAGES.insert(),

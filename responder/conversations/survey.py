@@ -12,7 +12,7 @@ from responder.bot.keywords import normalise_keyword
 from responder.channels.transport import Inbound
 from responder.conversations import replies
 from responder.store import counts
-from responder.store.models import Conversation
+from responder.store.rows import ConversationRow
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,11 @@ def score(text: str) -> int | None:
 
 
 def answer(
-    session: Session, conversation: Conversation, inbound: Inbound, now: datetime, content: Content
+    session: Session,
+    conversation: ConversationRow,
+    inbound: Inbound,
+    now: datetime,
+    content: Content,
 ) -> tuple[str, ...]:
     """Keep the score on the closed conversation and thank the texter."""
     conversation.survey_pending = False

@@ -15,8 +15,8 @@ from responder.bot.language import MAIN, Language
 from responder.conversations import queue
 from responder.conversations.hours import Hours
 from responder.staff import presence
-from responder.store import counts, events
-from responder.store.models import Conversation
+from responder.store import counts
+from responder.store.rows import ConversationRow
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def availability(
 
 def request_person(
     session: Session,
-    conversation: Conversation,
+    conversation: ConversationRow,
     now: datetime,
     lang: Language,
     hours: Hours | None,
@@ -55,9 +55,9 @@ def request_person(
     open_now, opens = availability(session, now, hours, presence_window)
     if open_now or queue_when_closed:
         conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
-        if conversation.contact is not None and conversation.contact.under_18:
+        if conversation.contact.under_18:
             conversation.priority = max(conversation.priority, UNDER_18_PRIORITY)
-        events.record(session, "queued", now, conversation)
+        conversation.record("queued", now)
         counts.add(session, now, "handoffs", conversation=conversation)
         log.info("texter queued conversation=%s open=%s", conversation.id, open_now)
     if open_now:
@@ -67,9 +67,9 @@ def request_person(
     return lang.nobody_free(opens, queued=conversation.state == "waiting")
 
 
-def leave_queue(session: Session, conversation: Conversation, now: datetime) -> None:
+def leave_queue(session: Session, conversation: ConversationRow, now: datetime) -> None:
     """Take the texter out of the queue and back to the main menu, at their word."""
     conversation.state, conversation.queued_at = "menu", None
     conversation.page, conversation.history = MAIN, []
-    events.record(session, "left_queue", now, conversation)
+    conversation.record("left_queue", now)
     counts.add(session, now, "left_queue", conversation=conversation)

@@ -21,6 +21,7 @@ from responder.channels.transport import SendFailed, Sent, Transport
 from responder.delivery.retry import Schedule
 from responder.delivery.status import taken
 from responder.store.models import Alert, Conversation, Heartbeat
+from responder.store.rows import ConversationRow
 from responder.store.turns import take_turn
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,9 @@ class Policy:
     every: timedelta = timedelta(minutes=5)
 
 
-def queue(session: Session, conversation: Conversation, now: datetime, kind: str) -> None:
+def queue(
+    session: Session, conversation: Conversation | ConversationRow, now: datetime, kind: str
+) -> None:
     """Ask the worker to tell the on-call number about this conversation."""
     if conversation.id is None:
         session.flush()  # a conversation started by this very message needs its id

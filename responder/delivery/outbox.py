@@ -59,7 +59,7 @@ def enqueue_template(
     return message
 
 
-def release_held(session: Session, conversation: Conversation, now: datetime) -> None:
+def release_held(session: Session, contact_id: int, now: datetime) -> None:
     """Queue the texter's held WhatsApp texts again, in order, now that they wrote.
 
     Texts are held when WhatsApp's 24-hour window has closed. A day of silence also
@@ -67,7 +67,6 @@ def release_held(session: Session, conversation: Conversation, now: datetime) ->
     conversation: look across all of theirs. A template still waiting to invite the
     texter back is no longer needed and is cancelled.
     """
-    contact_id = conversation.contact.id
     theirs = select(Conversation.id).where(Conversation.contact_id == contact_id)
     waiting = session.scalars(
         select(Message)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from responder.store.models import Conversation, DailyCount
+from responder.store.rows import ConversationRow
 
 # What is counted, each when it happens.
 METRICS = frozenset(
@@ -85,7 +86,7 @@ def add(
     now: datetime,
     metric: str,
     *,
-    conversation: Conversation | None = None,
+    conversation: Conversation | ConversationRow | None = None,
     country: str | None = None,
     language: str | None = None,
     channel: str | None = None,

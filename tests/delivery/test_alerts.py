@@ -90,8 +90,10 @@ def test_a_second_crisis_message_sends_no_second_alert(
     post_signed(client, sms("i took 20 pills"))
     post_signed(client, sms(CRISIS))
     run(app, fake, clock)
-    assert len(stored(app)) == 1
+    (alert,) = stored(app)
     assert [send["To"] for send in fake.sends] == [ONCALL]
+    # The conversation began with this very message, and the alert still names it.
+    assert f"conversation {alert.conversation_id}." in fake.sends[0]["Body"]
 
 
 def test_without_an_oncall_number_there_are_no_alerts(

@@ -365,7 +365,7 @@ def test_a_template_not_yet_sent_is_cancelled_when_the_texter_writes(
         session.commit()
     with app.app_context():
         session = get_session()
-        outbox.release_held(session, session.get(Conversation, conversation), NOW)
+        outbox.release_held(session, session.get(Conversation, conversation).contact_id, NOW)
         session.commit()
     statuses = [(m.body, m.status) for m in outbound(app)]
     assert statuses == [("one", "pending"), (None, "canceled")]
