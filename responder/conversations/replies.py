@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from responder.channels.transport import Inbound
@@ -13,6 +13,18 @@ from responder.store.models import Contact, Conversation, Message
 from responder.store.rows import ConversationRow
 
 _MESSAGES = Message.__table__
+_CONVERSATIONS, _CONTACTS = Conversation.__table__, Contact.__table__
+# Built once, as every message runs them: the message and its replies, and the look for
+# a MessageSid stored before and for the replies it got.
+_INSERT = _MESSAGES.insert()
+_FIRST = select(_MESSAGES.c.id).where(_MESSAGES.c.twilio_sid == bindparam("sid"))
+_GIVEN = (
+    select(_MESSAGES.c.body, _CONTACTS.c.text_key)
+    .join(_CONVERSATIONS, _CONVERSATIONS.c.id == _MESSAGES.c.conversation_id)
+    .outerjoin(_CONTACTS, _CONTACTS.c.id == _CONVERSATIONS.c.contact_id)
+    .where(_MESSAGES.c.in_reply_to_id == bindparam("first"))
+    .order_by(_MESSAGES.c.id)
+)
 
 
 def store(
@@ -41,7 +53,7 @@ def store(
     rows.save(session, conversation.contact)
     connection = session.connection()
     (message_id,) = connection.execute(
-        _MESSAGES.insert(),
+        _INSERT,
         {
             "conversation_id": conversation.id,
             "direction": "in",
@@ -53,7 +65,7 @@ def store(
     ).inserted_primary_key
     if replies:
         connection.execute(
-            _MESSAGES.insert(),
+            _INSERT,
             [
                 {
                     "conversation_id": conversation.id,
@@ -75,15 +87,8 @@ def given(session: Session, sid: str) -> tuple[str, ...] | None:
     tables and go straight to the connection, with no ORM object to build.
     """
     connection = session.connection()
-    first = connection.scalar(select(_MESSAGES.c.id).where(_MESSAGES.c.twilio_sid == sid))
+    first = connection.scalar(_FIRST, {"sid": sid})
     if first is None:
         return None
-    conversations, contacts = Conversation.__table__, Contact.__table__
-    rows = connection.execute(
-        select(_MESSAGES.c.body, contacts.c.text_key)
-        .join(conversations, conversations.c.id == _MESSAGES.c.conversation_id)
-        .outerjoin(contacts, contacts.c.id == conversations.c.contact_id)
-        .where(_MESSAGES.c.in_reply_to_id == first)
-        .order_by(_MESSAGES.c.id)
-    )
+    rows = connection.execute(_GIVEN, {"first": first})
     return tuple(sealed.opened(session, key, body) or "" for body, key in rows)

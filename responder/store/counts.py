@@ -118,10 +118,10 @@ def add(
         "count": amount,
         "shard": hash((os.getpid(), threading.get_ident())) % SHARDS,
     }
-    # The count needs none of the caller's unsaved rows: leaving them for the caller's
-    # one flush saves a flush per count.
-    with session.no_autoflush:
-        session.execute(_UPSERT[session.get_bind().dialect.name], values)
+    # Straight to the connection: the count needs none of the caller's unsaved objects,
+    # and the session's own execute would flush them first and cost more than the upsert.
+    connection = session.connection()
+    connection.execute(_UPSERT[connection.dialect.name], values)
 
 
 def _upsert(dialect: Any) -> Any:
