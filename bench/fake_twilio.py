@@ -191,8 +191,12 @@ class FakeTwilio:
         request = urllib.request.Request(
             target,
             data=urlencode(form).encode(),
-            # Signed over the address the worker gave, which is the one Twilio would call.
-            headers={"X-Twilio-Signature": self._validator.compute_signature(url, form)},
+            # Signed over the address the worker gave, which is the one Twilio would call,
+            # and sent with its Host, as the load balancer in front of the instances would.
+            headers={
+                "X-Twilio-Signature": self._validator.compute_signature(url, form),
+                "Host": urlsplit(url).netloc,
+            },
         )
         status: int | None
         try:

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from sqlalchemy import text
@@ -78,9 +79,11 @@ DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/bench_instances"
 # Both instances stand behind one public address, as they would behind a load
 # balancer. Twilio signs that address whichever instance the request reaches, and
 # with RESPONDER_TRUSTED_PROXIES at 0 each instance checks the signature against
-# PUBLIC_URL + path, whatever Host it was called on. So every instance gets the very
-# same settings, and the texters sign the one public URL and post to either port.
+# PUBLIC_URL + path, and takes only requests whose Host is PUBLIC_URL's, which a load
+# balancer passes on. So every instance gets the very same settings, and the texters
+# sign the one public URL and post to either port with that Host.
 PUBLIC_URL = "https://helpline.example.org"
+PUBLIC_HOST = {"Host": urlsplit(PUBLIC_URL).netloc}
 # A counsellor keeps a conversation this long before closing it, so the texter's
 # last words after TALK still reach the conversation they queued in.
 HOLD_SECONDS = 6.0
@@ -492,7 +495,9 @@ async def _drive(
     validator = RequestValidator(config.auth_token)
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, headers=PUBLIC_HOST
+    ) as http:
 
         def texter(tally: Tally, seconds: float, pace: float, first: int) -> _SpreadTexter:
             load = Load(
