@@ -17,9 +17,14 @@ from responder.store.db import get_session
 from tests.twilio_requests import post_signed, replies, sms, whatsapp
 
 # A menu page for a texter already in a conversation: lock the contact, look for the
-# sid, read the conversation, count the page, then in one flush: store the message and
-# its reply, update the conversation, add the event (BEGIN and COMMIT not counted).
+# sid, lock the conversation, count the page, update the conversation, add the event,
+# store the message and its reply (BEGIN and COMMIT not counted).
 MENU_PAGE = 8
+# Joining the queue (the age answer after TALK) also looks at who is free and counts the
+# handoff; a message while waiting looks at who is free and at the texter's place; a
+# crisis counts the mark and the handoff and looks at who is free. Each updates the
+# conversation once, however often the message changed it.
+JOINING, WAITING, CRISIS = 9, 9, 10
 
 
 @contextmanager
@@ -55,3 +60,19 @@ def test_a_whatsapp_texter_is_also_checked_for_held_texts(app: Flask, client: Fl
     """Held texts exist only on WhatsApp: SMS skips the look, WhatsApp must not."""
     post_signed(client, whatsapp("hi"))
     assert len(sql_of(app, client, whatsapp("2"))) == MENU_PAGE + 1
+
+
+def test_joining_the_queue_and_waiting_cost_a_fixed_handful(
+    app: Flask, client: FlaskClient
+) -> None:
+    post_signed(client, sms("hi"))
+    post_signed(client, sms("TALK"))
+    assert len(sql_of(app, client, sms("3"))) == JOINING
+    assert len(sql_of(app, client, sms("ok thank you"))) == WAITING
+
+
+def test_a_crisis_costs_a_fixed_handful(app: Flask, client: FlaskClient) -> None:
+    post_signed(client, sms("hi"))
+    sent = sql_of(app, client, sms("i want to die"))
+    assert len(sent) == CRISIS
+    assert sent.count("UPDATE") == 1
