@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import RowMapping, Table, and_, bindparam, insert, or_, select
+from sqlalchemy import RowMapping, and_, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,8 +21,8 @@ from responder.store import counts, rows, sealed
 from responder.store.models import Contact, Conversation
 from responder.store.rows import ContactRow, ConversationRow
 
-_CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
-_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+_CONTACTS = Contact.__table__
+_CONVERSATIONS = Conversation.__table__
 # Built once: every message runs both, and building a statement costs more than its
 # parameters. The contact's row, under any of its address's hashes, locked:
 _CONTACT = (

@@ -15,15 +15,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Table, bindparam, delete, insert, update
+from sqlalchemy import FromClause, bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from responder.store import events
 from responder.store.models import Contact, Conversation, Event
 
-_CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
-_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
-_EVENTS: Table = Event.__table__  # type: ignore[assignment]
+_CONTACTS = Contact.__table__
+_CONVERSATIONS = Conversation.__table__
+_EVENTS = Event.__table__
 # Built once; the columns to SET are the keys of the parameters each call passes.
 _UPDATE_CONTACT = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("row_id"))
 _UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("row_id"))
@@ -34,7 +34,7 @@ _INSERT_EVENTS = insert(_EVENTS)
 class _Row:
     """A row's columns as attributes, and their values as last read or written."""
 
-    table: ClassVar[Table]
+    table: ClassVar[FromClause]
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self.__dict__.update(values)
