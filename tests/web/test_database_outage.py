@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ from tests.outage import (
     timed_post,
 )
 from tests.outbox_rows import opened
-from tests.twilio_requests import TEXTER
+from tests.twilio_requests import TEXTER, post_signed, whatsapp
 
 # Generous bounds: the answers come in well under a second here, but a loaded machine
 # must not make this test fail. What matters is that nothing waits for the database.
@@ -166,3 +167,52 @@ def test_a_new_texters_first_message_a_crisis_during_an_outage_gets_numbers_and_
     assert f"conversation {conversation.id}" in alert and "kill" not in alert
     # The texter is not sent the numbers a second time.
     assert [send for send in fake.sends if send["To"] == TEXTER] == []
+
+
+def test_a_late_reply_goes_from_the_number_the_kept_message_was_written_to(
+    make_app: Callable[..., Flask],
+) -> None:
+    """A WhatsApp texter with a text held for WhatsApp's window writes by SMS while the
+    database is away: the reply decided once it is back goes by SMS, from the SMS number.
+
+    Storing the message looks for the held texts through the ORM, which loads the
+    conversation as it was on WhatsApp, before the message moves it to SMS.
+    """
+    app = make_app()
+    client = app.test_client()
+    post_signed(client, whatsapp("hi"))
+    with app.app_context():
+        session = get_session()
+        conversation = session.scalars(select(Conversation)).one()
+        now = datetime.now(UTC)
+        session.add(
+            Message(
+                conversation=conversation,
+                direction="out",
+                body="a text held for the window",
+                status="held",
+                created_at=now,
+                status_at=now,
+            )
+        )
+        session.commit()
+    with database_stopped(app):
+        timed_post(client, "2")
+    fake = FakeTwilio()
+    run_worker(app, fake)
+
+    with app.app_context():
+        session = get_session()
+        conversation = session.scalars(select(Conversation)).one()
+        late = [
+            message
+            for message in opened(
+                session.scalars(
+                    select(Message).where(Message.direction == "out", Message.status.is_not(None))
+                )
+            )
+            if message.body != "a text held for the window"
+        ]
+    assert conversation.channel == "sms"
+    assert len(late) == 1
+    assert late[0].sender == "+14155550100"
