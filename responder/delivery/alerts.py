@@ -58,9 +58,11 @@ class Policy:
 def queue(
     session: Session, conversation: Conversation | ConversationRow, now: datetime, kind: str
 ) -> None:
-    """Ask the worker to tell the on-call number about this conversation."""
-    if conversation.id is None:
-        session.flush()  # a conversation started by this very message needs its id
+    """Ask the worker to tell the on-call number about this conversation.
+
+    The conversation has its id: receiving queues the alert for a conversation its own
+    message began only once it has written it.
+    """
     session.add(
         Alert(
             kind=kind,
