@@ -70,7 +70,14 @@ def init_app(app: Flask, keys: Keys) -> sessionmaker[Session]:
     sessions = sessionmaker(engine, expire_on_commit=False, info={sealed.KEYS: keys})
     if engine.dialect.name == "sqlite":
         event.listen(sessions, "after_commit", _forgotten)
+        event.listen(sessions, "after_rollback", _kept)
     return sessions
+
+
+def _kept(session: Session) -> None:
+    """A transaction that was to delete texters' keys rolled back: they are all still
+    there, and the session's next commit has no log to empty for them."""
+    session.info.pop(sealed.FORGETTING, None)
 
 
 def _forgotten(session: Session) -> None:

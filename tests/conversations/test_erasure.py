@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from responder import create_app, services
+from responder.store import sealed
 from responder.store.db import Base, get_session
 from responder.store.migrate import upgrade
 from responder.store.models import Contact, Conversation, Erasure, Message
@@ -139,3 +140,25 @@ def test_a_reader_holding_the_sqlite_log_does_not_cost_the_texter_their_erasure(
     assert count(app, Contact) == 0
     assert "SQLite log not emptied after deleting texters' keys: a reader held it" in caplog.text
     assert TEXTER.lstrip("+") not in caplog.text
+
+
+def test_an_erasure_rolled_back_leaves_the_sqlite_log_to_its_usual_checkpoints(
+    tmp_path: Path,
+) -> None:
+    """Only keys really deleted make a commit empty SQLite's log: when the transaction
+    that was to delete them rolls back, the session's next commit copies nothing."""
+    path = tmp_path / "kept.sqlite3"
+    app = create_app(settings(f"sqlite:///{path}"))
+    upgrade(services.of(app).sessions.kw["bind"])
+    post_signed(app.test_client(), sms("hi"))
+    log = tmp_path / "kept.sqlite3-wal"
+    assert log.stat().st_size > 0
+    with app.app_context():
+        session = get_session()
+        # A transaction that changes keys and is marked as deleting them, then fails.
+        session.execute(update(Contact).values(text_key=None))
+        sealed.forget(session)
+        session.rollback()
+        session.execute(update(Contact).values(country="GB"))
+        session.commit()
+    assert log.stat().st_size > 0
