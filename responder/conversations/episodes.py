@@ -86,8 +86,7 @@ def locked_contact(
         raced = _first_by_key(connection.execute(_CONTACT, by_hash).mappings().all(), digests)
         assert raced is not None
         return raced, False
-    empty = dict.fromkeys(_CONTACTS.c.keys())
-    return ContactRow({**empty, **values, "id": contact_id}), True
+    return rows.created({**values, "id": contact_id}), True
 
 
 def _first_by_key(found: Sequence[RowMapping], digests: tuple[str, ...]) -> ContactRow | None:

@@ -140,11 +140,6 @@ def _store(session: Session, record: dict, replay: Replay, now: datetime) -> int
         return 0
     received_at = datetime.fromisoformat(record["received_at"])
     receive(session, inbound, received_at, replay.content, replay.policy)
-    # receive wrote its conversation with Core: an ORM copy loaded before (held texts are
-    # looked for through the ORM) would still show the state from before the message.
-    # Flushed first, so the held texts it released keep their new status.
-    session.flush()
-    session.expire_all()
     message = session.scalars(
         select(Message).where(Message.twilio_sid == inbound.message_sid)
     ).first()

@@ -6,7 +6,8 @@ statements cost more than the statements themselves. Here the rows are read with
 changed as plain objects that carry the models' attribute names (so a rule written for a
 Contact or a Conversation reads them as well), and written back by `save`: an UPDATE for
 each row that changed, an INSERT for an episode begun by this message, and the change
-feed's events in one statement.
+feed's events in one statement. An ORM copy of a written row that the session already
+holds is expired, so code reading through the ORM afterwards sees the new values.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import FromClause, bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from responder.store import events
 from responder.store.models import Contact, Conversation, Event
@@ -34,7 +36,8 @@ _INSERT_EVENTS = insert(_EVENTS)
 class _Row:
     """A row's columns as attributes, and their values as last read or written."""
 
-    table: ClassVar[FromClause]
+    model: ClassVar[type[Contact] | type[Conversation]]
+    columns: ClassVar[tuple[str, ...]]
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self.__dict__.update(values)
@@ -42,21 +45,28 @@ class _Row:
 
     def changes(self) -> dict[str, Any]:
         """The columns whose value differs from the one in the database."""
-        stored = self._stored
+        stored, held = self._stored, self.__dict__
         return {
-            name: self.__dict__[name]
-            for name in self.table.c.keys()  # noqa: SIM118 - a column collection, not a dict
-            if name in self.__dict__ and (name not in stored or stored[name] != self.__dict__[name])
+            name: held[name]
+            for name in self.columns
+            if name not in stored or stored[name] != held[name]
         }
 
-    def _written(self) -> None:
-        self._stored = _copied({name: self.__dict__[name] for name in self.table.c.keys()})  # noqa: SIM118
+    def _written(self, session: Session) -> None:
+        self._stored = _copied({name: self.__dict__[name] for name in self.columns})
+        # An ORM copy of the row loaded earlier in the request (the look for held texts
+        # loads conversations) would go on showing what the row held before; nothing on
+        # the hot path changes such a copy, so expiring it loses nothing.
+        loaded = session.identity_map.get(identity_key(self.model, self.__dict__["id"]))
+        if loaded is not None:
+            session.expire(loaded)
 
 
 class ContactRow(_Row):
     """A texter's contact, locked for this message, with the episodes read beside it."""
 
-    table = _CONTACTS
+    model = Contact
+    columns = tuple(_CONTACTS.c.keys())
     id: int
     address_hash: str
     text_key: str | None
@@ -78,7 +88,8 @@ class ContactRow(_Row):
 class ConversationRow(_Row):
     """One episode of a texter, read locked beside their contact or begun by this message."""
 
-    table = _CONVERSATIONS
+    model = Conversation
+    columns = tuple(_CONVERSATIONS.c.keys())
     id: int | None  # None until save inserts an episode this message began
     contact_id: int | None
     channel: str
@@ -114,9 +125,14 @@ class ConversationRow(_Row):
         self.events.append((kind, now))
 
 
+def created(values: Mapping[str, Any]) -> ContactRow:
+    """A contact just inserted with these values and its id; columns not given are None."""
+    return ContactRow({**dict.fromkeys(ContactRow.columns), **values})
+
+
 def begun(values: Mapping[str, Any], contact: ContactRow) -> ConversationRow:
     """A new episode of the contact, inserted by the next save; columns not given are None."""
-    blank = dict.fromkeys(_CONVERSATIONS.c.keys())
+    blank = dict.fromkeys(ConversationRow.columns)
     episode = ConversationRow({**blank, "contact_id": contact.id, **values}, contact)
     episode._stored = {}
     return episode
@@ -128,7 +144,7 @@ def save(session: Session, contact: ContactRow) -> None:
     changed = contact.changes()
     if changed:
         connection.execute(_UPDATE_CONTACT, {"row_id": contact.id, **changed})
-        contact._written()
+        contact._written(session)
     feed = []
     for episode in contact.episodes:
         changed = episode.changes()
@@ -137,7 +153,8 @@ def save(session: Session, contact: ContactRow) -> None:
             (episode.id,) = connection.execute(_INSERT_CONVERSATION, changed).inserted_primary_key
         elif changed:
             connection.execute(_UPDATE_CONVERSATION, {"row_id": episode.id, **changed})
-        episode._written()
+        if changed:
+            episode._written(session)
         feed.extend(
             {"conversation_id": episode.id, "kind": kind, "created_at": at, "actor_id": None}
             for kind, at in episode.events

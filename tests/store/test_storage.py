@@ -153,6 +153,44 @@ def test_quiet_conversation_ends_and_a_new_one_begins(app: Flask) -> None:
     assert conversations[0].started_at.tzinfo is not None
 
 
+def test_what_a_message_writes_shows_in_the_orm_copies_loaded_before_it(app: Flask) -> None:
+    """A message's contact and conversation are written with Core: the ORM objects the same
+    session loaded before (the worker replaying kept messages does) read the new values."""
+    content = services.of(app).content
+    policy = Policy(keys=services.of(app).keys)
+    now = datetime.now(UTC)
+    with app.app_context():
+        session = get_session()
+        receive(
+            session,
+            Inbound("sms", TEXTER, "+14155550100", "hi", "SM" + "4" * 32),
+            now,
+            content,
+            policy,
+        )
+        session.commit()
+        conversation = session.scalars(select(Conversation)).one()
+        contact = session.scalars(select(Contact)).one()
+        assert conversation.page == "main" and contact.erase_requested_at is None
+        receive(
+            session,
+            Inbound("sms", TEXTER, "+14155550100", "DELETE", "SM" + "5" * 32),
+            now,
+            content,
+            policy,
+        )
+        assert contact.erase_requested_at == now
+        receive(
+            session,
+            Inbound("sms", TEXTER, "+14155550100", "1", "SM" + "6" * 32),
+            now,
+            content,
+            policy,
+        )
+        assert conversation.page == content.language("en").pages["main"].options[0]
+        assert contact.erase_requested_at is None
+
+
 def test_timestamps_come_back_aware_in_utc(app: Flask, client: FlaskClient) -> None:
     post_signed(client, sms("hi"))
     with app.app_context():
