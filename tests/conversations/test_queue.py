@@ -161,6 +161,26 @@ def test_closed_service_says_when_it_opens(app: Flask) -> None:
     assert "We open again Sunday at 12:00." in reply
 
 
+def test_two_new_texters_asking_at_the_same_moment_are_told_one_and_two(app: Flask) -> None:
+    """A texter whose very first message asks for a person has no saved conversation yet
+    when told their place: one queued at the same moment comes first, not level."""
+    add_counsellor(app)
+    content = services.of(app).content
+    policy = Policy(keys=services.of(app).keys)
+    now = datetime.now(UTC)
+    told = []
+    with app.app_context():
+        session = get_session()
+        for number in ("+14155550181", "+14155550182"):
+            (reply,) = receive(
+                session, Inbound("sms", number, "+1", "TALK", new_sid()), now, content, policy
+            )
+            told.append(reply)
+        session.commit()
+    assert "number 1 in the queue" in told[0]
+    assert "number 2 in the queue" in told[1]
+
+
 def test_closed_service_can_refuse_to_queue(app: Flask) -> None:
     content = services.of(app).content
     policy = Policy(keys=services.of(app).keys, queue_when_closed=False)
