@@ -439,3 +439,17 @@ def test_a_purged_texter_key_leaves_the_sqlite_log_at_once(tmp_path: Path) -> No
     assert run_purge(app, now + 2 * DAY).closed == 1
     assert run_purge(app, now + 400 * DAY).contacts == 1
     assert key.encode() not in on_disk()
+
+
+def test_an_hour_with_nothing_to_purge_leaves_the_sqlite_log_alone(tmp_path: Path) -> None:
+    """Emptying the log waits for readers and copies pages: the purge asks for it only when
+    words or keys went."""
+    path = tmp_path / "quiet.sqlite3"
+    app = create_app(settings(f"sqlite:///{path}"))
+    upgrade(services.of(app).sessions.kw["bind"])
+    post_signed(app.test_client(), sms("hi"))
+    log = tmp_path / "quiet.sqlite3-wal"
+    assert log.stat().st_size > 0
+    purged = run_purge(app, datetime.now(UTC))
+    assert (purged.texts, purged.contacts) == (0, 0)
+    assert log.stat().st_size > 0
