@@ -10,13 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from responder import create_app, services
+from responder import services
 from responder.store import sealed
 from responder.store.db import Base, get_session
-from responder.store.migrate import upgrade
 from responder.store.models import Contact, Conversation, Erasure, Message
 from tests.counsellors import add_counsellor, queue_texter
-from tests.twilio_requests import TEXTER, post_signed, replies, settings, sms
+from tests.sqlite_file import app_on_file, log_of
+from tests.twilio_requests import TEXTER, post_signed, replies, sms
 
 SECRET = "they have my photos from the lake trip"
 
@@ -96,8 +96,7 @@ def test_erased_words_and_their_key_do_not_survive_in_the_sqlite_file(tmp_path: 
         # The database file and its log, as another program could read them right now.
         return b"".join(f.read_bytes() for f in tmp_path.glob("erase.sqlite3*"))
 
-    app = create_app(settings(f"sqlite:///{path}"))
-    upgrade(services.of(app).sessions.kw["bind"])
+    app = app_on_file(path)
     client = app.test_client()
     post_signed(client, sms("hi"))
     # Enough text to fill pages of their own, which erasure then frees.
@@ -123,8 +122,7 @@ def test_a_reader_holding_the_sqlite_log_does_not_cost_the_texter_their_erasure(
     """The log cannot be emptied while another connection reads from it: the erasure
     stands, the texter gets its answer, and the operator is told the log kept pages."""
     path = tmp_path / "held.sqlite3"
-    app = create_app(settings(f"sqlite:///{path}", RESPONDER_DB_STATEMENT_TIMEOUT_SECONDS=1))
-    upgrade(services.of(app).sessions.kw["bind"])
+    app = app_on_file(path, RESPONDER_DB_STATEMENT_TIMEOUT_SECONDS=1)
     client = app.test_client()
     post_signed(client, sms("hi"))
     post_signed(client, sms("DELETE"))
@@ -148,10 +146,9 @@ def test_an_erasure_rolled_back_leaves_the_sqlite_log_to_its_usual_checkpoints(
     """Only keys really deleted make a commit empty SQLite's log: when the transaction
     that was to delete them rolls back, the session's next commit copies nothing."""
     path = tmp_path / "kept.sqlite3"
-    app = create_app(settings(f"sqlite:///{path}"))
-    upgrade(services.of(app).sessions.kw["bind"])
+    app = app_on_file(path)
     post_signed(app.test_client(), sms("hi"))
-    log = tmp_path / "kept.sqlite3-wal"
+    log = log_of(path)
     assert log.stat().st_size > 0
     with app.app_context():
         session = get_session()

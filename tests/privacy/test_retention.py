@@ -12,13 +12,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from responder import create_app, services, worker
+from responder import services, worker
 from responder.channels import twilio
 from responder.cli import cli
 from responder.delivery import outbox
 from responder.privacy import retention
 from responder.store.db import get_session
-from responder.store.migrate import upgrade
 from responder.store.models import (
     Contact,
     Conversation,
@@ -39,7 +38,8 @@ from tests.counsellors import (
 )
 from tests.fake_twilio import FakeTwilio
 from tests.outbox_rows import NOW, Clock, add_texter, deliver
-from tests.twilio_requests import TEXTER, post_signed, replies, settings, sms
+from tests.sqlite_file import app_on_file, log_of
+from tests.twilio_requests import TEXTER, post_signed, replies, sms
 
 SECRET = "they sent it to my cousin"
 REPLY = "You did the right thing by writing."
@@ -423,8 +423,7 @@ def test_a_purged_texter_key_leaves_the_sqlite_log_at_once(tmp_path: Path) -> No
     """On SQLite the write-ahead log keeps pages' earlier versions; the purge empties it, so
     a deleted texter's key is gone from disk while the helpline runs on."""
     path = tmp_path / "purge.sqlite3"
-    app = create_app(settings(f"sqlite:///{path}"))
-    upgrade(services.of(app).sessions.kw["bind"])
+    app = app_on_file(path)
     client = app.test_client()
     post_signed(client, sms("hi"))
     with app.app_context():
@@ -445,10 +444,9 @@ def test_an_hour_with_nothing_to_purge_leaves_the_sqlite_log_alone(tmp_path: Pat
     """Emptying the log waits for readers and copies pages: the purge asks for it only when
     words or keys went."""
     path = tmp_path / "quiet.sqlite3"
-    app = create_app(settings(f"sqlite:///{path}"))
-    upgrade(services.of(app).sessions.kw["bind"])
+    app = app_on_file(path)
     post_signed(app.test_client(), sms("hi"))
-    log = tmp_path / "quiet.sqlite3-wal"
+    log = log_of(path)
     assert log.stat().st_size > 0
     purged = run_purge(app, datetime.now(UTC))
     assert (purged.texts, purged.contacts) == (0, 0)
