@@ -121,9 +121,9 @@ def receive(
         # They wrote about something else: that is a new conversation, not an answer.
         surveyed.survey_pending = False
 
-    # Texts are held only in a WhatsApp conversation, or in an earlier episode when a new
-    # one starts: a texter on SMS all along has none to look for.
-    may_hold = not created and (current is None or "whatsapp" in (current.channel, inbound.channel))
+    # Texts are held for WhatsApp's window, which only a WhatsApp message opens: an SMS
+    # from the same texter leaves them, and their invitation, waiting.
+    may_hold = not created and inbound.channel == "whatsapp"
     conversation = episodes.current(
         session, contact, current, inbound, now, content, policy.episode_gap
     )

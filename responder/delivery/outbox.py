@@ -60,7 +60,7 @@ def enqueue_template(
 
 
 def release_held(session: Session, contact_id: int, now: datetime) -> None:
-    """Queue the texter's held WhatsApp texts again, in order, now that they wrote.
+    """Queue the texter's held WhatsApp texts again, in order, now that they wrote on WhatsApp.
 
     Texts are held when WhatsApp's 24-hour window has closed. A day of silence also
     ends the episode, so the held texts usually belong to the texter's previous

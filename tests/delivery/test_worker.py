@@ -51,7 +51,15 @@ from tests.outbox_rows import (
     stored,
     write,
 )
-from tests.twilio_requests import HELPLINE, PUBLIC_URL, TEXTER, post_signed, settings, whatsapp
+from tests.twilio_requests import (
+    HELPLINE,
+    PUBLIC_URL,
+    TEXTER,
+    post_signed,
+    settings,
+    sms,
+    whatsapp,
+)
 
 OTHER_TEXTER = "+447700900456"
 OTHER_HELPLINE = "+447700900100"
@@ -348,6 +356,32 @@ def test_held_texts_go_in_order_once_the_texter_writes_again(
     deliver(app, fake, clock)
     assert [s.get("Body") for s in fake.sends[1:]] == ["one", "two"]
     assert all(s["From"] == WHATSAPP_HELPLINE for s in fake.sends)
+
+
+def test_an_sms_from_the_texter_leaves_held_whatsapp_texts_and_their_invitation_waiting(
+    app: Flask, fake: FakeTwilio, clock: Clock
+) -> None:
+    # Only a WhatsApp message opens WhatsApp's window: sent after an SMS, the held texts
+    # would be refused again, and the invitation would be gone.
+    clock.now = datetime.now(UTC)
+    conversation = add_texter(
+        app, helpline=WHATSAPP_HELPLINE, last_message_at=clock.now - timedelta(hours=30)
+    )
+    write(app, conversation, "one", now=clock.now)
+    policy = policies.delivery(app.config, services.of(app))
+    with app.app_context():
+        session = get_session()
+        (held,) = [m for m in session.scalars(select(Message)) if m.body is not None]
+        status.hold(session, held, clock.now, policy.template_sid)
+        session.commit()
+
+    assert post_signed(app.test_client(), sms("hi")).status_code == 200
+    statuses = [(m.body, m.status) for m in outbound(app) if m.conversation_id == conversation]
+    assert statuses == [("one", "held"), (None, "pending")]
+
+    assert post_signed(app.test_client(), whatsapp("hi")).status_code == 200
+    statuses = [(m.body, m.status) for m in outbound(app) if m.conversation_id == conversation]
+    assert statuses == [("one", "pending"), (None, "canceled")]
 
 
 def test_a_template_not_yet_sent_is_cancelled_when_the_texter_writes(
