@@ -130,6 +130,10 @@ def _framed_tier(
     reach: list[int] | None = None
     found: Tier | None = None
     for crisis_list, where in zip(lists, found_places, strict=True):
+        # Every rule joins two concepts or more: a sentence holding none of a list's
+        # concepts (most messages, "1" or "hi") fires none of its rules.
+        if not where:
+            continue
         for rule in crisis_list.frames.rules:
             for start, end in fired(rule, where, skippable):
                 reach = reach or _excluded(words, lists, skippable)
