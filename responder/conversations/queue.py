@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from phonenumbers import timezone as phone_timezones
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from responder.bot.content import Content
@@ -43,47 +43,56 @@ class WaitNotices:
 
 # Queue order: most urgent first, then longest waiting; the id settles ties.
 ORDER = (Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
+# Built once, as texters joining the queue or writing in it ask them. The conversations
+# ahead of one, by ORDER:
+_AHEAD = select(func.count(Conversation.id)).where(
+    Conversation.state == "waiting",
+    Conversation.id != bindparam("id"),
+    or_(
+        Conversation.priority > bindparam("priority"),
+        and_(
+            Conversation.priority == bindparam("priority"),
+            or_(
+                Conversation.queued_at < bindparam("queued_at"),
+                and_(
+                    Conversation.queued_at == bindparam("queued_at"),
+                    Conversation.id < bindparam("id"),
+                ),
+            ),
+        ),
+    ),
+)
+# The largest id a conversation can have (the column is a 32-bit integer).
+_NOT_SAVED = 2**31 - 1
+# The waits of the last claims, for an estimate.
+_WAITS = (
+    select(Conversation.last_wait_seconds)
+    .where(
+        Conversation.claimed_at >= bindparam("since"),
+        Conversation.last_wait_seconds.is_not(None),
+    )
+    .order_by(Conversation.claimed_at.desc())
+    .limit(RECENT_CLAIMS)
+)
 
 
 def position(session: Session, conversation: ConversationRow) -> int:
     """Return the conversation's place in the queue, counting from 1."""
-    queued_with = Conversation.queued_at == conversation.queued_at
-    others: ColumnElement[bool]
-    tie: ColumnElement[bool]
-    if conversation.id is None:
-        # Begun by this very message and not saved yet: its id will be the highest, so
-        # every conversation queued at the same moment comes first.
-        others, tie = true(), queued_with
-    else:
-        others = Conversation.id != conversation.id
-        tie = and_(queued_with, Conversation.id < conversation.id)
-    ahead = session.scalar(
-        select(func.count(Conversation.id)).where(
-            Conversation.state == "waiting",
-            others,
-            or_(
-                Conversation.priority > conversation.priority,
-                and_(
-                    Conversation.priority == conversation.priority,
-                    or_(Conversation.queued_at < conversation.queued_at, tie),
-                ),
-            ),
-        )
+    # Begun by this very message and not saved yet, it will get the highest id: every
+    # conversation queued at the same moment comes first.
+    own = _NOT_SAVED if conversation.id is None else conversation.id
+    # Straight to the connection: only the message path asks, with its plain rows
+    # (store/rows.py), and the session holds nothing unsaved for it to flush first.
+    ahead = session.connection().scalar(
+        _AHEAD,
+        {"id": own, "priority": conversation.priority, "queued_at": conversation.queued_at},
     )
     return (ahead or 0) + 1
 
 
 def expected_wait(session: Session, now: datetime) -> timedelta | None:
     """Estimate a wait from how long the last claims took, or None with nothing to go on."""
-    waits = session.scalars(
-        select(Conversation.last_wait_seconds)
-        .where(
-            Conversation.claimed_at >= now - RECENT_WINDOW,
-            Conversation.last_wait_seconds.is_not(None),
-        )
-        .order_by(Conversation.claimed_at.desc())
-        .limit(RECENT_CLAIMS)
-    ).all()
+    waits = session.scalars(_WAITS, {"since": now - RECENT_WINDOW}).all()
     if not waits:
         return None
     return timedelta(seconds=statistics.median(waits))

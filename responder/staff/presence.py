@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from responder.errors import Conflict, Rejected
@@ -69,10 +69,9 @@ def someone_free(session: Session, now: datetime, window: timedelta) -> bool:
     Every texter asking for a person runs this, so it stays one query however many
     counsellors there are.
     """
-    found = session.scalars(
-        select(Counsellor.id).where(*_present_with_room(now, window)).limit(1)
-    ).first()
-    return found is not None
+    # Through the session, not its connection: a console page that has just marked its
+    # counsellor seen must count them, so their unsaved change is flushed first.
+    return session.scalar(_SOMEONE_FREE, {"seen_since": now - window}) is not None
 
 
 def with_room(
@@ -82,7 +81,7 @@ def with_room(
     load = open_load()
     query = (
         select(Counsellor.username, Counsellor.role, load.label("load"), Counsellor.max_open)
-        .where(*_present_with_room(now, window))
+        .where(*_present_with_room(now - window))
         .order_by(Counsellor.username)
     )
     if leaving_out is not None:
@@ -121,11 +120,17 @@ def require_room(
 
 def here(now: datetime, window: timedelta) -> tuple[ColumnElement[bool], ...]:
     """The conditions of is_here, for a query."""
-    return (Counsellor.available, Counsellor.active, Counsellor.last_seen_at > now - window)
+    return _seen_since(now - window)
 
 
-def _present_with_room(now: datetime, window: timedelta) -> tuple[ColumnElement[bool], ...]:
-    return (*here(now, window), open_load() < Counsellor.max_open)
+def _seen_since(since: datetime | BindParameter[datetime]) -> tuple[ColumnElement[bool], ...]:
+    return (Counsellor.available, Counsellor.active, Counsellor.last_seen_at > since)
+
+
+def _present_with_room(
+    since: datetime | BindParameter[datetime],
+) -> tuple[ColumnElement[bool], ...]:
+    return (*_seen_since(since), open_load() < Counsellor.max_open)
 
 
 def open_load() -> ColumnElement[int]:
@@ -136,6 +141,10 @@ def open_load() -> ColumnElement[int]:
         .correlate(Counsellor)
         .scalar_subquery()
     )
+
+
+# Built once: every texter who asks for a person, or writes while waiting, asks it.
+_SOMEONE_FREE = select(Counsellor.id).where(*_present_with_room(bindparam("seen_since"))).limit(1)
 
 
 def open_count(session: Session, counsellor_id: int) -> int:
