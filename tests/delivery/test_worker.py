@@ -336,17 +336,23 @@ def test_without_a_template_a_closed_window_fails_and_says_what_to_set(
     assert fake.sends == []
 
 
-def test_held_texts_go_in_order_once_the_texter_writes_again(
-    app: Flask, fake: FakeTwilio, clock: Clock
-) -> None:
-    # The webhook below keeps real time, so this test does too.
+def held_for_the_window(app: Flask, fake: FakeTwilio, clock: Clock, *texts: str) -> int:
+    """A WhatsApp texter silent for 30 hours, written texts that are held and the
+    template sent instead; their conversation's id. Real time, as the webhook keeps it."""
     clock.now = datetime.now(UTC)
     conversation = add_texter(
         app, helpline=WHATSAPP_HELPLINE, last_message_at=clock.now - timedelta(hours=30)
     )
-    write(app, conversation, "one", "two", now=clock.now)
+    write(app, conversation, *texts, now=clock.now)
     deliver(app, fake, clock)
-    assert len(fake.sends) == 1  # the template
+    assert [s.get("ContentSid") for s in fake.sends] == [TEMPLATE]
+    return conversation
+
+
+def test_held_texts_go_in_order_once_the_texter_writes_again(
+    app: Flask, fake: FakeTwilio, clock: Clock
+) -> None:
+    held_for_the_window(app, fake, clock, "one", "two")
 
     # The texter answers the template: the webhook reopens the window.
     response = post_signed(app.test_client(), whatsapp("hi"))
@@ -358,30 +364,20 @@ def test_held_texts_go_in_order_once_the_texter_writes_again(
     assert all(s["From"] == WHATSAPP_HELPLINE for s in fake.sends)
 
 
-def test_an_sms_from_the_texter_leaves_held_whatsapp_texts_and_their_invitation_waiting(
+def test_an_sms_from_the_texter_leaves_held_whatsapp_texts_waiting(
     app: Flask, fake: FakeTwilio, clock: Clock
 ) -> None:
     # Only a WhatsApp message opens WhatsApp's window: sent after an SMS, the held texts
-    # would be refused again, and the invitation would be gone.
-    clock.now = datetime.now(UTC)
-    conversation = add_texter(
-        app, helpline=WHATSAPP_HELPLINE, last_message_at=clock.now - timedelta(hours=30)
-    )
-    write(app, conversation, "one", now=clock.now)
-    policy = policies.delivery(app.config, services.of(app))
-    with app.app_context():
-        session = get_session()
-        (held,) = [m for m in session.scalars(select(Message)) if m.body is not None]
-        status.hold(session, held, clock.now, policy.template_sid)
-        session.commit()
+    # would be refused again.
+    conversation = held_for_the_window(app, fake, clock, "one")
 
     assert post_signed(app.test_client(), sms("hi")).status_code == 200
     statuses = [(m.body, m.status) for m in outbound(app) if m.conversation_id == conversation]
-    assert statuses == [("one", "held"), (None, "pending")]
+    assert statuses == [("one", "held"), (None, "queued")]
 
     assert post_signed(app.test_client(), whatsapp("hi")).status_code == 200
     statuses = [(m.body, m.status) for m in outbound(app) if m.conversation_id == conversation]
-    assert statuses == [("one", "pending"), (None, "canceled")]
+    assert statuses == [("one", "pending"), (None, "queued")]
 
 
 def test_a_template_not_yet_sent_is_cancelled_when_the_texter_writes(
