@@ -37,7 +37,7 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
 from bench import databases, replay
-from bench.report import yardstick
+from bench.report import verdict, yardstick
 from bench.texters import message_count, message_form, waiting_note
 from responder import create_app, services
 from responder.channels import twilio
@@ -50,6 +50,8 @@ MESSAGES, FALLBACK = "/twilio/messages", "/twilio/fallback"
 # Untimed first rounds of each loop: the first requests fill caches, and both drivers
 # prepare a statement on the server once it has been sent five times.
 WARM_UP = 5
+# A menu page should cost the app at most this many times its floor, on PostgreSQL.
+MENU_AIM = 2.0
 
 
 class WrongAnswer(Exception):
@@ -242,6 +244,17 @@ def table(backend: str, rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def menu_verdict(rows: list[Row]) -> str:
+    """Hold a menu page's ratio to its floor against MENU_AIM, to two decimals: the
+    table's one decimal would show 2.04 as 2.0."""
+    menu = next(row for row in rows if row.kind == KINDS[0].name)
+    if menu.failures:
+        return verdict(False, "menu page: not measured, see above")
+    return verdict(
+        menu.ratio <= MENU_AIM, f"menu page at {menu.ratio:.2f} times its floor (<= {MENU_AIM:g})"
+    )
+
+
 def report(targets: dict[str, str], messages: int) -> bool:
     """Measure each backend (name: URL, emptied and migrated here), print its table;
     whether every message was answered right and every replay ran."""
@@ -253,6 +266,8 @@ def report(targets: dict[str, str], messages: int) -> bool:
             )
             rows = measure(url, messages, Path(folder))
             print(table(backend, rows), flush=True)
+            if backend == "postgresql":
+                print(menu_verdict(rows))
             for failure in (f for row in rows for f in row.failures):
                 print(f"  {failure}", file=sys.stderr)
                 ok = False

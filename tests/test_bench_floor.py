@@ -32,6 +32,17 @@ def test_every_kind_of_message_gets_its_figures(database_url: str, tmp_path: Pat
     assert [line.split("  ")[0] for line in lines[3:]] == [kind.name for kind in floor.KINDS]
 
 
+def test_the_menu_pages_verdict_holds_its_ratio_to_two_decimals() -> None:
+    def menu(app: float, failures: list[str] | None = None) -> list[floor.Row]:
+        row = floor.Row("menu page", 1, app=app, web=0.5, sql=0.5, failures=failures or [])
+        return [row, floor.Row("crisis", 1, app=9.0, web=0.5, sql=0.5)]
+
+    assert floor.menu_verdict(menu(2.0)) == "met     menu page at 2.00 times its floor (<= 2)"
+    # The table's one decimal shows 2.04 as 2.0; the verdict does not round it under.
+    assert floor.menu_verdict(menu(2.04)).startswith("MISSED  menu page at 2.04 times")
+    assert floor.menu_verdict(menu(0.0, ["a wrong answer"])).startswith("MISSED  menu page: not")
+
+
 def test_the_recorded_sql_is_what_a_committed_message_sends(
     database_url: str, app: Flask, client: FlaskClient, tmp_path: Path
 ) -> None:
