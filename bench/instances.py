@@ -65,7 +65,7 @@ from bench.texters import (
     joined_queue,
     message_count,
     message_form,
-    waiting_note,
+    wrong_reply,
 )
 from responder.config import normalise_database_url
 from responder.counselling.handoff import CATEGORIES
@@ -179,8 +179,7 @@ class _SpreadTexter(Texter):
         # A queued texter cannot tell whether a counsellor has claimed them: once
         # claimed, MENU or TALK goes to the counsellor and the bot stays quiet.
         claimed_maybe = number in self.record.queued_numbers and text in QUEUE_WORDS
-        kept_note = silent and count == 1 and waiting_note(reply)
-        if (count == 0) != silent and not (count == 0 and claimed_maybe) and not kept_note:
+        if wrong_reply(count, silent, reply) and not (count == 0 and claimed_maybe):
             self.tally.wrong_reply += 1
         if joined_queue(reply, False):
             self.record.queued_numbers.add(number)

@@ -77,6 +77,15 @@ def waiting_note(reply: str) -> bool:
     return any(note in reply for note in WAITING_NOTES)
 
 
+def wrong_reply(count: int, silent: bool, reply: str) -> bool:
+    """Tell whether an answer of count messages breaks the menu's rules: a texter in the
+    menu always gets an answer; one waiting for a person (silent) nothing, or only the
+    note that their message is kept for a person."""
+    if silent:
+        return count > 0 and not (count == 1 and waiting_note(reply))
+    return count == 0
+
+
 def joined_queue(reply: str, waiting: bool) -> bool:
     """Tell from the helpline's reply whether the texter now waits for a person."""
     if "left the queue" in reply:
@@ -233,11 +242,6 @@ class Texter:
         if count is None:
             self.tally.bad_twiml += 1
             return True, None
-        # A texter in the menu always gets an answer; one waiting for a person only the
-        # note that their message is kept for a person.
-        if self.load.judge_replies and (
-            (count == 0 and not silent)
-            or (silent and count > 0 and not (count == 1 and waiting_note(body.decode())))
-        ):
+        if self.load.judge_replies and wrong_reply(count, silent, body.decode()):
             self.tally.wrong_reply += 1
         return True, body.decode()
