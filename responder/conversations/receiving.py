@@ -319,7 +319,8 @@ def _crisis(turn: _Turn) -> str | None:
     Nothing is sent to a texter who opted out, and nothing by the bot while a counsellor
     has the conversation (they see the mark): the mark is recorded all the same. The
     first mark of a conversation is also texted to the on-call number, when one is set.
-    A texter in the queue is answered at most once in waiting_reply_every, this included.
+    A texter in the queue is sent the crisis lines at most once in waiting_reply_every;
+    crisis words in between get the short line with the first number.
     """
     session, contact, conversation, now = turn.session, turn.contact, turn.conversation, turn.now
     # Told already in this wait: set before this message changes anything.
@@ -341,15 +342,18 @@ def _crisis(turn: _Turn) -> str | None:
     log.warning("crisis words sid=%s state=%s", turn.inbound.message_sid, conversation.state)
     if contact.opted_out or conversation.state == "counsellor":
         return None
-    # Crisis words again soon after (a texter in distress, or a flood typed to get past
-    # the rate limit): marked each time, answered as any message while waiting is.
+    turn_to = turn.content.crisis_help(turn.lang.code, contact.country, contact.under_18)
+    # Crisis words again soon after: marked each time, and answered as any message while
+    # waiting is, with the short line and the first number to call, so a texter in
+    # distress is never met with silence. A flood typed in crisis words to get past the
+    # rate limit gets nothing once past it.
     if told and _answered_lately(conversation, now, turn.policy.waiting_reply_every):
-        return None
+        flooding = conversation.rate_window_count > turn.policy.rate_limit
+        return None if flooding else turn.lang.waiting_kept(turn_to)
     # The texter has been told the numbers; the next message while waiting is
     # answered only after the usual pause.
     conversation.acknowledged_at = now
     free, opens = waiting.availability(session, now, turn.policy.hours, turn.policy.presence)
-    turn_to = turn.content.crisis_help(turn.lang.code, contact.country, contact.under_18)
     return turn.lang.crisis_reply(turn_to, free, opens)
 
 

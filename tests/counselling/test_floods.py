@@ -96,9 +96,10 @@ def test_a_200_number_flood_is_one_oncall_text_and_is_cleared_in_one_action(
     post_signed(client, sms("hi", sender=REAL))
     young = queue_texter(client, REAL, age_reply="1")
 
-    # Each crisis number is answered with the numbers once, however often it writes them;
-    # every message is still marked.
-    assert all([len(r) for r in each] == [1, 0, 0] for each in answers.values())
+    # Each crisis number is answered with the numbers once, however often it writes them,
+    # then with the short line; every message is still marked.
+    assert all([len(r) for r in each] == [1, 1, 1] for each in answers.values())
+    assert all(each[1] == each[2] != each[0] for each in answers.values())
     assert count(app, select(func.count()).where(Event.kind == "crisis")) == 3 * FLOOD // 2
 
     clock = Clock(datetime.now(UTC))
@@ -238,12 +239,30 @@ def answered_earlier(app: Flask, minutes: int) -> None:
 
 def test_a_crisis_reply_is_sent_again_after_ten_minutes(app: Flask, client: FlaskClient) -> None:
     first = replies(post_signed(client, sms(CRISIS, sender=REAL)))
-    again = replies(post_signed(client, sms(CRISIS, sender=REAL)))
-    assert len(first) == 1 and again == []
+    (again,) = replies(post_signed(client, sms(CRISIS, sender=REAL)))
+    # In between, never silence: the short line, with the first number to call now.
+    assert len(first) == 1 and again == short_line(app)
     answered_earlier(app, 9)
-    assert replies(post_signed(client, sms(CRISIS, sender=REAL))) == []
+    assert replies(post_signed(client, sms(CRISIS, sender=REAL))) == [short_line(app)]
     answered_earlier(app, 1)
     assert replies(post_signed(client, sms(CRISIS, sender=REAL))) == first
+
+
+def test_crisis_words_typed_as_a_flood_get_nothing_past_the_rate_limit(
+    app: Flask, client: FlaskClient
+) -> None:
+    answers = [replies(post_signed(client, sms(CRISIS, sender=REAL))) for _ in range(24)]
+    assert answers[0][0].startswith("Thank you for telling us.")
+    assert answers[1:20] == [[short_line(app)]] * 19
+    assert answers[20:] == [[], [], [], []]
+
+
+def short_line(app: Flask) -> str:
+    """What crisis words from REAL get while the crisis lines were sent a moment ago."""
+    content = services.of(app).content
+    first = content.crisis_help("en", "US", None).first
+    assert "988" in first
+    return content.language("en").messages["waiting_kept_crisis"].format(line=first)
 
 
 def test_the_pause_between_crisis_replies_is_the_waiting_reply_setting(

@@ -56,11 +56,11 @@ def test_a_new_texters_first_message_in_words_no_list_holds_gets_the_crisis_repl
 def test_a_new_texter_in_crisis_with_nobody_on_duty_is_never_left_in_silence(
     client: FlaskClient,
 ) -> None:
-    """Told that nobody is free and given numbers, the texter writes again at once: every
-    message is answered, each time with a number to call or text now."""
+    """Told that nobody is free and given numbers, the texter writes again at once, crisis
+    words too: every message is answered, each time with a number to call or text now."""
     (reply,) = crisis_reply(client.application, NOWHERE, "i want to kill myself", client)
     assert reply.startswith("Thank you for telling us.") and "Nobody" in reply
-    for text in ("allo ?", "hello", "please"):
+    for text in ("allo ?", "i really want to die", "hello", "please i want to die"):
         (kept,) = replies(post_signed(client, sms(text, sender=NOWHERE)))
         assert kept.startswith("We got this message too.")
         assert kept.endswith("Find A Helpline (crisis lines by country): findahelpline.com")
