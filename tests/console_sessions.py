@@ -35,9 +35,14 @@ def session_token(client: FlaskClient) -> str:
 
 
 def post_password(
-    client: FlaskClient, name: str, password: str | None = None, address: str = "127.0.0.1"
+    client: FlaskClient,
+    name: str,
+    password: str | None = None,
+    address: str = "127.0.0.1",
+    forwarded_for: str | None = None,
 ) -> TestResponse:
-    """Fill in and send the sign-in form, from the given client address."""
+    """Fill in and send the sign-in form, from the given client address; through a proxy
+    when forwarded_for is given (the browser's address, as the proxy reports it)."""
     token = form_token(client.get("/console/login"))
     return client.post(
         "/console/login",
@@ -47,6 +52,7 @@ def post_password(
             "password": password_of(name) if password is None else password,
         },
         environ_base={"REMOTE_ADDR": address},
+        headers={"X-Forwarded-For": forwarded_for} if forwarded_for else {},
     )
 
 

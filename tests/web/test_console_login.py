@@ -194,6 +194,36 @@ def test_a_stranger_guessing_cannot_keep_the_owner_out(app: Flask) -> None:
     assert post_password(owner, "ada", address="198.51.100.7").status_code == 302
 
 
+PROXY = "10.0.0.2"
+
+
+def test_behind_a_trusted_proxy_a_stranger_guessing_cannot_keep_the_team_out(
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(RESPONDER_TRUSTED_PROXIES=1)
+    add_counsellor(app, "ada", "admin")
+    stranger, owner = app.test_client(), app.test_client()
+    for _ in range(5):
+        post_password(stranger, "ada", "guess", address=PROXY, forwarded_for="203.0.113.66")
+    refused = post_password(stranger, "ada", address=PROXY, forwarded_for="203.0.113.66")
+    assert refused.status_code == 429
+    signed_in = post_password(owner, "ada", address=PROXY, forwarded_for="198.51.100.7")
+    assert signed_in.status_code == 302
+    assert "not trusted" not in caplog.text
+
+
+def test_a_proxy_that_is_not_trusted_is_named_in_the_log_at_sign_in(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without RESPONDER_TRUSTED_PROXIES every browser is the proxy: one stranger's wrong
+    passwords would slow the whole team, so the operator is told what to set."""
+    add_counsellor(app, "ada", "admin")
+    post_password(app.test_client(), "ada", "guess", address=PROXY, forwarded_for="203.0.113.66")
+    (warning,) = [r for r in caplog.records if "not trusted" in r.getMessage()]
+    assert "RESPONDER_TRUSTED_PROXIES" in warning.getMessage()
+    assert "203.0.113.66" not in caplog.text and PROXY not in caplog.text
+
+
 @pytest.mark.parametrize("attempt", range(6))
 def test_a_real_name_and_an_unknown_one_get_the_same_answers(app: Flask, attempt: int) -> None:
     add_counsellor(app, "alice")

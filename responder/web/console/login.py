@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from responder import services
@@ -25,6 +26,8 @@ from responder.web.console.session import (
     start,
 )
 from responder.web.console.words import say
+
+log = logging.getLogger(__name__)
 
 
 @bp.get("/")
@@ -190,4 +193,11 @@ def _now() -> datetime:
 
 def _client() -> str:
     """Name the client by a keyed hash of its address (the proxies' word when trusted)."""
+    if "X-Forwarded-For" in request.headers and not current_app.config["RESPONDER_TRUSTED_PROXIES"]:
+        # Every browser then comes from the proxy's address: a stranger's wrong passwords
+        # would make the whole team wait. Said at each attempt, which are few.
+        log.warning(
+            "sign-in through a proxy that is not trusted: every browser shares its address "
+            "for the sign-in slowdown; set RESPONDER_TRUSTED_PROXIES"
+        )
     return _keys().hash(request.remote_addr or "unknown")
