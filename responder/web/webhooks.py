@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from responder.web import meters
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/twilio")
 TWIML = {"Content-Type": "text/xml; charset=utf-8"}
+ERROR_CODE = re.compile(r"[0-9]{1,6}")
 
 
 @bp.post("/messages")
@@ -80,7 +82,10 @@ def fallback() -> ResponseReturnValue:
     sends no message of its own, only TwiML back to the sender, so it is safe to
     answer without a signature check.
     """
-    log.warning("fallback used error_code=%s", request.form.get("ErrorCode", "-"))
+    # Anyone can post here: only a code shaped like Twilio's (a few digits) is logged,
+    # so a forged one cannot fill the log.
+    code = request.form.get("ErrorCode", "")
+    log.warning("fallback used error_code=%s", code if ERROR_CODE.fullmatch(code) else "-")
     content = services.of().content
     try:
         country = country_of(split_channel(request.form.get("From", ""))[1])
