@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from responder import create_app, services
 from responder.bot.check import check, composed_messages
 from responder.bot.content import ContentError, load
+from responder.bot.engine import match_page
 from responder.channels.transport import Inbound
 from responder.conversations.hours import load as load_hours
 from responder.conversations.receiving import Policy, receive
@@ -137,6 +138,30 @@ def test_a_new_texter_can_ask_first_what_stays_private(
         (answer,) = chat(client, sender, ask)
         assert answer.startswith(about.title)
         assert about.text.strip().splitlines()[0] in answer  # the confidentiality sentence
+
+
+@pytest.mark.parametrize(
+    ("code", "question", "page"),
+    [
+        ("en", "do you tell the police?", "about"),
+        ("en", "will you call the police", "about"),
+        ("en", "do you tell my parents", "about"),
+        ("en", "how do you tell my parents", "now_tell"),
+        ("en", "how do i tell the police", "now_police"),
+        ("fr", "vous prevenez la police ?", "about"),
+        ("fr", "vous le dites a mes parents ?", "about"),
+        ("fr", "comment le dire a mes parents", "now_tell"),
+        ("es", "le dicen a la policia?", "about"),
+        ("es", "le van a decir a mis padres?", "about"),
+        ("es", "como le digo a mis padres", "now_tell"),
+    ],
+)
+def test_asking_whether_the_helpline_tells_the_police_or_parents_shows_what_stays_private(
+    app: Flask, code: str, question: str, page: str
+) -> None:
+    """A question about what the helpline does with what they write is answered by the
+    confidentiality page; asking how to tell someone still opens that step."""
+    assert match_page(services.of(app).content.language(code), question) == page
 
 
 def test_the_language_menu_switches_too(app: Flask, client: FlaskClient) -> None:
