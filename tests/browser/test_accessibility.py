@@ -9,12 +9,15 @@ console's languages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
+from responder import create_app, services
+from responder.store.migrate import upgrade
 from tests.browser.live import LiveHelpline, log_in
 from tests.browser.test_console import claim, reply
 from tests.browser.test_live import log_in_with_a_new_code
@@ -130,3 +133,35 @@ def test_a_supervisors_and_an_admins_pages_have_no_wcag_violation(
         "/console/accounts",
     ]
     assert_clean({path: scan(context, helpline.url + path, language) for path in paths})
+
+
+@pytest.fixture
+def simulator(tmp_path: Path) -> Iterator[LiveHelpline]:
+    """The helpline in development, where the phone simulator is served."""
+    app = create_app({"RESPONDER_ENV": "development", "INSTANCE_PATH": str(tmp_path)})
+    upgrade(services.of(app).sessions.kw["bind"])
+    live = LiveHelpline(app)
+    live.start()
+    yield live
+    live.stop()
+    services.of(app).sessions.kw["bind"].dispose()
+
+
+def test_the_phone_simulator_has_no_wcag_violation_with_a_conversation_in_it(
+    simulator: LiveHelpline, new_context: Callable[[], BrowserContext]
+) -> None:
+    """Its bubbles are read against their own colours: the helpline's, the texter's and
+    the simulator's own notes, in the SMS skin and the WhatsApp one."""
+    page = new_context().new_page()
+    page.goto(simulator.url + "/simulator/")
+    found = {}
+    for channel in ("sms", "whatsapp"):
+        page.select_option("#channel", channel)
+        page.fill("#body", "hi")
+        page.press("#body", "Enter")
+        expect(page.locator("#thread li.in").last).to_contain_text("Main menu")
+        page.fill("#body", "STOP")
+        page.press("#body", "Enter")
+        expect(page.locator("#thread li.system").last).to_have_text("(no reply)")
+        found[channel] = violations(page)
+    assert found == {"sms": [], "whatsapp": []}
