@@ -34,7 +34,6 @@ STANDALONE = (
     "too_long",
     "fallback",
     "outage",
-    "wait_notice",
     "released",
     "requeued",
     "survey_question",
@@ -187,27 +186,6 @@ def _messages(content: Content, language: Language, file: str, channel: str) -> 
     m = language.messages
     for key in STANDALONE:
         yield Composed(file, f"messages.{key}", channel, None, m[key])
-    yield Composed(
-        file, "messages.queued", channel, None, language.queued(SAMPLE_POSITION, SAMPLE_MINUTES)
-    )
-    yield Composed(file, "messages.queued", channel, None, language.queued(SAMPLE_POSITION, None))
-    for opens in (SAMPLE_OPENS, None):
-        for queued in (True, False):
-            text = language.nobody_free(opens, queued)
-            yield Composed(file, "messages.nobody_free", channel, None, text)
-    # A first message of TALK gets the welcome in front of the queue reply.
-    first = language.queued(SAMPLE_POSITION, SAMPLE_MINUTES)
-    yield Composed(
-        file, "messages.welcome with messages.queued", channel, None, f"{m['welcome']}\n\n{first}"
-    )
-    closed = language.nobody_free(SAMPLE_OPENS, True)
-    yield Composed(
-        file,
-        "messages.welcome with messages.nobody_free",
-        channel,
-        None,
-        f"{m['welcome']}\n\n{closed}",
-    )
     already = m["already_waiting"].format(position=SAMPLE_POSITION)
     yield Composed(file, "messages.already_waiting", channel, None, already)
     unknown = m["country_unknown"].format(code="XYZ")
@@ -215,6 +193,7 @@ def _messages(content: Content, language: Language, file: str, channel: str) -> 
     for country in countries(content):
         for under_18 in AGES:
             turn_to = content.crisis_help(language.code, country, under_18)
+            yield from _asking(language, file, channel, country, turn_to.first_emergency)
             for free in (True, False):
                 text = language.crisis_reply(turn_to, free, SAMPLE_OPENS)
                 yield Composed(file, "messages.crisis", channel, country, text)
@@ -229,6 +208,27 @@ def _messages(content: Content, language: Language, file: str, channel: str) -> 
             for free in (True, False):
                 text = language.waiting_reply(SAMPLE_POSITION, free, SAMPLE_OPENS, turn_to)
                 yield Composed(file, "messages.waiting_reply", channel, country, text)
+
+
+def _asking(
+    language: Language, file: str, channel: str, country: str | None, emergency: str
+) -> Iterator[Composed]:
+    """Compose the replies to asking for a person, each with the country's emergency number."""
+    welcome = language.messages["welcome"]
+    for minutes in (SAMPLE_MINUTES, None):
+        text = language.queued(SAMPLE_POSITION, minutes, emergency)
+        yield Composed(file, "messages.queued", channel, country, text)
+        # A first message of TALK gets the welcome in front of the queue reply.
+        entry = "messages.welcome with messages.queued"
+        yield Composed(file, entry, channel, country, f"{welcome}\n\n{text}")
+    for opens in (SAMPLE_OPENS, None):
+        for queued in (True, False):
+            text = language.nobody_free(opens, queued, emergency)
+            yield Composed(file, "messages.nobody_free", channel, country, text)
+            entry = "messages.welcome with messages.nobody_free"
+            yield Composed(file, entry, channel, country, f"{welcome}\n\n{text}")
+    notice = language.wait_notice(emergency)
+    yield Composed(file, "messages.wait_notice", channel, country, notice)
 
 
 def _same_everywhere(content: Content) -> list[Problem]:

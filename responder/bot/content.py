@@ -87,13 +87,14 @@ class Content:
         first, then = (youth, crisis) if under_18 else (crisis, youth)
         found = (*first[:1], *then[:1], *first[1:], *then[1:])
         found = found or directory.international_entries("crisis", under_18)
-        emergency = directory.own(country, "emergency", under_18)
-        emergency = emergency or directory.international_entries("emergency", under_18)
+        own = directory.own(country, "emergency", under_18)
+        emergency = own or directory.international_entries("emergency", under_18)
         none = lang.messages["none_emergency"]
         lines = list(dict.fromkeys(r.line(lang.code) for r in found))[:TURN_TO_LINES] or [none]
         emergency_lines = [r.line(lang.code) for r in emergency][:EMERGENCY_LINES]
         emergency_text = "\n".join(emergency_lines) or none
-        return CrisisHelp("\n".join(lines), emergency_text, lines[0])
+        first_emergency = own[0].line(lang.code) if own else none
+        return CrisisHelp("\n".join(lines), emergency_text, lines[0], first_emergency)
 
     def local(self, code: str, country: str | None, under_18: bool | None = None) -> Local:
         """Gather a country's help in a language for the page placeholders, never unverified.

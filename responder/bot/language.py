@@ -95,20 +95,26 @@ class Language:
         body = "\n".join(lines)
         return f"{prefix}\n\n{body}" if prefix else body
 
-    def queued(self, position: int, minutes: int | None) -> str:
-        """Tell a texter their place in the queue and, if it can be told, the wait."""
+    def queued(self, position: int, minutes: int | None, emergency: str) -> str:
+        """Tell a texter their place in the queue and, if it can be told, the wait;
+        emergency is what to call in danger meanwhile (CrisisHelp.first_emergency)."""
         m = self.messages
         wait = m["wait_unknown"] if minutes is None else m["wait_estimate"].format(minutes=minutes)
-        return m["queued"].format(position=position, wait=wait)
+        return m["queued"].format(position=position, wait=wait, emergency=emergency)
 
-    def nobody_free(self, opens: tuple[int, str] | None, queued: bool) -> str:
+    def nobody_free(self, opens: tuple[int, str] | None, queued: bool, emergency: str) -> str:
         """Tell a texter honestly that nobody can answer now, and what happens next.
 
         opens is the next opening as a weekday (0 is Monday) and a time.
         """
         m = self.messages
         then = m["queued_while_closed"] if queued else m["not_queued"]
-        return m["nobody_free"].format(opens=self.opening(opens)) + "\n\n" + then
+        told = m["nobody_free"].format(opens=self.opening(opens), emergency=emergency)
+        return f"{told}\n\n{then}"
+
+    def wait_notice(self, emergency: str) -> str:
+        """Remind a texter left waiting that they are still in the queue."""
+        return self.messages["wait_notice"].format(emergency=emergency)
 
     def opening(self, opens: tuple[int, str] | None) -> str:
         """Say when someone will be there: the next opening, or as soon as they can."""

@@ -73,9 +73,10 @@ MESSAGE_KEYS = (
 # The placeholders each message must carry; every other message carries none.
 PLACEHOLDERS = {
     "out_of_range": ("count",),
-    "queued": ("position", "wait"),
+    "queued": ("position", "wait", "emergency"),
     "wait_estimate": ("minutes",),
-    "nobody_free": ("opens",),
+    "nobody_free": ("opens", "emergency"),
+    "wait_notice": ("emergency",),
     "opens_at": ("day", "time"),
     "already_waiting": ("position",),
     "country_set": ("country",),

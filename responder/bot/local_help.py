@@ -17,6 +17,10 @@ class CrisisHelp:
     lines: str  # crisis lines, else the child line, else a directory of crisis lines
     emergency: str  # the emergency number, or what to do when none is known
     first: str  # the one line offered when a message was not understood
+    # The country's first emergency number alone, or what to do where it has none: for
+    # the replies to a texter asking for a person, which are not about a crisis and
+    # must leave room for the welcome in front of them.
+    first_emergency: str
 
 
 @dataclass(frozen=True)

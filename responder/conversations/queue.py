@@ -124,7 +124,9 @@ def send_wait_notices(session: Session, now: datetime, notices: WaitNotices) -> 
             continue
         if is_quiet_time(keys.decrypt(conversation.contact.address_encrypted), now):
             continue
-        notice = content.language(conversation.language).messages["wait_notice"]
+        contact = conversation.contact
+        turn_to = content.crisis_help(conversation.language, contact.country, contact.under_18)
+        notice = content.language(conversation.language).wait_notice(turn_to.first_emergency)
         outbox.enqueue(session, conversation, notice, now)
         conversation.wait_notices += 1
         sent += 1

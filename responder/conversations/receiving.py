@@ -291,11 +291,13 @@ def _menu(turn: _Turn) -> Answer:
         contact.country = outcome.country
     if outcome.action == "talk":
         policy = turn.policy
+        turn_to = turn.content.crisis_help(turn.lang.code, contact.country, contact.under_18)
         reply = waiting.request_person(
             turn.session,
             conversation,
             now,
             turn.lang,
+            turn_to.first_emergency,
             policy.hours,
             policy.queue_when_closed,
             policy.presence,

@@ -47,11 +47,13 @@ def request_person(
     conversation: ConversationRow,
     now: datetime,
     lang: Language,
+    emergency: str,
     hours: Hours | None,
     queue_when_closed: bool,
     presence_window: timedelta,
 ) -> str:
-    """Put the texter in the queue if anyone can answer, and say honestly what happens."""
+    """Put the texter in the queue if anyone can answer, and say honestly what happens,
+    with their emergency number for danger meanwhile."""
     open_now, opens = availability(session, now, hours, presence_window)
     if open_now or queue_when_closed:
         conversation.state, conversation.queued_at, conversation.wait_notices = "waiting", now, 0
@@ -63,8 +65,8 @@ def request_person(
     if open_now:
         wait = queue.expected_wait(session, now)
         minutes = None if wait is None else queue.wait_minutes(wait)
-        return lang.queued(queue.position(session, conversation), minutes)
-    return lang.nobody_free(opens, queued=conversation.state == "waiting")
+        return lang.queued(queue.position(session, conversation), minutes, emergency)
+    return lang.nobody_free(opens, conversation.state == "waiting", emergency)
 
 
 def leave_queue(session: Session, conversation: ConversationRow, now: datetime) -> None:

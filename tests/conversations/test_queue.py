@@ -126,9 +126,39 @@ def test_nobody_available_is_said_honestly(app: Flask, client: FlaskClient) -> N
     messages = lang(app).messages
     assert reply.startswith("Nobody is free to talk right now.")
     assert messages["opens_unknown"] in reply
-    assert "emergency" in reply
+    # Their own emergency number, not "your local emergency number" (a US texter here).
+    assert "In danger now? Emergency: 911" in reply
     assert messages["queued_while_closed"] in reply
     assert conversation_of(app).state == "waiting"
+
+
+@pytest.mark.parametrize(
+    ("texter", "code", "country", "first", "danger"),
+    [
+        ("+33612345678", "fr", "FR", "PARLER", "En danger ? "),
+        ("+525512345678", "es", "MX", "HABLAR", "¿En peligro? "),
+        # Bosnia has no resource file: what to do instead, in words.
+        ("+38761123456", "en", None, "TALK", "In danger now? Call your local emergency number."),
+    ],
+)
+def test_asking_for_a_person_gives_the_texters_own_emergency_number(
+    app: Flask,
+    client: FlaskClient,
+    texter: str,
+    code: str,
+    country: str | None,
+    first: str,
+    danger: str,
+) -> None:
+    """A new texter whose first message asks for a person, with nobody free: the welcome,
+    the truth, and the emergency number of their own country in their language."""
+    add_counsellor(app, available=False)
+    content = services.of(app).content
+    (reply,) = replies(post_signed(client, sms(first, sender=texter)))
+    assert reply.startswith(content.language(code).messages["welcome"])
+    own = content.crisis_help(code, country, None).first_emergency
+    assert f"{danger}{own}" in reply if country else danger in reply
+    assert any(ch.isdigit() for ch in own) == (country is not None)
 
 
 def test_a_texter_waiting_hears_the_truth_once_the_counsellor_has_gone(
@@ -273,7 +303,10 @@ def test_wait_notices(
             session.scalars(select(Message).where(Message.status == "pending").order_by(Message.id))
         )
     assert len(notices) == expected
-    assert all(n.body == lang(app).messages["wait_notice"] for n in notices)
+    # With the emergency number of the texter's own country.
+    number = "911" if texter.startswith("+1") else "999"
+    assert all(n.body.startswith("You are still in the queue.") for n in notices)
+    assert all(n.body.endswith(f": {number}") for n in notices)
 
 
 def test_survey_answer_is_stored_on_the_closed_conversation(
