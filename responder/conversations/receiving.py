@@ -19,6 +19,7 @@ from responder.bot.content import Content
 from responder.bot.crisis_entries import Tier
 from responder.bot.keywords import normalise_keyword
 from responder.bot.language import MAIN, Language
+from responder.bot.local_help import CrisisHelp
 from responder.channels.transport import Inbound
 from responder.conversations import episodes, erasure, queue, replies, survey, waiting
 from responder.conversations.blocks import is_blocked
@@ -81,6 +82,18 @@ class _Turn:
     def provider_replied(self) -> bool:
         # With Twilio's Advanced Opt-Out the texter has already had Twilio's answer.
         return self.inbound.opt_out_type is not None
+
+    @property
+    def turn_to(self) -> CrisisHelp:
+        """Where the texter can turn now, read as the turn stands: this very message may
+        have set their country or their age."""
+        contact = self.contact
+        return self.content.crisis_help(self.lang.code, contact.country, contact.under_18)
+
+    @property
+    def flooding(self) -> bool:
+        """Is this message past the rate limit of its minute (it is counted already)?"""
+        return self.conversation.rate_window_count > self.policy.rate_limit
 
 
 def receive(
@@ -224,14 +237,10 @@ def _held_back(turn: _Turn) -> Answer | None:
         return (), None
     # A flood from one number gets one notice, then silence until it slows down; the
     # messages are still kept, and crisis words above are answered whatever the rate.
-    recent = conversation.rate_window_count
-    if recent > turn.policy.rate_limit:
+    if turn.flooding:
         log.warning("rate limited conversation=%s", conversation.id)
-        return (
-            ((lang.messages["slow_down"],), None)
-            if recent == turn.policy.rate_limit + 1
-            else ((), None)
-        )
+        first = conversation.rate_window_count == turn.policy.rate_limit + 1
+        return ((lang.messages["slow_down"],), None) if first else ((), None)
     return None
 
 
@@ -291,13 +300,12 @@ def _menu(turn: _Turn) -> Answer:
         contact.country = outcome.country
     if outcome.action == "talk":
         policy = turn.policy
-        turn_to = turn.content.crisis_help(turn.lang.code, contact.country, contact.under_18)
         reply = waiting.request_person(
             turn.session,
             conversation,
             now,
             turn.lang,
-            turn_to.first_emergency,
+            turn.turn_to.first_emergency,
             policy.hours,
             policy.queue_when_closed,
             policy.presence,
@@ -344,14 +352,13 @@ def _crisis(turn: _Turn) -> str | None:
     log.warning("crisis words sid=%s state=%s", turn.inbound.message_sid, conversation.state)
     if contact.opted_out or conversation.state == "counsellor":
         return None
-    turn_to = turn.content.crisis_help(turn.lang.code, contact.country, contact.under_18)
+    turn_to = turn.turn_to
     # Crisis words again soon after: marked each time, and answered as any message while
     # waiting is, with the short line and the first number to call, so a texter in
     # distress is never met with silence. A flood typed in crisis words to get past the
     # rate limit gets nothing once past it.
     if told and _answered_lately(conversation, now, turn.policy.waiting_reply_every):
-        flooding = conversation.rate_window_count > turn.policy.rate_limit
-        return None if flooding else turn.lang.waiting_kept(turn_to)
+        return None if turn.flooding else turn.lang.waiting_kept(turn_to)
     # The texter has been told the numbers; the next message while waiting is
     # answered only after the usual pause.
     conversation.acknowledged_at = now
@@ -367,11 +374,7 @@ def _waiting_reply(turn: _Turn) -> str:
     instead, so a texter writing a lot is not sent the same paragraph to each message.
     """
     conversation, now, lang = turn.conversation, turn.now, turn.lang
-    turn_to = (
-        turn.content.crisis_help(lang.code, turn.contact.country, turn.contact.under_18)
-        if conversation.crisis_at is not None
-        else None
-    )
+    turn_to = turn.turn_to if conversation.crisis_at is not None else None
     if _answered_lately(conversation, now, turn.policy.waiting_reply_every):
         return lang.waiting_kept(turn_to)
     conversation.acknowledged_at = now
