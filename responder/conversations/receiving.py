@@ -85,8 +85,7 @@ class _Turn:
 
     @property
     def turn_to(self) -> CrisisHelp:
-        """Where the texter can turn now, read as the turn stands: this very message may
-        have set their country or their age."""
+        """Where the texter can turn now, by the age and country this message may have set."""
         contact = self.contact
         return self.content.crisis_help(self.lang.code, contact.country, contact.under_18)
 
