@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from typing import Any
 
 from flask import Flask, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from responder import services
@@ -23,6 +25,12 @@ from responder.store.timeouts import Timeouts, postgresql_connect_args, sqlite_b
 
 log = logging.getLogger(__name__)
 
+# A pooled PostgreSQL connection left idle this long is pinged before its next use: the
+# server may have restarted meanwhile. One handed straight back to the next request is
+# not: the ping is a round trip, and on every request it cost a twentieth of a message.
+IDLE_BEFORE_PING_SECONDS = 1.0
+_IDLE_SINCE = "responder_idle_since"
+
 
 def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     """Create an engine; SQLite gets real transactions that take the write lock up front."""
@@ -30,12 +38,11 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     # Parameters hold message text: keep them out of SQL logging and out of the
     # database errors that reach the log with their tracebacks.
     if not url.startswith("sqlite"):
-        return create_engine(
-            url,
-            pool_pre_ping=True,
-            hide_parameters=True,
-            connect_args=postgresql_connect_args(timeouts),
+        engine = create_engine(
+            url, hide_parameters=True, connect_args=postgresql_connect_args(timeouts)
         )
+        _ping_when_idle(engine)
+        return engine
     busy = sqlite_busy_seconds(timeouts)
     engine = create_engine(url, connect_args={"timeout": busy}, hide_parameters=True)
 
@@ -58,6 +65,31 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a connection that sat in the pool for IDLE_BEFORE_PING_SECONDS or more.
+
+    A failed ping gives the connection up and the pool opens a new one, so the first
+    message after a restart of the database in a quiet hour gets its real answer, not
+    the outage reply. A restart in the very second before a message can still fail that
+    one message: it is then answered and kept as during an outage.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # A connection's info goes with it: a new one has none and needs no ping.
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the pooled connection no longer answers") from exc
 
 
 def init_app(app: Flask, keys: Keys) -> sessionmaker[Session]:

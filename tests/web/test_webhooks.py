@@ -8,6 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from responder import create_app, services
 from responder.bot.sms import encode
@@ -15,6 +17,7 @@ from responder.store.db import get_session
 from responder.store.models import Contact, Conversation, Message
 from tests.outbox_rows import opened
 from tests.twilio_requests import (
+    AUTH_TOKEN,
     PUBLIC_URL,
     STOP_ADVANCED_BODY,
     TEXTER,
@@ -110,6 +113,31 @@ def test_signature_covers_the_query_string(client: FlaskClient) -> None:
         path, data=form, headers={"X-Twilio-Signature": sign(path, form)}, base_url=PUBLIC_URL
     )
     assert response.status_code == 200
+
+
+def test_a_signature_over_the_url_with_its_port_or_a_repeated_field_is_checked_whole(
+    app: Flask, client: FlaskClient
+) -> None:
+    path = "/twilio/messages"
+    # Twilio has signed some requests over the URL with the scheme's port written out.
+    form = sms("hi")
+    with_port = sign(path, form, PUBLIC_URL.replace(".org", ".org:443"))
+    accepted = client.post(
+        path, data=form, headers={"X-Twilio-Signature": with_port}, base_url=PUBLIC_URL
+    )
+    assert accepted.status_code == 200
+    # Every value of a field sent twice is signed; changing either one is refused.
+    repeated = MultiDict([*sms("hello").items(), ("Tag", "a"), ("Tag", "b")])
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + path, repeated)
+    headers = {"X-Twilio-Signature": signature}
+    altered = MultiDict([*sms("hello").items(), ("Tag", "a"), ("Tag", "c")])
+    altered["MessageSid"] = repeated["MessageSid"]
+    refused = client.post(path, data=altered, headers=headers, base_url=PUBLIC_URL)
+    assert refused.status_code == 403
+    assert client.post(path, data=repeated, headers=headers, base_url=PUBLIC_URL).status_code == 200
+    with app.app_context():
+        stored = get_session().scalars(select(Message.direction).where(Message.direction == "in"))
+        assert len(stored.all()) == 2  # the refused one was not kept
 
 
 def test_proxied_url_is_checked_when_proxies_are_trusted(make_app) -> None:
