@@ -28,21 +28,19 @@ MAX_OPTIONS = 9  # one digit each; 0 is always the main menu
 PAGE_PREFIXES = ("not_understood", "back_at_start", "empty")
 MAIN_PREFIXES = ("welcome", "welcome_back", "language_set")
 STANDALONE = (
-    "help",
     "opted_in",
     "media",
     "too_long",
-    "fallback",
-    "outage",
     "released",
     "requeued",
     "survey_question",
     "survey_thanks",
     "delete_confirm",
     "erased",
-    "slow_down",
     "age_question",
 )
+# Messages that end on the texter's own emergency number: composed for every country.
+IN_DANGER = ("help", "fallback", "outage", "slow_down")
 # A page's text for each age: not known (the general text), under 18, 18 and over.
 AGES = (None, True, False)
 # Long but real values for the placeholders, so the check measures what is sent.
@@ -203,6 +201,9 @@ def _messages(content: Content, language: Language, file: str, channel: str) -> 
             yield Composed(file, "messages.crisis_followup", channel, country, followup)
             outage = language.crisis_outage(turn_to)
             yield Composed(file, "messages.crisis_outage", channel, country, outage)
+            for key in IN_DANGER:
+                text = language.in_danger(key, turn_to)
+                yield Composed(file, f"messages.{key}", channel, country, text)
             kept = language.waiting_kept(turn_to)
             yield Composed(file, "messages.waiting_kept_crisis", channel, country, kept)
             for free in (True, False):

@@ -116,6 +116,11 @@ class Language:
         """Remind a texter left waiting that they are still in the queue."""
         return self.messages["wait_notice"].format(emergency=emergency)
 
+    def in_danger(self, key: str, turn_to: CrisisHelp) -> str:
+        """A reply that ends on the number to call in danger (help, fallback, outage,
+        slow_down): the country's first emergency number, or none_emergency."""
+        return self.messages[key].format(emergency=turn_to.first_emergency)
+
     def opening(self, opens: tuple[int, str] | None) -> str:
         """Say when someone will be there: the next opening, or as soon as they can."""
         if opens is None:

@@ -73,6 +73,10 @@ MESSAGE_KEYS = (
 # The placeholders each message must carry; every other message carries none.
 PLACEHOLDERS = {
     "out_of_range": ("count",),
+    "help": ("emergency",),
+    "fallback": ("emergency",),
+    "outage": ("emergency",),
+    "slow_down": ("emergency",),
     "queued": ("position", "wait", "emergency"),
     "wait_estimate": ("minutes",),
     "nobody_free": ("opens", "emergency"),

@@ -177,8 +177,9 @@ def _decide(turn: _Turn) -> Answer:
         return answer
     lang, conversation = turn.lang, turn.conversation
     if turn.inbound.opt_out_type == "HELP" or turn.word in lang.keywords["help"]:
-        return ((), None) if turn.provider_replied else ((lang.messages["help"],), None)
-
+        if turn.provider_replied:
+            return (), None
+        return (lang.in_danger("help", turn.turn_to),), None
     if conversation.age_question_for is not None and conversation.state != "menu":
         # Crisis words put the texter in the queue while the age question was open: a
         # 1 or 2 still answers it, and stays for the counsellor like any message.
@@ -239,7 +240,7 @@ def _held_back(turn: _Turn) -> Answer | None:
     if turn.flooding:
         log.warning("rate limited conversation=%s", conversation.id)
         first = conversation.rate_window_count == turn.policy.rate_limit + 1
-        return ((lang.messages["slow_down"],), None) if first else ((), None)
+        return ((lang.in_danger("slow_down", turn.turn_to),), None) if first else ((), None)
     return None
 
 
@@ -390,8 +391,7 @@ def _answered_lately(conversation: ConversationRow, now: datetime, every: timede
 def _count_towards_rate(conversation: ConversationRow, now: datetime) -> None:
     """Count this message in the texter's current minute, or start a new minute with it.
 
-    Fixed windows: a flood straddling two of them may get up to twice the limit
-    answered before the notice, which is still a flood slowed down.
+    Fixed windows: a flood across two may get twice the limit answered, still slowed down.
     """
     start = conversation.rate_window_start
     if start is None or now - start >= RATE_WINDOW:

@@ -65,10 +65,10 @@ def answer(content: Content, inbound: Inbound, kept: bool) -> tuple[tuple[str, .
     with contextlib.suppress(AddressError):
         country = country_of(inbound.address)
     lang = content.language(content.language_for(country))
+    turn_to = content.crisis_help(lang.code, country, None)
     if crisis.detect(inbound.text, content.crisis_lists) == Tier.T1:
-        turn_to = content.crisis_help(lang.code, country, None)
         return (lang.crisis_outage(turn_to),), True
-    return (lang.messages["outage" if kept else "fallback"],), False
+    return (lang.in_danger("outage" if kept else "fallback", turn_to),), False
 
 
 def keep(spool: Spool, inbound: Inbound, now: datetime, content: Content) -> tuple[str, ...]:

@@ -92,7 +92,8 @@ def fallback() -> ResponseReturnValue:
     except AddressError:
         country = None
     language = content.language(content.language_for(country))
-    return twilio.twiml([language.messages["fallback"]]), 200, TWIML
+    turn_to = content.crisis_help(language.code, country, None)
+    return twilio.twiml([language.in_danger("fallback", turn_to)]), 200, TWIML
 
 
 def policy() -> Policy:

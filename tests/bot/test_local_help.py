@@ -309,9 +309,12 @@ def test_the_app_refuses_content_it_cannot_walk_through(tmp_path: Path) -> None:
 def test_fallback_speaks_the_texters_language(app: Flask, client: FlaskClient) -> None:
     content = services.of(app).content
     french = client.post("/twilio/fallback", data={"From": "+33612345678", "ErrorCode": "11200"})
-    assert replies(french) == [content.language("fr").messages["fallback"]]
+    # In their language, and with their own emergency number when it is known.
+    fallback = content.language("fr").messages["fallback"]
+    assert replies(french) == [fallback.format(emergency="Police: 17")]
     nobody = client.post("/twilio/fallback", data={"ErrorCode": "11200"})
-    assert replies(nobody) == [content.language("en").messages["fallback"]]
+    fallback = content.language("en").messages["fallback"]
+    assert replies(nobody) == [fallback.format(emergency="Call your local emergency number.")]
 
 
 def test_closed_service_says_when_it_opens_in_french(app: Flask) -> None:

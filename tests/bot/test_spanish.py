@@ -101,7 +101,7 @@ def test_a_us_texter_picks_spanish_from_the_language_page(app: Flask, client: Fl
     assert latest_conversation(app, US).language == "es"
     # From now on the menu answers in Spanish, and Spanish words are understood.
     (reply,) = replies(post_signed(client, sms("AYUDA", sender=US)))
-    assert reply == ES.messages["help"]
+    assert reply == ES.messages["help"].format(emergency="Emergencias: 911")
 
 
 def test_a_texter_can_ask_for_spanish_in_their_own_words() -> None:

@@ -248,7 +248,8 @@ def test_with_a_counsellor_everything_is_passed_on(app: Flask, client: FlaskClie
     set_state(app, conversation_of(app).id, state="counsellor", claimed_at=datetime.now(UTC))
     for text in ("MENU", "0", "BACK", "TALK", "hello?"):
         assert replies(post_signed(client, sms(text))) == []
-    assert replies(post_signed(client, sms("HELP"))) == [lang(app).messages["help"]]
+    help_text = lang(app).messages["help"].format(emergency="Emergency: 911")
+    assert replies(post_signed(client, sms("HELP"))) == [help_text]
     assert replies(post_signed(client, sms("STOP"))) == []
     assert conversation_of(app).state == "counsellor"
 

@@ -24,6 +24,7 @@ def inbound_count(app: Flask) -> int:
 
 def test_a_flood_gets_one_notice_then_silence(app: Flask, client: FlaskClient) -> None:
     slow_down = services.of(app).content.language("en").messages["slow_down"]
+    slow_down = slow_down.format(emergency="Emergency: 911")
     answers = [replies(post_signed(client, sms(text))) for text in ["hi", *["0"] * 24]]
     assert all(answer for answer in answers[:20])
     assert answers[20] == [slow_down]

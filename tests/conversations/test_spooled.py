@@ -33,10 +33,10 @@ def inbound(text: str, address: str = "+14155550123", **extra: object) -> Inboun
 @pytest.mark.parametrize(
     ("message", "address", "language", "expected"),
     [
-        ("hello", "+14155550123", "en", "outage"),
+        ("hello", "+14155550123", "en", "Emergency: 911"),
         ("i want to kill myself", "+14155550123", "en", "crisis"),
         ("je veux mourir", "+33612345678", "fr", "crisis"),
-        ("bonjour", "+33612345678", "fr", "outage"),
+        ("bonjour", "+33612345678", "fr", "Police: 17"),
         ("STOP", "+14155550123", "en", None),
     ],
 )
@@ -51,8 +51,9 @@ def test_the_static_answer_follows_the_number_and_the_words(
         country = "US" if address.startswith("+1") else "FR"
         assert replies == (lang.crisis_outage(CONTENT.crisis_help(language, country, None)),)
         assert is_crisis
-    else:
-        assert replies == (lang.messages["outage"],) and not is_crisis
+    else:  # the outage reply, ending on the texter's own emergency number
+        assert replies == (lang.messages["outage"].format(emergency=expected),)
+        assert not is_crisis
 
 
 def test_a_message_twilio_already_answered_as_stop_gets_nothing_more() -> None:
@@ -69,7 +70,7 @@ def test_a_spool_that_cannot_be_written_promises_nothing(make_app, tmp_path: Pat
     with database_stopped(app):
         (reply,), _ = timed_post(client, "hello")
         (crisis,), _ = timed_post(client, "i want to kill myself")
-    assert reply == en.messages["fallback"]
+    assert reply == en.messages["fallback"].format(emergency="Emergency: 911")
     assert "988" in crisis
 
 
