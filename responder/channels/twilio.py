@@ -120,7 +120,8 @@ def signature_is_valid(token: str, url: str, form: Mapping[str, Any], signature:
         return False
     validator = RequestValidator(token)
     fields = _Fields((name, _values(form, name)) for name in form)
-    if hmac.compare_digest(validator.compute_signature(url, fields), signature):
+    # As bytes: compare_digest refuses strings with other than ASCII in them.
+    if hmac.compare_digest(validator.compute_signature(url, fields).encode(), signature.encode()):
         return True
     return validator.validate(url, form, signature)
 

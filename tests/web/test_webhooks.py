@@ -135,6 +135,9 @@ def test_a_signature_over_the_url_with_its_port_or_a_repeated_field_is_checked_w
     refused = client.post(path, data=altered, headers=headers, base_url=PUBLIC_URL)
     assert refused.status_code == 403
     assert client.post(path, data=repeated, headers=headers, base_url=PUBLIC_URL).status_code == 200
+    # A signature that is not even ASCII is refused like any other wrong one.
+    odd = {"X-Twilio-Signature": "é" * len(signature)}
+    assert client.post(path, data=sms("hi"), headers=odd, base_url=PUBLIC_URL).status_code == 403
     with app.app_context():
         stored = get_session().scalars(select(Message.direction).where(Message.direction == "in"))
         assert len(stored.all()) == 2  # the refused one was not kept
