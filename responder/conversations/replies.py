@@ -17,6 +17,8 @@ _CONVERSATIONS, _CONTACTS = Conversation.__table__, Contact.__table__
 # Built once, as every message runs them: the message and its replies, and the look for
 # a MessageSid stored before and for the replies it got.
 _INSERT = _MESSAGES.insert()
+# The replies' ids are never read back: inline, so PostgreSQL is not asked to return them.
+_INSERT_REPLIES = _MESSAGES.insert().inline()
 _FIRST = select(_MESSAGES.c.id).where(_MESSAGES.c.twilio_sid == bindparam("sid"))
 _GIVEN = (
     select(_MESSAGES.c.body, _CONTACTS.c.text_key)
@@ -65,7 +67,7 @@ def store(
     ).inserted_primary_key
     if replies:
         connection.execute(
-            _INSERT,
+            _INSERT_REPLIES,
             [
                 {
                     "conversation_id": conversation.id,

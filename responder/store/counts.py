@@ -129,7 +129,8 @@ def _upsert(dialect: Any) -> Any:
     # On the table, not the mapped class: an ORM insert goes through the ORM's bulk layer,
     # which cost more than the statement itself on every message that shows a page.
     table = DailyCount.__table__
-    insert = dialect.insert(table)
+    # Inline: the row's id is never read, so PostgreSQL is not asked to return it.
+    insert = dialect.insert(table).inline()
     return insert.on_conflict_do_update(
         index_elements=list(ROW), set_={"count": table.c.count + insert.excluded.count}
     )

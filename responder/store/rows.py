@@ -30,7 +30,9 @@ _EVENTS = Event.__table__
 _UPDATE_CONTACT = update(_CONTACTS).where(_CONTACTS.c.id == bindparam("row_id"))
 _UPDATE_CONVERSATION = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("row_id"))
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
-_INSERT_EVENTS = insert(_EVENTS)
+# Inline: nothing reads an event's id back. Otherwise a single row on PostgreSQL gets
+# RETURNING, and a result to build and read, for nothing.
+_INSERT_EVENTS = insert(_EVENTS).inline()
 
 
 class _Row:
