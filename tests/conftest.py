@@ -45,6 +45,8 @@ def postgres_url() -> Iterator[str]:
     Under pytest-xdist each worker gets a database of its own beside the configured one
     (test_gw0, test_gw1, ...), since every test truncates the tables it used.
     """
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("needs TEST_DATABASE_URL: this test is about PostgreSQL itself")
     url = os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:
