@@ -40,7 +40,7 @@ STANDALONE = (
     "age_question",
 )
 # Messages that end on the texter's own emergency number: composed for every country.
-IN_DANGER = ("help", "fallback", "outage", "slow_down")
+IN_DANGER = ("help", "fallback", "outage", "slow_down", "wait_notice")
 # A page's text for each age: not known (the general text), under 18, 18 and over.
 AGES = (None, True, False)
 # Long but real values for the placeholders, so the check measures what is sent.
@@ -228,8 +228,6 @@ def _asking(
             yield Composed(file, "messages.nobody_free", channel, country, text)
             entry = "messages.welcome with messages.nobody_free"
             yield Composed(file, entry, channel, country, f"{welcome}\n\n{text}")
-    notice = language.wait_notice(emergency)
-    yield Composed(file, "messages.wait_notice", channel, country, notice)
 
 
 def _same_everywhere(content: Content) -> list[Problem]:

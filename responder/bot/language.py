@@ -112,13 +112,9 @@ class Language:
         told = m["nobody_free"].format(opens=self.opening(opens), emergency=emergency)
         return f"{told}\n\n{then}"
 
-    def wait_notice(self, emergency: str) -> str:
-        """Remind a texter left waiting that they are still in the queue."""
-        return self.messages["wait_notice"].format(emergency=emergency)
-
     def in_danger(self, key: str, turn_to: CrisisHelp) -> str:
         """A reply that ends on the number to call in danger (help, fallback, outage,
-        slow_down): the country's first emergency number, or none_emergency."""
+        slow_down, wait_notice): the country's first emergency number, or none_emergency."""
         return self.messages[key].format(emergency=turn_to.first_emergency)
 
     def opening(self, opens: tuple[int, str] | None) -> str:

@@ -18,8 +18,8 @@ class CrisisHelp:
     emergency: str  # the emergency number, or what to do when none is known
     first: str  # the one line offered when a message was not understood
     # The country's first emergency number alone, or what to do where it has none: for
-    # the replies to a texter asking for a person, which are not about a crisis and
-    # must leave room for the welcome in front of them.
+    # the replies that are not about a crisis (asking for a person, help, an outage),
+    # which must leave room for the welcome in front of some of them.
     first_emergency: str
 
 

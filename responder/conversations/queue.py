@@ -126,7 +126,7 @@ def send_wait_notices(session: Session, now: datetime, notices: WaitNotices) -> 
             continue
         contact = conversation.contact
         turn_to = content.crisis_help(conversation.language, contact.country, contact.under_18)
-        notice = content.language(conversation.language).wait_notice(turn_to.first_emergency)
+        notice = content.language(conversation.language).in_danger("wait_notice", turn_to)
         outbox.enqueue(session, conversation, notice, now)
         conversation.wait_notices += 1
         sent += 1
