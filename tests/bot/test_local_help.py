@@ -306,6 +306,20 @@ def test_the_app_refuses_content_it_cannot_walk_through(tmp_path: Path) -> None:
         create_app(config)
 
 
+@pytest.mark.parametrize(
+    ("sender", "word", "opening", "danger"),
+    [
+        ("+33612345678", "AIDE", "Service d'aide gratuit", "En danger ? Police: 17"),
+        ("+447700900123", "help", "This is a free, private helpline", "Police emergency: 999"),
+    ],
+)
+def test_a_new_texters_first_word_help_ends_on_their_own_emergency_number(
+    client: FlaskClient, sender: str, word: str, opening: str, danger: str
+) -> None:
+    (reply,) = replies(post_signed(client, sms(word, sender=sender)))
+    assert reply.startswith(opening) and reply.endswith(danger)
+
+
 def test_fallback_speaks_the_texters_language(app: Flask, client: FlaskClient) -> None:
     content = services.of(app).content
     french = client.post("/twilio/fallback", data={"From": "+33612345678", "ErrorCode": "11200"})
